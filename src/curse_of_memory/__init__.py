@@ -1,0 +1,14 @@
+"""curse-of-memory: a reproducible pipeline for Zucchet & Orvieto (NeurIPS 2024).
+
+Subpackages
+-----------
+models    linear RNN (dense / multi-head), diagonal (complex, LRU, S4-like), GRU, deep stack
+tasks     the teacher-student linear system identification task
+training  population engine, optimizers, schedules, effective-LR probe, checkpoints
+theory    closed forms: moments, sensitivity kernel S, 1-D landscapes, Hessians, GRU theory
+data      Wikipedia text -> BERT embeddings, autocorrelation
+analysis  aggregation over seeds, claims check
+plotting  one style for every figure of the paper
+"""
+
+__version__ = "0.1.0"

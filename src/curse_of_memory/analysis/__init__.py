@@ -1,0 +1,1 @@
+"""analysis subpackage of curse_of_memory."""

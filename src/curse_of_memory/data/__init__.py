@@ -1,0 +1,1 @@
+"""data subpackage of curse_of_memory."""

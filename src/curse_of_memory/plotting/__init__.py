@@ -1,0 +1,1 @@
+"""plotting subpackage of curse_of_memory."""

@@ -1,0 +1,119 @@
+"""The one plotting style of the paper (SPEC §1.7).  Every figure script uses this module.
+
+Usage::
+
+    from curse_of_memory.plotting import style
+    style.use()                                   # rcParams for the whole paper
+    fig, ax = style.figure(2.0, 1.35)             # size in inches
+    ...
+    style.save(fig, "paper/figures/fig3.pdf", data=df, tier="quick")  # PDF + PNG + CSV beside it
+
+Fonts: text and mathtext use Computer Modern-like glyphs (matplotlib's ``cm`` mathtext set and
+DejaVu Serif fallback are avoided; we use STIX sans for math, as the original) at size 6 so that a
+figure placed at its natural size matches a NeurIPS caption.  Figures are vector PDFs with TrueType
+(type 42) fonts embedded.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+# Widths that fit the NeurIPS layout (inches).
+TEXT_WIDTH = 5.5
+COLUMN_WIDTH = 2.65
+
+RC = {
+    "font.size": 6,
+    "axes.titlesize": 6,
+    "axes.labelsize": 6,
+    "xtick.labelsize": 6,
+    "ytick.labelsize": 6,
+    "legend.fontsize": 6,
+    "legend.title_fontsize": 6,
+    "lines.linewidth": 1.0,
+    "axes.linewidth": 0.5,
+    "xtick.major.size": 2,
+    "ytick.major.size": 2,
+    "xtick.minor.size": 1,
+    "ytick.minor.size": 1,
+    "xtick.major.width": 0.5,
+    "ytick.major.width": 0.5,
+    "xtick.minor.width": 0.4,
+    "ytick.minor.width": 0.4,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "mathtext.fontset": "stixsans",
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],
+    "figure.dpi": 250,
+    "savefig.dpi": 250,
+    "savefig.bbox": "tight",
+    "savefig.pad_inches": 0.02,
+    "pdf.fonttype": 42,
+    "ps.fonttype": 42,
+    "legend.frameon": False,
+    "figure.figsize": (2.0, 1.35),
+}
+
+# Colours of the original (SPEC §5).
+COLORS = {
+    "rnn": "#AC4056",
+    "block_diagonal": "#bc5447",
+    "more_neurons": "#cc6837",
+    "crnn": "#dc7c28",
+    "gamma": "#ec9019",
+    "lru": "#FCA50A",
+    "gru": "#1F77B4",
+    "strip": "#2970B1",
+}
+
+
+def use() -> None:
+    """Apply the paper's rcParams."""
+    plt.rcParams.update(RC)
+
+
+def figure(width: float = 2.0, height: float = 1.35, **subplots_kw):
+    """A new figure of the given size in inches, with the style applied (``plt.subplots`` args)."""
+    use()
+    return plt.subplots(figsize=(width, height), **subplots_kw)
+
+
+def mark_tier(fig, tier: str | None) -> None:
+    """Stamp a reduced-tier figure visibly (nothing is drawn for the paper tier)."""
+    if tier and tier != "paper":
+        fig.text(
+            0.995, 0.005, f"{tier} tier", ha="right", va="bottom", fontsize=4.5,
+            color="#B22222", alpha=0.8,
+        )
+
+
+def save(fig, path: str | os.PathLike, data=None, tier: str | None = None, png: bool = True) -> None:
+    """Save ``fig`` as PDF (``path``) and PNG beside it, atomically.
+
+    ``data`` (a pandas DataFrame, or a dict of DataFrames) is the plotted numbers: written as
+    ``<stem>.csv`` (or ``<stem>_<key>.csv``) beside the figure so that results can be checked
+    without reading pixels.
+    """
+    from curse_of_memory.io import atomic_path, write_csv
+
+    path = Path(path)
+    mark_tier(fig, tier)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="pdf")
+    if png:
+        with atomic_path(path.with_suffix(".png")) as tmp:
+            fig.savefig(tmp, format="png")
+    if data is not None:
+        if isinstance(data, dict):
+            for key, df in data.items():
+                write_csv(path.with_name(f"{path.stem}_{key}.csv"), df)
+        else:
+            write_csv(path.with_suffix(".csv"), data)
+    plt.close(fig)

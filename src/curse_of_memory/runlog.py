@@ -1,0 +1,42 @@
+"""Per-job logs for pipeline scripts (no Snakemake import: the snakemake object is duck-typed).
+
+In a ``script:`` of a rule::
+
+    from curse_of_memory.runlog import snakemake_log
+    with snakemake_log(snakemake):
+        ...  # stdout, stderr and warnings go to the rule's log: file; a UserError ends in one line
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from pathlib import Path
+
+from curse_of_memory.errors import UserError
+
+
+@contextlib.contextmanager
+def snakemake_log(smk):
+    log_files = list(getattr(smk, "log", []) or [])
+    if not log_files:
+        yield
+        return
+    path = Path(log_files[0])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", buffering=1) as fh:
+        old_out, old_err = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = fh
+        logging.basicConfig(stream=fh, level=logging.INFO, force=True,
+                            format="%(asctime)s %(levelname)s %(message)s")
+        logging.captureWarnings(True)
+        try:
+            yield
+        except UserError as exc:
+            print(f"error: {exc}", file=fh)
+            sys.stdout, sys.stderr = old_out, old_err
+            print(f"error: {exc}  (log: {path})", file=sys.stderr)
+            sys.exit(2)
+        finally:
+            sys.stdout, sys.stderr = old_out, old_err

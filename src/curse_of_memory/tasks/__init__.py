@@ -1,0 +1,1 @@
+"""tasks subpackage of curse_of_memory."""

@@ -1,0 +1,1 @@
+"""theory subpackage of curse_of_memory."""

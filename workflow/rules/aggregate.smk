@@ -1,0 +1,1 @@
+# aggregate rules (placeholder until its issue lands).

@@ -1,0 +1,1 @@
+# data rules (placeholder until its issue lands).

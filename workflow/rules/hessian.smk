@@ -1,0 +1,1 @@
+# hessian rules (placeholder until its issue lands).

@@ -1,0 +1,1 @@
+# paper rules (placeholder until its issue lands).

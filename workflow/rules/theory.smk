@@ -1,0 +1,1 @@
+# theory rules (placeholder until its issue lands).

@@ -1,0 +1,1 @@
+# train rules (placeholder until its issue lands).
