@@ -8,10 +8,17 @@ Usage::
     ...
     style.save(fig, "paper/figures/fig3.pdf", data=df, tier="quick")  # PDF + PNG + CSV beside it
 
-Fonts: text and mathtext use Computer Modern-like glyphs (matplotlib's ``cm`` mathtext set and
-DejaVu Serif fallback are avoided; we use STIX sans for math, as the original) at size 6 so that a
-figure placed at its natural size matches a NeurIPS caption.  Figures are vector PDFs with TrueType
-(type 42) fonts embedded.
+Fonts and sizes (LaTeX-ready, no TeX needed to plot): the paper folder (paper/main.tex) is set
+like a NeurIPS paper, Times text and math (``mathptmx``) at a text width of 5.5 in.  Figures use the
+matching faces without usetex: text in STIX (a Times design shipped with matplotlib, with every Greek
+letter and the minus sign, falling back glyph by glyph to DejaVu Serif) and math in mathtext's
+``stix`` set; tick labels go through mathtext so powers of ten match.  Computer Modern (``cmr10``) was
+tried and rejected: mathtext renders Unicode Greek outside ``$...$`` with the text font and cmr10 has
+none, so a label like "ν0 $\\theta_0$" would show boxes.  Sizes follow SPEC §1.7 (6 pt, 2 x 1.35 in
+by default); main.tex includes each figure at its natural size (shrunk only if wider than
+``TEXT_WIDTH``), so 6 pt stays 6 pt.  Deviation from SPEC §1.7: the original used "stixsans" mathtext
+and a sans-serif body; the serif STIX faces are used here so figures match the report's body text.
+PDFs are vector with TrueType (type 42) fonts embedded and no creation date (byte-stable reruns).
 """
 
 from __future__ import annotations
@@ -48,9 +55,10 @@ RC = {
     "ytick.minor.width": 0.4,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "mathtext.fontset": "stixsans",
-    "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],
+    "mathtext.fontset": "stix",
+    # A family list, not "serif": matplotlib falls back glyph by glyph along this list only.
+    "font.family": ["STIXGeneral", "DejaVu Serif"],
+    "axes.formatter.use_mathtext": True,
     "figure.dpi": 250,
     "savefig.dpi": 250,
     "savefig.bbox": "tight",
@@ -106,10 +114,10 @@ def save(fig, path: str | os.PathLike, data=None, tier: str | None = None, png: 
     path = Path(path)
     mark_tier(fig, tier)
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="pdf")
+        fig.savefig(tmp, format="pdf", metadata={"CreationDate": None})
     if png:
         with atomic_path(path.with_suffix(".png")) as tmp:
-            fig.savefig(tmp, format="png")
+            fig.savefig(tmp, format="png", metadata={"Software": None})
     if data is not None:
         if isinstance(data, dict):
             for key, df in data.items():
