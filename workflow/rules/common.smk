@@ -1,13 +1,42 @@
-# Shared by every rule file: config validation, tier resolution, source fingerprints, targets.
+# Shared by every rule file: config validation, tier resolution, the training-cell table,
+# source fingerprints, targets.
 import copy
 import hashlib
+import sys
 from pathlib import Path
 
+import jsonschema
 import yaml
-from snakemake.utils import validate
 
-SCHEMA = "../schemas/config.schema.yaml"  # relative to this file
+from curse_of_memory.analysis.cells import build_cells, drop_coinciding, n_members
+from curse_of_memory.errors import UserError
+
+SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 PYTHON = "python"  # the interpreter snakemake runs under; scripts use `script:` or `shell:` with it
+
+
+def config_error(message):
+    """Bad config: one line naming the key and the fix, exit status 1, nothing runs."""
+    sys.stderr.write(f"error: config: {message}\n")
+    sys.exit(1)
+
+
+def _key_path(error):
+    path = ""
+    for part in error.absolute_path:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(top level)"
+
+
+def check_schema(cfg, schema, where=""):
+    validator = jsonschema.Draft202012Validator(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(cfg))
+    if error is not None:
+        message = error.message if len(error.message) < 160 else error.message[:157] + "..."
+        config_error(
+            f"{_key_path(error)}: {message}{where}; fix config.yaml or the --config value "
+            f"(allowed values: workflow/schemas/config.schema.yaml)"
+        )
 
 
 def _deep_merge(base, override):
@@ -25,16 +54,20 @@ def resolve_tier(raw):
     tier = raw.get("tier", "quick")
     tiers = raw.get("tiers", {})
     if tier not in tiers and tier != "paper":
-        raise ValueError(
-            f"config: tier={tier!r} is unknown; allowed: {', '.join(sorted(set(tiers) | {'paper'}))}"
+        config_error(
+            f"tier: {tier!r} is unknown; allowed: {', '.join(sorted(set(tiers) | {'paper'}))}"
         )
-    merged = _deep_merge({k: v for k, v in raw.items() if k != "tiers"}, tiers.get(tier, {}))
+    merged = _deep_merge(
+        {k: v for k, v in raw.items() if k != "tiers"}, tiers.get(tier, {})
+    )
     merged["tier"] = tier
     return merged
 
 
-validate(config, SCHEMA)
+_SCHEMA = yaml.safe_load(SCHEMA.read_text())
+check_schema(config, _SCHEMA)
 C = resolve_tier(config)  # the resolved configuration every rule reads
+check_schema(C, _SCHEMA, where=f" (after merging tiers.{C['tier']})")
 TIER = C["tier"]
 
 
@@ -60,5 +93,60 @@ def log_path(rule_name, stem="log"):
     return f"results/logs/{rule_name}/{stem}.log"
 
 
+# --- the training-cell table -------------------------------------------------------------------
+def _teacher_has_real_negative(task):
+    """Does the default teacher matrix (before the remap) have a real negative eigenvalue?"""
+    try:
+        from curse_of_memory.tasks import teacher_has_real_negative_eigenvalue
+    except ImportError:  # library without the check: assume the remaps differ (train them all)
+        return True
+    return teacher_has_real_negative_eigenvalue(
+        teacher_hidden=task.get("teacher_hidden", 10), teacher_seed=task.get("teacher_seed", 42)
+    )
+
+
+def _cell_table(cfg):
+    training = cfg.get("training", {})
+    try:
+        cells = build_cells(
+            training,
+            device=cfg.get("device", "auto"),
+            tier_rule=training.get("reduce") or None,
+            select=training.get("select"),
+        )
+        if any(e["meta"]["skip_if_remap_coincides"] for e in cells.values()):
+            cells, skipped = drop_coinciding(cells, _teacher_has_real_negative)
+        else:
+            skipped = []
+    except UserError as exc:
+        config_error(str(exc))
+    return cells, skipped
+
+
+# CELLS[(experiment, cell)] = {"cell": CELL.yaml dict, "meta": {label, variant, paper, ...}}
+CELLS, SKIPPED_CELLS = _cell_table(C)
+EXPERIMENTS = {}  # experiment -> [cell, ...] in config order (only cells trained in this tier)
+for _exp, _cell in CELLS:
+    EXPERIMENTS.setdefault(_exp, []).append(_cell)
+
+
+def cell_dir(experiment, cell):
+    return f"results/runs/{experiment}/{cell}"
+
+
+def cells_of(*experiments):
+    """[(experiment, cell), ...] configured in this tier for the given experiments."""
+    return [key for key in CELLS if key[0] in experiments]
+
+
+def run_files(keys, name="metrics.parquet"):
+    return [f"{cell_dir(e, c)}/{name}" for e, c in keys]
+
+
 # Every rule file appends the final outputs it owns; `rule all` (Snakefile) requests them.
 ALL_TARGETS = []
+
+
+wildcard_constraints:
+    experiment="[a-z0-9_]+",
+    cell="[a-z0-9][a-z0-9-]*",

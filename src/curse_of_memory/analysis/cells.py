@@ -1,0 +1,180 @@
+"""From the `training:` section of config.yaml to one CELL.yaml dictionary per training cell.
+
+A cell's settings are ``training.defaults``, then its experiment's keys, then its own keys
+(deep-merged, later wins).  The reduced tiers apply ONE rule to every cell (:func:`reduce_cell`),
+fixed before any run:
+
+* seeds: the first ``seeds`` seeds of the cell;
+* learning rates: the ``lrs`` central values of the cell's grid (for an even excess, the window
+  leans towards the start of the grid, i.e. the larger lrs as the grids are listed);
+* steps: divided by ``steps_divisor`` (the cosine schedule runs over the cell's own steps); the
+  epoch length stays unless ``steps_per_epoch`` is given (never longer than the run);
+* validation batches: ``validation_batches`` if given.
+
+Task points are never reduced, so every figure keeps the paper's x axis.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import re
+from typing import Callable
+
+from curse_of_memory.errors import ConfigError
+
+# keys of an experiment/cell block that describe the pipeline, not the CELL.yaml
+PIPELINE_KEYS = ("cells", "label", "variant", "skip_if_remap_coincides")
+CELL_KEYS = (
+    "experiment", "cell", "model", "optimizer", "schedule", "task", "points", "lrs", "seeds",
+    "steps", "steps_per_epoch", "validation_batches", "device", "dtype",
+)
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+EXPERIMENT_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+
+
+def deep_merge(base: dict, override: dict | None) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in (override or {}).items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def central(values: list, k: int) -> list:
+    """The k central entries of ``values`` (all of them if there are at most k)."""
+    values = list(values)
+    if k >= len(values):
+        return values
+    start = (len(values) - k) // 2
+    return values[start : start + k]
+
+
+def reduce_cell(cell: dict, rule: dict | None) -> dict:
+    """Apply the tier's reduction rule to one cell at paper scale (see the module docstring)."""
+    if not rule:
+        return cell
+    cell = copy.deepcopy(cell)
+    if "seeds" in rule:
+        cell["seeds"] = cell["seeds"][: rule["seeds"]]
+    if "lrs" in rule:
+        cell["lrs"] = central(cell["lrs"], rule["lrs"])
+    if "steps_divisor" in rule:
+        cell["steps"] = max(1, cell["steps"] // rule["steps_divisor"])
+    if "steps_per_epoch" in rule:
+        cell["steps_per_epoch"] = rule["steps_per_epoch"]
+    cell["steps_per_epoch"] = min(cell["steps_per_epoch"], cell["steps"])
+    if "validation_batches" in rule:
+        cell["validation_batches"] = rule["validation_batches"]
+    return cell
+
+
+def _points(spec: dict, where: str) -> list[dict]:
+    try:
+        nu0s, theta0s = spec["nu0"], spec["theta0"]
+    except (KeyError, TypeError):
+        raise ConfigError(f"{where}.points", "needs lists nu0 and theta0", "{nu0: [...], theta0: [...]}")
+    return [{"nu0": float(n), "theta0": float(t)} for n, t in itertools.product(nu0s, theta0s)]
+
+
+def build_cells(training: dict, device: str = "auto", tier_rule: dict | None = None,
+                select: dict | None = None) -> dict[tuple[str, str], dict]:
+    """Every training cell: ``{(experiment, cell): {"cell": CELL.yaml dict, "meta": {...}}}``.
+
+    ``meta`` holds what the pipeline needs besides the CELL.yaml: label, variant, the paper-scale
+    cell (for the hyperparameter tables) and ``skip_if_remap_coincides``.
+    """
+    defaults = training.get("defaults", {})
+    out: dict[tuple[str, str], dict] = {}
+    experiments = training.get("experiments", {}) or {}
+    if select is not None:
+        unknown = [e for e in select if e not in experiments]
+        if unknown:
+            raise ConfigError("training.select", f"unknown experiment {unknown[0]!r}",
+                              ", ".join(experiments))
+    for exp_name, exp in experiments.items():
+        where = f"training.experiments.{exp_name}"
+        if not EXPERIMENT_RE.match(exp_name):
+            raise ConfigError(where, "experiment names are [a-z0-9_]", "e.g. fig3_left")
+        if select is not None and exp_name not in select:
+            continue
+        cells = exp.get("cells") or {}
+        if not cells:
+            raise ConfigError(f"{where}.cells", "an experiment needs at least one cell")
+        wanted = None if select is None else list(select[exp_name])
+        if wanted is not None:
+            missing = [c for c in wanted if c not in cells]
+            if missing:
+                raise ConfigError(f"training.select.{exp_name}", f"unknown cell {missing[0]!r}",
+                                  ", ".join(cells))
+        exp_common = {k: v for k, v in exp.items() if k not in PIPELINE_KEYS}
+        for cell_name, spec in cells.items():
+            cwhere = f"{where}.cells.{cell_name}"
+            if not NAME_RE.match(cell_name):
+                raise ConfigError(cwhere, "cell names are [a-z0-9-]", "e.g. lru, heads-32")
+            if wanted is not None and cell_name not in wanted:
+                continue
+            spec = spec or {}
+            merged = deep_merge(deep_merge(defaults, exp_common),
+                                {k: v for k, v in spec.items() if k not in PIPELINE_KEYS})
+            for key in ("model", "lrs", "points"):
+                if key not in merged:
+                    raise ConfigError(f"{cwhere}.{key}", "is missing (set it on the cell or its experiment)")
+            if "name" not in merged["model"]:
+                raise ConfigError(f"{cwhere}.model.name", "is missing", "rnn, lru, s4")
+            seeds = merged.get("seeds", 10)
+            paper = {
+                "experiment": exp_name,
+                "cell": cell_name,
+                "model": merged["model"],
+                "optimizer": merged.get("optimizer", {"name": "adam"}),
+                "schedule": merged.get("schedule", {"name": "cosine", "lr_min": 1e-7, "warmup": 0}),
+                "task": merged.get("task", {}),
+                "points": _points(merged["points"], cwhere),
+                "lrs": [float(x) for x in merged["lrs"]],
+                "seeds": list(range(seeds)) if isinstance(seeds, int) else list(seeds),
+                "steps": int(merged.get("steps", 10000)),
+                "steps_per_epoch": int(merged.get("steps_per_epoch", 100)),
+                "validation_batches": int(merged.get("validation_batches", 100)),
+                "device": device,
+                "dtype": merged.get("dtype", "float32"),
+            }
+            out[(exp_name, cell_name)] = {
+                "cell": reduce_cell(paper, tier_rule),
+                "meta": {
+                    "label": spec.get("label", cell_name),
+                    "variant": spec.get("variant", exp.get("variant", "default")),
+                    "skip_if_remap_coincides": bool(exp.get("skip_if_remap_coincides", False)),
+                    "paper": paper,
+                },
+            }
+    return out
+
+
+def n_members(cell: dict) -> int:
+    return len(cell["points"]) * len(cell["lrs"]) * len(cell["seeds"])
+
+
+def remap_matters(cell: dict, teacher_has_real_negative: Callable[[dict], bool]) -> bool:
+    """Does the as-published remap change this cell?  It changes the teacher when the teacher
+    matrix has real negative eigenvalues, and the dense/multi-head RNN student's init always (its
+    random init matrix has real eigenvalues; the remap is applied to it too, SPEC §3.2)."""
+    if cell["model"]["name"] == "rnn":
+        return True
+    return bool(teacher_has_real_negative(cell["task"]))
+
+
+def drop_coinciding(cells: dict, teacher_has_real_negative: Callable[[dict], bool]):
+    """Remove the cells of experiments marked ``skip_if_remap_coincides`` whose remap variants
+    coincide.  Returns (kept cells, list of skipped (experiment, cell))."""
+    kept, skipped = {}, []
+    for key, entry in cells.items():
+        if entry["meta"]["skip_if_remap_coincides"] and not remap_matters(
+            entry["cell"], teacher_has_real_negative
+        ):
+            skipped.append(key)
+        else:
+            kept[key] = entry
+    return kept, skipped
