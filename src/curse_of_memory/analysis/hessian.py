@@ -1,0 +1,423 @@
+"""Hessians at a global optimum (SPEC §5, Figs 4, 9, 10 top) in float64.
+
+The pieces, each usable on its own:
+
+* :func:`hand_built_teacher` - the 4-unit teacher of Fig 4 (two complex-conjugate eigenvalue pairs
+  with moduli in [0.99, 0.993]), and :func:`teacher_outputs` - its output on a batch (explicit
+  recurrence, the definition).
+* :func:`optimum_values` - the values of every parameter group of a student (``rnn``, ``crnn``,
+  ``lru``, ``s4``) set exactly to that teacher, in the **explicit** group order of SPEC §5
+  (never alphabetical: SPEC §7 item 14).
+* :class:`Group` / :class:`ParamLayout` - the explicit flattening: which entries of which model
+  tensor make up which group, in which order.  ``layout.unflatten(theta)`` is a gather, so
+  ``torch.func`` differentiates through it.
+* :func:`full_hessian`, :func:`gauss_newton` - autodiff Hessian of the ½-MSE batch loss with respect
+  to the flat parameter vector (``torch.func.hessian``) and the Gauss–Newton matrix ``JᵀJ/(B·T)``.
+* :func:`eig_desc` - eigen-decomposition sorted by decreasing eigenvalue.
+* :func:`padded` - a matrix / vectors with NaN gaps between groups (for plotting).
+
+The students are the core library's models (``curse_of_memory.models``); see
+:func:`student_at_optimum`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+
+from curse_of_memory.errors import ConfigError
+
+DTYPE = torch.float64
+
+# ------------------------------------------------------------------------------------------------
+# The hand-built teacher (SPEC §5 Fig 4 top)
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HandTeacher:
+    """A real linear system h_t = A h_{t-1} + B x_t, y_t = C h_t + D x_t (float64 numpy)."""
+
+    A: np.ndarray  # (n, n) real
+    B: np.ndarray  # (n, 1)
+    C: np.ndarray  # (1, n)
+    D: np.ndarray  # (1, 1)
+    eigvals: np.ndarray  # (n,) complex, the drawn spectrum [l1, l2, conj l1, conj l2]
+    V: np.ndarray  # (n, n) complex eigenvectors: A = V diag(eigvals) V^-1
+    seed: int = 0
+
+    @property
+    def n(self) -> int:
+        return self.A.shape[0]
+
+    def modal(self):
+        """(eigvals, V^-1 B (n,), C V (n,)) - the complex diagonal form of the teacher."""
+        b = np.linalg.solve(self.V, self.B[:, 0].astype(complex))
+        c = (self.C[0].astype(complex)) @ self.V
+        return self.eigvals, b, c
+
+
+def hand_built_teacher(seed: int = 0, n_pairs: int = 2, modulus: float = 0.99,
+                       spread: float = 0.003) -> HandTeacher:
+    """The Fig 4 teacher: ``n_pairs`` conjugate eigenvalue pairs with moduli in [0.99, 0.993].
+
+    1. l_k = (modulus + spread·U[0,1])·exp(2πi·U[0,1]), k = 1..n_pairs, then their conjugates;
+    2. P (n_pairs × 2n_pairs) = (N(0,1) + i N(0,1))/(2√2), U = [P; conj P];
+    3. A = Re(U⁻¹ diag(l) U) (real up to round-off: the imaginary part is checked and dropped);
+    4. B ~ N(0,1) (n×1), C ~ N(0, 1/n) (1×n), D ~ N(0,1).
+    """
+    if n_pairs < 1:
+        raise ConfigError("hessian.n_pairs", f"must be >= 1, got {n_pairs}")
+    if not 0 < modulus < 1 or modulus + spread >= 1:
+        raise ConfigError("hessian.modulus", f"moduli must lie in (0, 1), got [{modulus}, "
+                          f"{modulus + spread}]")
+    rng = np.random.default_rng(seed)
+    n = 2 * n_pairs
+    mod = modulus + spread * rng.uniform(size=n_pairs)
+    phase = 2 * np.pi * rng.uniform(size=n_pairs)
+    lam = mod * np.exp(1j * phase)
+    lam = np.concatenate([lam, lam.conj()])
+    P = (rng.standard_normal((n_pairs, n)) + 1j * rng.standard_normal((n_pairs, n))) / (2 * np.sqrt(2))
+    U = np.concatenate([P, P.conj()], axis=0)
+    Uinv = np.linalg.inv(U)
+    Ac = Uinv @ np.diag(lam) @ U
+    if np.abs(Ac.imag).max() > 1e-10 * max(1.0, np.abs(Ac.real).max()):
+        raise RuntimeError("hand-built teacher: A is not real; the conjugate pairing is broken")
+    A = Ac.real.copy()
+    B = rng.standard_normal((n, 1))
+    C = rng.standard_normal((1, n)) / np.sqrt(n)
+    D = rng.standard_normal((1, 1))
+    # A = U^-1 diag(l) U, so the columns of U^-1 are eigenvectors of A.
+    return HandTeacher(A=A, B=B, C=C, D=D, eigvals=lam, V=Uinv, seed=seed)
+
+
+def white_noise(seed: int, batch: int = 64, T: int = 300, d_in: int = 1) -> torch.Tensor:
+    """One batch of i.i.d. N(0,1) input sequences, shape (batch, T, d_in), float64."""
+    gen = torch.Generator().manual_seed(int(seed))
+    return torch.randn(batch, T, d_in, generator=gen, dtype=DTYPE)
+
+
+def teacher_outputs(teacher: HandTeacher, x: torch.Tensor) -> torch.Tensor:
+    """y_t = C h_t + D x_t with h_t = A h_{t-1} + B x_t, h_0 = 0 - the explicit recurrence."""
+    A, B, C, D = (torch.as_tensor(m, dtype=DTYPE) for m in (teacher.A, teacher.B, teacher.C,
+                                                            teacher.D))
+    return dense_recurrence(A, B, C, D, x)
+
+
+def dense_recurrence(A, B, C, D, x: torch.Tensor) -> torch.Tensor:
+    """Reference dense linear recurrence (the definition; differentiable). x: (batch, T, d_in)."""
+    h = x.new_zeros(x.shape[0], A.shape[0])
+    ys = []
+    for t in range(x.shape[1]):
+        h = h @ A.T + x[:, t] @ B.T
+        ys.append(h @ C.T + x[:, t] @ D.T)
+    return torch.stack(ys, dim=1)
+
+
+# ------------------------------------------------------------------------------------------------
+# Explicit parameter order
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Group:
+    """One plotted parameter group: entries ``index`` of model tensor ``tensor``.
+
+    ``index`` is a numpy-style index into the tensor (``()`` = the whole tensor); its entries are
+    flattened in C order.  ``label`` is the mathtext label drawn on the figure.
+    """
+
+    name: str
+    label: str
+    tensor: str
+    index: tuple = ()
+
+
+@dataclass
+class ParamLayout:
+    """The explicit flattening of a model's trainable tensors into one vector θ."""
+
+    groups: list[Group]
+    shapes: dict[str, tuple]
+    _pos: dict[str, torch.Tensor] = field(init=False, repr=False)
+    sizes: list[int] = field(init=False)
+
+    def __post_init__(self):
+        owner = {name: np.full(int(np.prod(shape)), -1, dtype=np.int64)
+                 for name, shape in self.shapes.items()}
+        sizes, offset = [], 0
+        for g in self.groups:
+            if g.tensor not in owner:
+                raise ConfigError("hessian layout", f"group {g.name!r} refers to unknown tensor "
+                                  f"{g.tensor!r}", ", ".join(self.shapes))
+            ids = np.arange(owner[g.tensor].size).reshape(self.shapes[g.tensor])[g.index]
+            ids = np.asarray(ids).reshape(-1)
+            if (owner[g.tensor][ids] >= 0).any():
+                raise ConfigError("hessian layout", f"group {g.name!r} overlaps another group")
+            owner[g.tensor][ids] = offset + np.arange(ids.size)
+            sizes.append(int(ids.size))
+            offset += ids.size
+        for name, pos in owner.items():
+            if (pos < 0).any():
+                raise ConfigError("hessian layout", f"tensor {name!r} has {(pos < 0).sum()} "
+                                  "entries in no group")
+        self.sizes = sizes
+        self._pos = {k: torch.as_tensor(v) for k, v in owner.items()}
+
+    @property
+    def n_params(self) -> int:
+        return int(sum(self.sizes))
+
+    @property
+    def names(self) -> list[str]:
+        return [g.name for g in self.groups]
+
+    @property
+    def labels(self) -> list[str]:
+        return [g.label for g in self.groups]
+
+    def group_of_index(self) -> list[str]:
+        """The group name of every entry of θ."""
+        return [g.name for g, s in zip(self.groups, self.sizes) for _ in range(s)]
+
+    def flatten(self, tensors: dict[str, torch.Tensor]) -> torch.Tensor:
+        theta = torch.empty(self.n_params, dtype=DTYPE)
+        for name, pos in self._pos.items():
+            theta[pos] = torch.as_tensor(tensors[name], dtype=DTYPE).reshape(-1)
+        return theta
+
+    def unflatten(self, theta: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {name: theta[pos].reshape(self.shapes[name]) for name, pos in self._pos.items()}
+
+    def split(self, theta) -> dict[str, np.ndarray]:
+        """θ → {group name: its entries} (numpy)."""
+        theta = np.asarray(theta)
+        out, i = {}, 0
+        for g, s in zip(self.groups, self.sizes):
+            out[g.name] = theta[..., i:i + s]
+            i += s
+        return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Hessian, Gauss-Newton, eigen-decomposition
+# ------------------------------------------------------------------------------------------------
+
+Forward = Callable[[dict, torch.Tensor], torch.Tensor]
+
+
+def half_mse(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """SPEC §1.1: ½ · mean over (batch, T) of the squared error summed over outputs."""
+    err = (pred - target).reshape(target.shape[0], target.shape[1], -1)
+    return 0.5 * (err ** 2).sum(-1).mean()
+
+
+def batch_loss_fn(forward: Forward, layout: ParamLayout, x: torch.Tensor, y: torch.Tensor):
+    """θ ↦ ½-MSE of ``forward(layout.unflatten(θ), x)`` against ``y``."""
+
+    def loss(theta):
+        return half_mse(forward(layout.unflatten(theta), x), y)
+
+    return loss
+
+
+def full_hessian(forward: Forward, layout: ParamLayout, theta: torch.Tensor, x: torch.Tensor,
+                 y: torch.Tensor) -> torch.Tensor:
+    """Autodiff Hessian (P × P, float64) of the batch loss with respect to θ (torch.func)."""
+    theta = theta.to(DTYPE).detach()
+    H = torch.func.hessian(batch_loss_fn(forward, layout, x, y))(theta)
+    return 0.5 * (H + H.T)  # symmetric up to round-off; symmetrise exactly
+
+
+def gauss_newton(forward: Forward, layout: ParamLayout, theta: torch.Tensor,
+                 x: torch.Tensor) -> torch.Tensor:
+    """Gauss–Newton matrix JᵀJ / (batch·T) of the ½-MSE loss (J = ∂ŷ/∂θ over every output)."""
+    theta = theta.to(DTYPE).detach()
+
+    def out(th):
+        return forward(layout.unflatten(th), x).reshape(-1)
+
+    J = torch.func.jacrev(out)(theta)
+    return J.T @ J / (x.shape[0] * x.shape[1])
+
+
+def eig_desc(H) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues (descending) and unit eigenvectors as ROWS, with a deterministic sign
+    (the largest-magnitude entry of each eigenvector is positive)."""
+    H = np.asarray(H, dtype=np.float64)
+    w, v = np.linalg.eigh(0.5 * (H + H.T))
+    order = np.argsort(w)[::-1]
+    w, vecs = w[order], v[:, order].T.copy()
+    flip = np.sign(vecs[np.arange(len(w)), np.abs(vecs).argmax(1)])
+    flip[flip == 0] = 1
+    return w, vecs * flip[:, None]
+
+
+def padded(values: np.ndarray, sizes: Sequence[int], pads: Sequence[int], axes=(0, 1)):
+    """Insert NaN gaps of widths ``pads`` between consecutive groups along ``axes``.
+
+    Returns (padded array, centre coordinate of each group in the padded axis).
+    """
+    sizes, pads = list(sizes), list(pads)
+    if len(pads) != len(sizes) - 1:
+        raise ValueError(f"{len(sizes)} groups need {len(sizes) - 1} pads, got {len(pads)}")
+    if sum(sizes) == 0:
+        raise ValueError("no parameters")
+    idx, centres, pos = [], [], 0
+    for k, s in enumerate(sizes):
+        centres.append(pos + (s - 1) / 2)
+        idx += list(range(sum(sizes[:k]), sum(sizes[:k]) + s))
+        pos += s
+        if k < len(pads):
+            idx += [-1] * pads[k]
+            pos += pads[k]
+    idx = np.asarray(idx)
+    out = np.asarray(values, dtype=np.float64)
+    for ax in axes:
+        taken = np.take(out, np.where(idx < 0, 0, idx), axis=ax)
+        mask_shape = [1] * out.ndim
+        mask_shape[ax] = len(idx)
+        out = np.where((idx < 0).reshape(mask_shape), np.nan, taken)
+    return out, np.asarray(centres)
+
+
+# ------------------------------------------------------------------------------------------------
+# Students set exactly to the teacher (SPEC §5 Figs 4 and 9 top)
+# ------------------------------------------------------------------------------------------------
+
+#: kind -> (core-library model spec, pads between groups in the plot)
+STUDENTS = {
+    "rnn": ({"name": "rnn", "heads": 1}, [3, 3, 3]),
+    "crnn": ({"name": "lru", "param": "reim", "gamma": "none"}, [1, 2, 1, 2, 1, 2]),
+    "lru": ({"name": "lru", "param": "exp", "gamma": "learned"}, [1] * 7),
+    "s4": ({"name": "s4", "shared_delta": False, "init": "default"}, [1] * 7),
+}
+
+#: kind -> explicit group order: (group name, mathtext label, core tensor name, index in tensor).
+#: Indices include the leading member dim (M = 1).  Rows of the LRU's ``lam_raw``: 0 = Re λ / ω_ν,
+#: 1 = Im λ / ω_θ (curse_of_memory.models).
+GROUPS = {
+    "rnn": [("A", r"$A$", "A", ()), ("B", r"$B$", "B", ()), ("C", r"$C$", "C", ()),
+            ("D", r"$D$", "D", ())],
+    "crnn": [("lambda_re", r"$\lambda_{\mathrm{re}}$", "lam_raw", (0, 0)),
+             ("lambda_im", r"$\lambda_{\mathrm{im}}$", "lam_raw", (0, 1)),
+             ("B_re", r"$B_{\mathrm{re}}$", "B_re", ()), ("B_im", r"$B_{\mathrm{im}}$", "B_im", ()),
+             ("C_re", r"$C_{\mathrm{re}}$", "C_re", ()), ("C_im", r"$C_{\mathrm{im}}$", "C_im", ()),
+             ("D", r"$D$", "D", ())],
+    "lru": [("omega_nu", r"$\omega_\nu$", "lam_raw", (0, 0)),
+            ("omega_theta", r"$\omega_\theta$", "lam_raw", (0, 1)),
+            ("omega_gamma", r"$\omega_\gamma$", "gamma", ()),
+            ("B_re", r"$B_{\mathrm{re}}$", "B_re", ()), ("B_im", r"$B_{\mathrm{im}}$", "B_im", ()),
+            ("C_re", r"$C_{\mathrm{re}}$", "C_re", ()), ("C_im", r"$C_{\mathrm{im}}$", "C_im", ()),
+            ("D", r"$D$", "D", ())],
+    "s4": [("A_re", r"$A_{\mathrm{re}}$", "A_re", ()), ("A_im", r"$A_{\mathrm{im}}$", "A_im", ()),
+           ("Delta", r"$\Delta$", "delta_raw", ()),
+           ("B_re", r"$B_{\mathrm{re}}$", "B_re", ()), ("B_im", r"$B_{\mathrm{im}}$", "B_im", ()),
+           ("C_re", r"$C_{\mathrm{re}}$", "C_re", ()), ("C_im", r"$C_{\mathrm{im}}$", "C_im", ()),
+           ("D", r"$D$", "D", ())],
+}
+
+#: display titles
+TITLES = {"rnn": "RNN", "crnn": "Complex diagonal", "lru": "LRU", "s4": "S4"}
+
+
+def layout_for(kind: str, model) -> ParamLayout:
+    """The explicit :class:`ParamLayout` of a core-library model of the given kind."""
+    if kind not in GROUPS:
+        raise ConfigError("hessian.kind", f"unknown student {kind!r}", ", ".join(GROUPS))
+    shapes = {name: tuple(p.shape) for name, p in model.named_parameters()}
+    return ParamLayout([Group(*g) for g in GROUPS[kind]], shapes)
+
+
+def optimum_values(kind: str, teacher: HandTeacher, s4_delta: float = 0.01) -> dict[str, np.ndarray]:
+    """Every group's values (float64, 1-D, in its layout order) for a student equal to the teacher.
+
+    With d = eig(A), V its eigenvectors, b = V⁻¹B and c = CV (SPEC §5 Figs 4, 9):
+    rnn: A, B, C, D;  crnn: λ = d, B' = b, C' = c, D;
+    lru: ω_ν = log(−log|d|), ω_θ = log(arg d mod 2π), ω_γ = log √(1−|d|²), B' = b/γ, C' = c, D;
+    s4:  Δ = ``s4_delta`` for every state (stored as softplus⁻¹ Δ), A = (log|d| + i·(arg d mod 2π))/Δ,
+         B' = b/Δ, C' = c, D.
+    """
+    d, b, c = teacher.modal()
+    D = teacher.D.reshape(-1)
+    if kind == "rnn":
+        return {"A": teacher.A.reshape(-1), "B": teacher.B.reshape(-1),
+                "C": teacher.C.reshape(-1), "D": D}
+    cplx = {}
+    if kind == "crnn":
+        cplx = {"lambda_re": d.real, "lambda_im": d.imag, "B": b}
+    elif kind == "lru":
+        theta = np.mod(np.angle(d), 2 * np.pi)
+        gamma = np.sqrt(1 - np.abs(d) ** 2)
+        cplx = {"omega_nu": np.log(-np.log(np.abs(d))), "omega_theta": np.log(theta),
+                "omega_gamma": np.log(gamma), "B": b / gamma}
+    elif kind == "s4":
+        if not s4_delta > 0:
+            raise ConfigError("hessian.s4_delta", f"must be > 0, got {s4_delta}")
+        theta = np.mod(np.angle(d), 2 * np.pi)
+        delta = np.full(d.shape, float(s4_delta))
+        cplx = {"A_re": np.log(np.abs(d)) / delta, "A_im": theta / delta,
+                "Delta": np.log(np.expm1(delta)), "B": b / delta}
+    else:
+        raise ConfigError("hessian.kind", f"unknown student {kind!r}", ", ".join(GROUPS))
+    Bv = cplx.pop("B")
+    return {**cplx, "B_re": Bv.real, "B_im": Bv.imag, "C_re": c.real, "C_im": c.imag, "D": D}
+
+
+def student_at_optimum(kind: str, teacher: HandTeacher, s4_delta: float = 0.01):
+    """(model, layout, θ*) - the core-library model (float64, M = 1) set exactly to the teacher."""
+    from curse_of_memory.models import build_model
+
+    spec = dict(STUDENTS[kind][0], hidden=teacher.n)
+    model = build_model(spec, members=1, d_in=1, d_out=1, dtype=DTYPE, draw=False)
+    layout = layout_for(kind, model)
+    values = optimum_values(kind, teacher, s4_delta)
+    theta = torch.as_tensor(np.concatenate([values[name] for name in layout.names]), dtype=DTYPE)
+    if theta.numel() != layout.n_params:
+        raise RuntimeError(f"{kind}: {theta.numel()} optimum values for {layout.n_params} params")
+    with torch.no_grad():
+        for name, tensor in layout.unflatten(theta).items():
+            model.get_parameter(name).copy_(tensor)
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model, layout, theta
+
+
+def model_forward(model) -> Forward:
+    """``(params, x) -> y`` through the core model (``torch.func.functional_call``)."""
+
+    def forward(params, x):
+        return torch.func.functional_call(model, params, (x,))
+
+    return forward
+
+
+@dataclass
+class HessianResult:
+    kind: str
+    H: np.ndarray
+    eigvals: np.ndarray  # descending
+    eigvecs: np.ndarray  # rows, matching eigvals
+    loss: float  # batch loss at the optimum
+    groups: list[str]
+    labels: list[str]
+    sizes: list[int]
+    pads: list[int]
+    theta: np.ndarray
+
+
+def hessian_at_optimum(kind: str, teacher: HandTeacher, x: torch.Tensor,
+                       s4_delta: float = 0.01) -> HessianResult:
+    """Place ``kind`` at the teacher, check nothing, and return its full batch-loss Hessian."""
+    model, layout, theta = student_at_optimum(kind, teacher, s4_delta)
+    y = teacher_outputs(teacher, x)
+    fwd = model_forward(model)
+    loss = float(batch_loss_fn(fwd, layout, x, y)(theta))
+    H = full_hessian(fwd, layout, theta, x, y).numpy()
+    w, vecs = eig_desc(H)
+    return HessianResult(kind=kind, H=H, eigvals=w, eigvecs=vecs, loss=loss, groups=layout.names,
+                         labels=layout.labels, sizes=layout.sizes, pads=list(STUDENTS[kind][1]),
+                         theta=theta.numpy())
