@@ -129,8 +129,8 @@ def test_hessian_equals_gauss_newton_at_the_optimum(kind, teacher, batch):
 def test_theory_block_formula_matches_autodiff_hessian_white_noise():
     """SPEC §4.6 with ρ = 0 (theory helper's function) vs the autodiff λ-block on a long batch.
 
-    Sampling tolerance: the batch average of ∇y∇yᵀ over 64 × 8000 steps (moduli ≤ 0.9, so the
-    gradient's memory is ~10-20 steps) has a relative error of about 1 %; the T = 8000 transient
+    Sampling tolerance: the batch average of ∇y∇yᵀ over 32 × 8000 steps (moduli ≤ 0.9, so the
+    gradient's memory is ~10-20 steps) has a relative error of about 2 %; the T = 8000 transient
     adds ~0.1 %.  We allow 5 % of max|H|; labelling Re/Im the wrong way round is off by ~40 %.
     """
     from curse_of_memory.theory.hessian import gauss_newton_diagonal
@@ -147,7 +147,7 @@ def test_theory_block_formula_matches_autodiff_hessian_white_noise():
             "C_re": c.real, "C_im": c.imag, "D": [0.3]}
     theta = torch.tensor(np.concatenate([vals[k] for k in layout.names]))
     fwd = hs.model_forward(model)
-    x = hs.white_noise(5, batch=64, T=8000)
+    x = hs.white_noise(5, batch=32, T=8000)
     y = fwd(layout.unflatten(theta), x).detach()  # the same network is the teacher: zero residual
     H = hs.full_hessian(fwd, layout, theta, x, y).numpy()[: 2 * n, : 2 * n]
     H_theory = gauss_newton_diagonal(lam, b, c, 0.0)
