@@ -1,1 +1,111 @@
-# hessian rules (placeholder until its issue lands).
+# Hessians at the optimum and Adam's effective learning rates: Figs 4, 9 and 10.
+#   hessians  the four students (dense RNN, complex diagonal, LRU, S4) set to the hand-built
+#             4-unit teacher; float64 Hessians of one batch loss -> results/hessian/
+#   fig4      Hessians of the RNN and the complex diagonal RNN + their effective lrs after training
+#   fig9      the same for the LRU and the S4-like SSM (+ fig9_published: S4 as-published init)
+#   fig10     theory lambda-Hessians for three phase ranges + final loss vs theta0 (both remaps)
+HESSIAN = C.get("hessian", {})
+HESSIAN_SETTINGS = {
+    "teacher_seed": HESSIAN.get("teacher_seed", 0),
+    "data_seed": HESSIAN.get("data_seed", 1),
+    "batch": HESSIAN.get("batch", 64),
+    "T": HESSIAN.get("T", 300),
+    "s4_delta": HESSIAN.get("s4_delta", 0.01),
+}
+N_EIGVECS = HESSIAN.get("n_eigvecs", 10)
+HESSIAN_FILES = {
+    "npz": "results/hessian/optimum.npz",
+    "summary": "results/hessian/optimum.json",
+}
+
+
+def _single_runs(experiment):
+    """{cell: {final, model, label, variant}} for the cells of `experiment` trained in this tier."""
+    return {
+        cell: {
+            "final": f"{cell_dir(e, cell)}/final.pt",
+            "model": CELLS[(e, cell)]["cell"]["model"],
+            "label": CELLS[(e, cell)]["meta"]["label"],
+            "variant": CELLS[(e, cell)]["meta"].get("variant", "default"),
+        }
+        for e, cell in cells_of(experiment)
+    }
+
+
+rule hessians:
+    """Figs 4/9 top: every student placed exactly at the hand-built teacher; float64 Hessians."""
+    output:
+        **HESSIAN_FILES,
+    log:
+        "results/logs/hessians/hessians.log",
+    params:
+        src=src_fingerprint("analysis/hessian.py", "models"),
+        settings=HESSIAN_SETTINGS,
+    script:
+        "../scripts/hessians.py"
+
+
+rule fig4:
+    """Fig 4: Hessians (RNN, complex diagonal) and effective lrs after training (fig4 runs)."""
+    input:
+        **HESSIAN_FILES,
+        finals=[r["final"] for r in _single_runs("fig4").values()],
+    output:
+        pdf="paper/figures/fig4.pdf",
+    log:
+        "results/logs/fig4/fig4.log",
+    params:
+        src=src_fingerprint("analysis/hessian.py", "plotting"),
+        runs=_single_runs("fig4"),
+        n_eigvecs=N_EIGVECS,
+        tier=TIER,
+    script:
+        "../scripts/fig4.py"
+
+
+rule fig9:
+    """Fig 9: as Fig 4 for the LRU and the S4-like SSM; fig9_published uses the S4 as-published
+    init run (SPEC §7 item 7) in the S4 row."""
+    input:
+        **HESSIAN_FILES,
+        finals=[r["final"] for r in _single_runs("fig9").values()],
+    output:
+        pdf="paper/figures/fig9.pdf",
+        published="paper/figures/fig9_published.pdf",
+    log:
+        "results/logs/fig9/fig9.log",
+    params:
+        src=src_fingerprint("analysis/hessian.py", "plotting"),
+        runs=_single_runs("fig9"),
+        n_eigvecs=N_EIGVECS,
+        tier=TIER,
+    script:
+        "../scripts/fig9.py"
+
+
+rule fig10:
+    """Fig 10: theory lambda-Hessians (top) and final loss vs theta0 (bottom); fig10_published
+    with the as-published teacher remap (SPEC §7 item 4)."""
+    input:
+        theory="results/theory/fig10_theory_hessians.npz",
+        table="results/tables/fig10.parquet",
+    output:
+        pdf="paper/figures/fig10.pdf",
+        published="paper/figures/fig10_published.pdf",
+    log:
+        "results/logs/fig10/fig10.log",
+    params:
+        src=src_fingerprint("analysis/hessian.py", "plotting"),
+        n_eigvecs=N_EIGVECS,
+        tier=TIER,
+    script:
+        "../scripts/fig10.py"
+
+
+ALL_TARGETS += list(HESSIAN_FILES.values()) + [
+    "paper/figures/fig4.pdf",
+    "paper/figures/fig9.pdf",
+    "paper/figures/fig9_published.pdf",
+]
+if "fig10" in EXPERIMENTS:
+    ALL_TARGETS += ["paper/figures/fig10.pdf", "paper/figures/fig10_published.pdf"]

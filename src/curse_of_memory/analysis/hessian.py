@@ -421,3 +421,145 @@ def hessian_at_optimum(kind: str, teacher: HandTeacher, x: torch.Tensor,
     return HessianResult(kind=kind, H=H, eigvals=w, eigvecs=vecs, loss=loss, groups=layout.names,
                          labels=layout.labels, sizes=layout.sizes, pads=list(STUDENTS[kind][1]),
                          theta=theta.numpy())
+
+
+# ------------------------------------------------------------------------------------------------
+# Figs 4 / 9 top: all four students on one teacher and one batch; saving and loading
+# ------------------------------------------------------------------------------------------------
+
+KINDS = ("rnn", "crnn", "lru", "s4")
+
+
+def optimum_hessians(teacher_seed: int = 0, data_seed: int = 1, batch: int = 64, T: int = 300,
+                     s4_delta: float = 0.01, kinds: Sequence[str] = KINDS):
+    """(teacher, {kind: HessianResult}) for the Fig 4/9 students on one white-noise batch."""
+    for key, val in (("batch", batch), ("T", T)):
+        if not isinstance(val, int) or val < 1:
+            raise ConfigError(f"hessian.{key}", f"must be a positive integer, got {val!r}")
+    teacher = hand_built_teacher(teacher_seed)
+    x = white_noise(data_seed, batch, T)
+    return teacher, {k: hessian_at_optimum(k, teacher, x, s4_delta) for k in kinds}
+
+
+def save_hessians(npz_path, json_path, teacher: HandTeacher, results: dict, settings: dict) -> dict:
+    """Write every Hessian (``<kind>_H``, ``_eigvals``, ``_eigvecs``, ``_theta``) and the teacher to
+    ``npz_path`` and a readable summary (losses, group order, top eigenvalues) to ``json_path``."""
+    from curse_of_memory.io import atomic_path, write_json
+
+    arrays = {"teacher_A": teacher.A, "teacher_B": teacher.B, "teacher_C": teacher.C,
+              "teacher_D": teacher.D, "teacher_eigvals": teacher.eigvals}
+    summary = {"settings": dict(settings), "teacher": {
+        "eigvals_re": teacher.eigvals.real, "eigvals_im": teacher.eigvals.imag,
+        "moduli": np.abs(teacher.eigvals), "angles": np.angle(teacher.eigvals)}, "models": {}}
+    for kind, r in results.items():
+        arrays.update({f"{kind}_H": r.H, f"{kind}_eigvals": r.eigvals, f"{kind}_eigvecs": r.eigvecs,
+                       f"{kind}_theta": r.theta})
+        top = max(r.eigvals[0], 1e-300)
+        summary["models"][kind] = {
+            "title": TITLES[kind], "loss_at_optimum": r.loss, "groups": r.groups,
+            "labels": r.labels, "sizes": r.sizes, "pads": r.pads, "n_params": int(sum(r.sizes)),
+            "eig_max": float(r.eigvals[0]),
+            "n_eig_above_1e-8": int((r.eigvals > 1e-8).sum()),
+            "n_eig_above_1e-6_rel": int((r.eigvals > 1e-6 * top).sum()),
+            "top10_eigvals": r.eigvals[:10],
+        }
+    with atomic_path(npz_path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+    write_json(json_path, summary)
+    return summary
+
+
+def load_hessians(npz_path, json_path) -> dict:
+    """{kind: dict(H, eigvals, eigvecs, theta, groups, labels, sizes, pads, title, loss)}."""
+    import json
+
+    from curse_of_memory.errors import DataError
+
+    try:
+        data = np.load(npz_path)
+        summary = json.loads(open(json_path).read())
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{npz_path}: cannot read the Hessians ({exc}); rerun `snakemake "
+                        "results/hessian/optimum.npz`") from None
+    out = {}
+    for kind, meta in summary["models"].items():
+        out[kind] = dict(H=data[f"{kind}_H"], eigvals=data[f"{kind}_eigvals"],
+                         eigvecs=data[f"{kind}_eigvecs"], theta=data[f"{kind}_theta"],
+                         groups=meta["groups"], labels=meta["labels"], sizes=meta["sizes"],
+                         pads=meta["pads"], title=meta["title"], loss=meta["loss_at_optimum"])
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Figs 4 / 9 bottom: per-entry effective learning rates of a trained cell (final.pt)
+# ------------------------------------------------------------------------------------------------
+
+
+def kind_of_model(spec: dict) -> str:
+    """The Hessian/strip-plot kind of a core-library model spec."""
+    name = spec.get("name")
+    if name == "rnn":
+        return "rnn"
+    if name == "s4":
+        return "s4"
+    if name == "lru":
+        if spec.get("param", "exp") == "reim" and spec.get("gamma", "learned") == "none":
+            return "crnn"
+        if spec.get("param", "exp") == "exp" and spec.get("gamma", "learned") == "learned":
+            return "lru"
+    raise ConfigError("model", f"no strip-plot grouping for model {spec!r}",
+                      "rnn, lru (reim + none), lru (exp + learned), s4")
+
+
+def elr_by_group(elr: dict[str, torch.Tensor], kind: str, member: int = 0) -> list[tuple]:
+    """[(group name, label, per-entry e (numpy 1-D)), ...] of one member, in the explicit order.
+
+    ``elr``: {parameter name: tensor with leading member dim} as the engine stores them.
+    """
+    if kind not in GROUPS:
+        raise ConfigError("hessian.kind", f"unknown student {kind!r}", ", ".join(GROUPS))
+    out = []
+    for name, label, tensor, index in GROUPS[kind]:
+        if tensor not in elr:
+            from curse_of_memory.errors import DataError
+
+            raise DataError(f"final.pt has no effective lrs for {tensor!r} (has {sorted(elr)}); "
+                            "retrain the cell with the current engine")
+        t = torch.as_tensor(elr[tensor]).detach().to(torch.float64).cpu().numpy()
+        idx = (member,) + tuple(index[1:]) if index else (member,)
+        out.append((name, label, np.asarray(t[idx]).reshape(-1)))
+    return out
+
+
+def read_final(path) -> dict:
+    """The per-entry effective lrs of a trained cell's ``final.pt``.
+
+    Returns {"elr": {parameter name: tensor (M, ...)}, "lr": per-member base lr (numpy) or None,
+    "step": updates applied (int) or None}.
+    """
+    from curse_of_memory.errors import DataError
+
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is a data error
+        raise DataError(f"{path}: cannot read ({exc.__class__.__name__}); delete it and rerun the "
+                        "training cell") from None
+    elr = None
+    for key in ("elr", "effective_lrs", "effective_lr"):
+        if isinstance(obj, dict) and key in obj:
+            elr = obj[key]
+            break
+    if not isinstance(elr, dict):
+        raise DataError(f"{path}: no per-entry effective lrs (keys: {sorted(obj) if isinstance(obj, dict) else type(obj).__name__}); "
+                        "retrain the cell with the current engine")
+    lr = None
+    for key in ("lr", "lrs", "member_lr"):
+        if key in obj:
+            lr = np.asarray(torch.as_tensor(obj[key]).cpu(), dtype=np.float64).reshape(-1)
+            break
+    if lr is None and isinstance(obj.get("members"), (list, tuple)) and obj["members"] and \
+            isinstance(obj["members"][0], dict) and "lr" in obj["members"][0]:
+        lr = np.asarray([m["lr"] for m in obj["members"]], dtype=np.float64)
+    step = obj.get("step", obj.get("steps"))
+    return {"elr": elr, "lr": lr, "step": None if step is None else int(step)}

@@ -146,3 +146,225 @@ def strip(ax, groups: Sequence[tuple[str, np.ndarray]], base_lr: float, *, seed:
         ax.set_ylim(*ylim)
     ax.set_ylabel(r"$\log_{10}$ eff. lr")
     return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Figure assembly (Figs 4, 9, 10) and the plotted numbers as tidy tables
+# ------------------------------------------------------------------------------------------------
+
+ADAM_B1, ADAM_B2, ADAM_EPS = 0.9, 0.999, 1e-8
+
+
+def probe_ceiling(lr: float, step: int | None) -> float:
+    """e of a coordinate with m = v = 0 after ``step`` updates (SPEC §1.5); ≈ 3.16·lr for s ≫ 1000."""
+    s = 10**9 if step is None else int(step)
+    num = (1 - ADAM_B1) / (1 - ADAM_B1 ** (s + 1))
+    den = np.sqrt((1 - ADAM_B2) / (1 - ADAM_B2 ** (s + 1))) + ADAM_EPS
+    return float(lr * num / den)
+
+
+def hessian_columns(fig, models: Sequence[dict], *, eig_top: float | None = None,
+                    n_vecs: int = 10, height_ratios=(3, 1, 1), wspace: float = 0.45,
+                    hspace: float = 0.3) -> dict:
+    """One three-row column per model dict (H, sizes, labels, pads, title, key) in ``fig``
+    (a Figure or SubFigure).  Returns {"hessian", "spectrum", "eigvecs"} tidy DataFrames."""
+    import pandas as pd
+
+    gs = fig.add_gridspec(3, len(models), height_ratios=list(height_ratios), wspace=wspace,
+                          hspace=hspace)
+    top = eig_top if eig_top is not None else max(float(np.max(m["eigvals"] if "eigvals" in m
+                                                               else np.linalg.eigvalsh(m["H"])))
+                                                  for m in models)
+    rows_h, rows_s, rows_v = [], [], []
+    for j, m in enumerate(models):
+        axes = [fig.add_subplot(gs[i, j]) for i in range(3)]
+        out = hessian_column(axes, m["H"], m["sizes"], m["labels"], m["pads"], n_vecs=n_vecs,
+                             eig_top=top, title=m.get("title"))
+        if j > 0:
+            axes[1].set_ylabel("")
+        key = m["key"]
+        names = [g for g, s in zip(m["groups"], m["sizes"]) for _ in range(s)]
+        H = np.asarray(m["H"])
+        P = H.shape[0]
+        ii, jj = np.meshgrid(np.arange(P), np.arange(P), indexing="ij")
+        rows_h.append(pd.DataFrame({"model": key, "row": ii.ravel(), "col": jj.ravel(),
+                                    "row_group": np.asarray(names)[ii.ravel()],
+                                    "col_group": np.asarray(names)[jj.ravel()],
+                                    "value": H.ravel()}))
+        w = out["eigvals"]
+        rows_s.append(pd.DataFrame({"model": key, "index": np.arange(1, len(w) + 1),
+                                    "eigenvalue": w, "shown": w >= EIG_FLOOR,
+                                    "ratio_to_top": w / w[0]}))
+        V = out["eigvecs"]
+        rk, pi = np.meshgrid(np.arange(1, V.shape[0] + 1), np.arange(P), indexing="ij")
+        rows_v.append(pd.DataFrame({"model": key, "rank": rk.ravel(), "param": pi.ravel(),
+                                    "group": np.asarray(names)[pi.ravel()],
+                                    "value": V.ravel()}))
+    return {"hessian": pd.concat(rows_h, ignore_index=True),
+            "spectrum": pd.concat(rows_s, ignore_index=True),
+            "eigvecs": pd.concat(rows_v, ignore_index=True)}
+
+
+def strip_rows(fig, runs: Sequence[dict], *, ylim=None, hspace: float = 0.55) -> dict:
+    """One strip-plot row per run dict: key, title, groups [(name, label, e)], lr, step (or None),
+    jitter ({name: std}), missing (a note drawn instead when the run is absent).
+
+    Returns {"elr": per-entry table, "elr_summary": per-group table}."""
+    import pandas as pd
+
+    axes = fig.subplots(len(runs), 1, gridspec_kw={"hspace": hspace})
+    axes = np.atleast_1d(axes)
+    entries, summary = [], []
+    for ax, run in zip(axes, runs):
+        ax.set_title(run["title"], pad=6)
+        if run.get("missing"):
+            ax.text(0.5, 0.5, run["missing"], ha="center", va="center", transform=ax.transAxes,
+                    fontsize=5, color="0.4", wrap=True)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            continue
+        labels = [(g[1], g[2]) for g in run["groups"]]
+        jit = {g[1]: run.get("jitter", {}).get(g[0], 0.06) for g in run["groups"]}
+        res = strip(ax, labels, run["lr"], jitter=jit, ylim=ylim, seed=run.get("seed", 0))
+        ceiling = probe_ceiling(run["lr"], run.get("step"))
+        for (name, label, e), r in zip(run["groups"], res):
+            e = np.asarray(e, dtype=np.float64)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                le = np.where(e > 0, np.log10(e), np.nan)
+            entries.append(pd.DataFrame({
+                "model": run["key"], "group": name, "entry": np.arange(e.size), "e": e,
+                "log10_e": le, "nonpos": ~(e > 0), "x": r["jitter_x"]}))
+            ok = e[e > 0]
+            summary.append({
+                "model": run["key"], "group": name, "n": int(e.size), "n_nonpos": r["n_nonpos"],
+                "log10_min": r["log10_min"], "log10_median": r["log10_median"],
+                "log10_max": r["log10_max"],
+                "frac_below_base_lr": float(np.mean(ok < run["lr"])) if ok.size else np.nan,
+                "frac_below_ceiling_over_10": float(np.mean(ok < ceiling / 10)) if ok.size else np.nan,
+                "base_lr": run["lr"], "ceiling": ceiling, "step": run.get("step"),
+                "variant": run.get("variant", "default"), "source": run.get("source", "")})
+    return {"elr": pd.concat(entries, ignore_index=True) if entries else pd.DataFrame(),
+            "elr_summary": pd.DataFrame(summary)}
+
+
+def hessian_and_strips(models: Sequence[dict], runs: Sequence[dict], *, eig_top=None,
+                       n_vecs: int = 10, size=(5.9, 3.0), width_ratios=(4.0, 1.9)):
+    """Figs 4 / 9: Hessian columns (left, 4 in wide) and effective-lr strip rows (right).
+
+    Returns (figure, {name: DataFrame} of plotted numbers)."""
+    from curse_of_memory.plotting import style
+
+    style.use()
+    fig = plt.figure(figsize=size)
+    left, right = fig.subfigures(1, 2, width_ratios=list(width_ratios), wspace=0.02)
+    data = hessian_columns(left, models, eig_top=eig_top, n_vecs=n_vecs)
+    present = [r for r in runs if not r.get("missing")]
+    ylim = None
+    if present:
+        vals = np.concatenate([np.asarray(g[2], float).ravel() for r in present for g in r["groups"]])
+        vals = vals[np.isfinite(vals) & (vals > 0)]
+        if vals.size:
+            lo, hi = np.log10(vals.min()), np.log10(max(vals.max(), max(r["lr"] for r in present)))
+            ylim = (np.floor(lo - 0.3), np.ceil(hi + 0.3))
+    data.update(strip_rows(right, runs, ylim=ylim))
+    return fig, data
+
+
+#: strip-plot jitter per group (SPEC §5 Fig 4: 0.06, 0.1 for the dense A)
+JITTER = {"A": 0.1}
+
+
+def strip_run(key: str, title: str, model_spec: dict | None, final_path, *, variant="default",
+              member: int = 0, missing: str | None = None) -> dict:
+    """A run dict for :func:`strip_rows` from a cell's final.pt (or a 'missing' placeholder)."""
+    from curse_of_memory.analysis import hessian as hs
+
+    if final_path is None or model_spec is None:
+        return {"key": key, "title": title, "missing": missing or "not trained in this tier",
+                "variant": variant}
+    kind = hs.kind_of_model(model_spec)
+    fin = hs.read_final(final_path)
+    if fin["lr"] is None:
+        from curse_of_memory.errors import DataError
+
+        raise DataError(f"{final_path}: no learning rate recorded; retrain the cell")
+    return {"key": key, "title": title, "groups": hs.elr_by_group(fin["elr"], kind, member),
+            "lr": float(fin["lr"][member]), "step": fin["step"], "jitter": JITTER,
+            "variant": variant, "source": str(final_path)}
+
+
+FIG10_MODELS = (("rnn", "RNN", "#AC4056"), ("crnn", "Complex RNN", "#dc7c28"),
+                ("lru", "LRU", "#FCA50A"))
+
+
+def theta0_label(theta0: float) -> str:
+    """π/100, π/10, π ... for θ0 = π/k; a decimal otherwise."""
+    k = np.pi / float(theta0)
+    if abs(k - round(k)) < 1e-6 * k:
+        k = int(round(k))
+        return r"$\pi$" if k == 1 else rf"$\pi/{k}$"
+    return f"{theta0:.3g}"
+
+
+def theory_models(theory: dict) -> list[dict]:
+    """Model dicts for :func:`hessian_columns` from the Fig 10 theory data (one per θ0)."""
+    out = []
+    for i, t0 in enumerate(np.asarray(theory["theta0"], dtype=float)):
+        H = np.asarray(theory["H"][i])
+        n = H.shape[0] // 2
+        out.append({"key": f"theta0={t0:.6g}", "H": H, "sizes": [n, n], "pads": [1],
+                    "labels": [r"$\mathrm{Re}\,\lambda$", r"$\mathrm{Im}\,\lambda$"],
+                    "groups": ["lambda_re", "lambda_im"],
+                    "title": r"$\theta_0$ = " + theta0_label(t0)})
+    return out
+
+
+def loss_vs_theta0(ax, table, remap: str):
+    """Fig 10 bottom: final loss (mean ± SEM over seeds, best lr) against θ0/π, log–log.
+
+    Flagged points (no eligible lr: the published NaN-skipping rule picked them) are open markers.
+    Returns the plotted rows as a DataFrame."""
+    import pandas as pd
+
+    rows = []
+    sub = table[table["remap"] == remap]
+    for model, label, color in FIG10_MODELS:
+        d = sub[sub["model"] == model].sort_values("theta0")
+        if d.empty:
+            continue
+        x = d["theta0"].to_numpy(float) / np.pi
+        y = d["mean"].to_numpy(float)
+        err = d["sem"].fillna(0).to_numpy(float) if "sem" in d else np.zeros_like(y)
+        flagged = d["flagged"].to_numpy(bool) if "flagged" in d else np.zeros(len(d), bool)
+        ax.errorbar(x, y, yerr=err, color=color, marker="o", ms=2, lw=1, elinewidth=0.5,
+                    capsize=0, label=label)
+        if flagged.any():
+            ax.plot(x[flagged], y[flagged], "o", ms=3.5, mfc="white", mec=color, mew=0.6)
+        keep = [c for c in ("lr", "n_seeds", "n_diverged", "source") if c in d]
+        rows.append(pd.DataFrame({"model": model, "remap": remap, "theta0": d["theta0"].to_numpy(),
+                                  "theta0_over_pi": x, "loss": y, "sem": err, "flagged": flagged,
+                                  **{c: d[c].to_numpy() for c in keep}}))
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"$\theta_0/\pi$")
+    ax.set_ylabel("Final loss")
+    ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
+def fig10(theory: dict, table, remap: str, *, n_vecs: int = 10, note: str | None = None):
+    """Fig 10 as one figure: theory λ-Hessians (top, 3 columns) and the training result (bottom).
+    Returns (figure, {name: DataFrame})."""
+    from curse_of_memory.plotting import style
+
+    style.use()
+    fig = plt.figure(figsize=(5.5, 4.7))
+    top, bottom = fig.subfigures(2, 1, height_ratios=[3.2, 1.5], hspace=0.02)
+    data = hessian_columns(top, theory_models(theory), n_vecs=n_vecs, wspace=0.5)
+    ax = bottom.add_axes([0.12, 0.3, 0.31, 0.6])  # ≈ 1.7 × 0.9 in
+    data["loss"] = loss_vs_theta0(ax, table, remap)
+    rho = float(theory.get("rho", np.nan))
+    bottom.text(0.62, 0.55, f"Top: Gauss–Newton Hessian (theory), ρ = {rho:g}\n"
+                f"Bottom: training, remap = {remap}" + (f"\n{note}" if note else ""),
+                fontsize=5, va="center", ha="left", color="0.25", wrap=True)
+    return fig, data
