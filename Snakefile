@@ -15,6 +15,13 @@ configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"
+
+
+wildcard_constraints:
+    experiment="[a-z0-9_]+",
+    cell="[a-z0-9][a-z0-9-]*",
+
+
 include: "workflow/rules/theory.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/aggregate.smk"

@@ -1,1 +1,132 @@
-# aggregate rules (placeholder until its issue lands).
+# Aggregation over seeds (best lr per configuration, diverged seeds counted), the training
+# figures 3 and 11, the Fig 10 training table, diagnostics and the hyperparameter tables 1-3.
+# Plot rules read aggregated tables only, so restyling a figure never retrains.
+
+
+rule aggregate:
+    """Per experiment: per-(configuration, lr) table, best lr per configuration, history."""
+    input:
+        metrics=experiment_files("metrics.parquet"),
+        elr=experiment_files("elr.parquet"),
+        teachers=experiment_files("teachers.json"),
+    output:
+        by_lr="results/tables/{experiment}_by_lr.parquet",
+        best="results/tables/{experiment}_best.parquet",
+        history="results/tables/{experiment}_history.parquet",
+    log:
+        "results/logs/aggregate/{experiment}.log",
+    conda:
+        ENV
+    params:
+        src=src_fingerprint("analysis"),
+        cells=lambda wc: EXPERIMENTS[wc.experiment],
+    script:
+        "../scripts/aggregate.py"
+
+
+rule diagnostics:
+    """Per cell: learning curves of every member, loss vs lr with the chosen lr and edge flag."""
+    input:
+        metrics=experiment_files("metrics.parquet"),
+        by_lr="results/tables/{experiment}_by_lr.parquet",
+        best="results/tables/{experiment}_best.parquet",
+    output:
+        directory("results/diagnostics/{experiment}"),
+    log:
+        "results/logs/diagnostics/{experiment}.log",
+    conda:
+        ENV
+    params:
+        src=src_fingerprint("analysis"),
+        cells=lambda wc: EXPERIMENTS[wc.experiment],
+        tier=TIER,
+    script:
+        "../scripts/diagnostics.py"
+
+
+rule fig3:
+    """Fig 3: final loss vs nu0 (A) and the RNN -> LRU ablation at nu0 = 0.99 (B)."""
+    input:
+        left=tables("fig3_left"),
+        right=tables("fig3_right"),
+    output:
+        pdf="paper/figures/fig3.pdf",
+        published="paper/figures/fig3_published.pdf",
+    log:
+        "results/logs/fig3/fig3.log",
+    conda:
+        ENV
+    params:
+        labels={k: v["meta"]["label"] for k, v in CELLS.items()},
+        tier=TIER,
+    script:
+        "../scripts/fig3.py"
+
+
+rule fig11:
+    """Fig 11: loss vs number of heads (left), effective lr of A over training (right)."""
+    input:
+        best=tables("fig11"),
+        history=tables("fig11", kind="history"),
+    output:
+        pdf="paper/figures/fig11.pdf",
+    log:
+        "results/logs/fig11/fig11.log",
+    conda:
+        ENV
+    params:
+        tier=TIER,
+    script:
+        "../scripts/fig11.py"
+
+
+rule fig10_table:
+    """Fig 10 bottom, both remaps, for the Hessian rules (which draw Fig 10)."""
+    input:
+        default=tables("fig10"),
+        published=tables("fig10_published"),
+    output:
+        "results/tables/fig10.parquet",
+    log:
+        "results/logs/fig10_table/fig10_table.log",
+    conda:
+        ENV
+    params:
+        skipped=[c for e, c in SKIPPED_CELLS if e == "fig10_published"],
+    script:
+        "../scripts/fig10_table.py"
+
+
+rule hyperparameter_tables:
+    """Tables 1-3 (Figs 3A, 3B, 10): settings from config.yaml plus the selected lrs."""
+    input:
+        best=tables("fig3_left", "fig3_right", "fig10"),
+    output:
+        md=expand("paper/tables/table{n}.md", n=[1, 2, 3]),
+        tex=expand("paper/tables/table{n}.tex", n=[1, 2, 3]),
+    log:
+        "results/logs/hyperparameter_tables/tables.log",
+    conda:
+        ENV
+    params:
+        cells={
+            f"{e}/{c}": dict(v["meta"]["paper"], label=v["meta"]["label"])
+            for (e, c), v in CELLS.items()
+            if e in ("fig3_left", "fig3_right", "fig10")
+        },
+        tier=TIER,
+    script:
+        "../scripts/hyperparameter_tables.py"
+
+
+_FIG3 = ["paper/figures/fig3.pdf", "paper/figures/fig3_published.pdf"]
+_FIG11 = ["paper/figures/fig11.pdf"] if "fig11" in EXPERIMENTS else []
+_FIG10_TABLE = ["results/tables/fig10.parquet"] if "fig10" in EXPERIMENTS else []
+ALL_TARGETS += (
+    (_FIG3 if "fig3_left" in EXPERIMENTS or "fig3_right" in EXPERIMENTS else [])
+    + _FIG11
+    + _FIG10_TABLE
+    + expand("paper/tables/table{n}.{ext}", n=[1, 2, 3], ext=["md", "tex"])
+    + expand("results/diagnostics/{experiment}", experiment=list(EXPERIMENTS))
+    + tables(*EXPERIMENTS, kind="best")
+)

@@ -1,4 +1,4 @@
-# Shared by every rule file: config validation, tier resolution, the training-cell table,
+# Shared by every rule file - config validation, tier resolution, the training-cell table,
 # source fingerprints, targets.
 import copy
 import hashlib
@@ -13,6 +13,7 @@ from curse_of_memory.errors import UserError
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 PYTHON = "python"  # the interpreter snakemake runs under; scripts use `script:` or `shell:` with it
+ENV = "../../environment.yml"  # conda: directive of every rule (used with --sdm conda), from rules/
 
 
 def config_error(message):
@@ -24,7 +25,11 @@ def config_error(message):
 def _key_path(error):
     path = ""
     for part in error.absolute_path:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        path += (
+            f"[{part}]"
+            if isinstance(part, int)
+            else (f".{part}" if path else str(part))
+        )
     return path or "(top level)"
 
 
@@ -32,7 +37,9 @@ def check_schema(cfg, schema, where=""):
     validator = jsonschema.Draft202012Validator(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(cfg))
     if error is not None:
-        message = error.message if len(error.message) < 160 else error.message[:157] + "..."
+        message = (
+            error.message if len(error.message) < 160 else error.message[:157] + "..."
+        )
         config_error(
             f"{_key_path(error)}: {message}{where}; fix config.yaml or the --config value "
             f"(allowed values: workflow/schemas/config.schema.yaml)"
@@ -81,7 +88,9 @@ def src_fingerprint(*subpackages):
     for sub in subpackages or ("",):
         target = root / sub
         files += [target] if target.is_file() else sorted(target.rglob("*.py"))
-    files += sorted(p for p in root.glob("*.py"))  # top-level helpers (io, errors) always count
+    files += sorted(
+        p for p in root.glob("*.py")
+    )  # top-level helpers (io, errors) always count
     digest = hashlib.sha256()
     for path in sorted(set(files)):
         digest.update(str(path.relative_to(root)).encode())
@@ -98,10 +107,13 @@ def _teacher_has_real_negative(task):
     """Does the default teacher matrix (before the remap) have a real negative eigenvalue?"""
     try:
         from curse_of_memory.tasks import teacher_has_real_negative_eigenvalue
-    except ImportError:  # library without the check: assume the remaps differ (train them all)
+    except (
+        ImportError
+    ):  # library without the check: assume the remaps differ (train them all)
         return True
     return teacher_has_real_negative_eigenvalue(
-        teacher_hidden=task.get("teacher_hidden", 10), teacher_seed=task.get("teacher_seed", 42)
+        teacher_hidden=task.get("teacher_hidden", 10),
+        teacher_seed=task.get("teacher_seed", 42),
     )
 
 
@@ -125,7 +137,9 @@ def _cell_table(cfg):
 
 # CELLS[(experiment, cell)] = {"cell": CELL.yaml dict, "meta": {label, variant, paper, ...}}
 CELLS, SKIPPED_CELLS = _cell_table(C)
-EXPERIMENTS = {}  # experiment -> [cell, ...] in config order (only cells trained in this tier)
+EXPERIMENTS = (
+    {}
+)  # experiment -> [cell, ...] in config order (only cells trained in this tier)
 for _exp, _cell in CELLS:
     EXPERIMENTS.setdefault(_exp, []).append(_cell)
 
@@ -147,6 +161,35 @@ def run_files(keys, name="metrics.parquet"):
 ALL_TARGETS = []
 
 
-wildcard_constraints:
-    experiment="[a-z0-9_]+",
-    cell="[a-z0-9][a-z0-9-]*",
+# --- helpers of train.smk and aggregate.smk ----------------------------------------------------
+TRAIN_THREADS = C["training"].get("threads", 1)
+TRAIN_GPU = 0 if C["device"] == "cpu" else 1
+
+
+def cell_params(wildcards):
+    """The CELL.yaml content of one cell (a params value: editing the config reruns the cell)."""
+    return CELLS[(wildcards.experiment, wildcards.cell)]["cell"]
+
+
+def write_cell(cell, path, log):
+    """Write one CELL.yaml (the seam with the training engine, docs/CELL_FORMAT.md)."""
+    from curse_of_memory.io import write_text
+
+    write_text(path, yaml.safe_dump(dict(cell), sort_keys=False, width=100))
+    write_text(log, f"wrote {path}\n")
+
+
+def experiment_files(name):
+    """Input function: `name` (metrics.parquet, ...) of every cell of the wildcard experiment."""
+
+    def inputs(wildcards):
+        return run_files(cells_of(wildcards.experiment), name)
+
+    return inputs
+
+
+def tables(*experiments, kind="best"):
+    """results/tables/<experiment>_<kind>.parquet for those experiments configured in this tier."""
+    return [
+        f"results/tables/{e}_{kind}.parquet" for e in experiments if e in EXPERIMENTS
+    ]

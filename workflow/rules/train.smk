@@ -1,24 +1,18 @@
 # Training: one job per cell (experiment x architecture x parametrisation x optimizer), which
 # trains the cell's whole population (task points x lrs x seeds) in one process.
-TRAIN_THREADS = C["training"].get("threads", 1)
-TRAIN_GPU = 0 if C["device"] == "cpu" else 1
-
-
-def _cell_params(wildcards):
-    return CELLS[(wildcards.experiment, wildcards.cell)]["cell"]
-
-
 rule write_cell:
     """The CELL.yaml of one cell, from config.yaml (rewritten, and retrained, when it changes)."""
     output:
         "results/cells/{experiment}/{cell}.yaml",
-    params:
-        cell=_cell_params,
     log:
         "results/logs/write_cell/{experiment}/{cell}.log",
     localrule: True
-    script:
-        "../scripts/write_cell.py"
+    conda:
+        ENV
+    params:
+        cell=cell_params,
+    run:
+        write_cell(params.cell, output[0], log[0])
 
 
 rule train_cell:
@@ -31,19 +25,22 @@ rule train_cell:
         final="results/runs/{experiment}/{cell}/final.pt",
         teachers="results/runs/{experiment}/{cell}/teachers.json",
         summary="results/runs/{experiment}/{cell}/summary.json",
-    params:
-        src=src_fingerprint("models", "tasks", "training"),
-        out=lambda wc: cell_dir(wc.experiment, wc.cell),
-        state=lambda wc: f"results/state/{wc.experiment}",
     log:
         "results/logs/train_cell/{experiment}/{cell}.log",
     benchmark:
         "results/benchmarks/train_cell/{experiment}/{cell}.tsv"
+    conda:
+        ENV
     threads: TRAIN_THREADS
     resources:
         gpu=TRAIN_GPU,
         mem_mb=4000,
         runtime=240,
+    params:
+        src=src_fingerprint("models", "tasks", "training"),
+        out=lambda wc: cell_dir(wc.experiment, wc.cell),
+        state=lambda wc: f"results/state/{wc.experiment}",
+        python=PYTHON,
     shell:
-        "{PYTHON} -m curse_of_memory.train {input.cell} --out {params.out}"
+        "{params.python} -m curse_of_memory.train {input.cell} --out {params.out}"
         " --state-dir {params.state} --threads {threads} > {log} 2>&1"

@@ -173,3 +173,23 @@ def history(metrics: pd.DataFrame, elr: pd.DataFrame | None = None, keys=None) -
             pn.columns = [f"nonpos_{c}" for c in pn.columns]
             out = out.join(pn, how="left")
     return out.reset_index()
+
+
+_VAR_KEYS = ("output_variance", "stationary_output_variance", "teacher_var", "variance")
+
+
+def teacher_variances(teachers) -> pd.DataFrame:
+    """Task points and teacher stationary output variances from a cell's teachers.json content
+    (a list of per-point records, or ``{"points": [...]}``)."""
+    from curse_of_memory.errors import DataError
+
+    records = teachers.get("points", teachers.get("teachers")) if isinstance(teachers, dict) else teachers
+    rows = []
+    for rec in records or []:
+        key = next((k for k in _VAR_KEYS if k in rec), None)
+        if key is None or "nu0" not in rec or "theta0" not in rec:
+            raise DataError(
+                "teachers.json record lacks nu0/theta0/output variance; regenerate it (rerun the training rule)"
+            )
+        rows.append({"nu0": float(rec["nu0"]), "theta0": float(rec["theta0"]), "teacher_var": float(rec[key])})
+    return pd.DataFrame(rows, columns=["nu0", "theta0", "teacher_var"])

@@ -1,0 +1,139 @@
+"""The appendix hyperparameter tables (Tables 1-3) from the pipeline's own configuration.
+
+Each table is a list of rows (setting, value per model); values come from the paper-scale cell
+settings in config.yaml plus the learning rate the pipeline selected (in the tier that ran).
+Rendered as Markdown and as a LaTeX booktabs tabular.
+"""
+
+from __future__ import annotations
+
+import math
+
+TABLES = {
+    1: {"title": "Figure 3A: dense RNN and LRU on the teacher-student task",
+        "cells": [("fig3_left", "rnn"), ("fig3_left", "lru")], "theta0": False},
+    2: {"title": "Figure 3B: from the dense RNN to the LRU at nu0 = 0.99",
+        "cells": [("fig3_left", "rnn"), ("fig3_right", "block-diagonal"), ("fig3_right", "more-neurons"),
+                  ("fig3_right", "crnn"), ("fig3_right", "gamma"), ("fig3_right", "lru")],
+        "theta0": False, "nu0": 0.99},
+    3: {"title": "Figure 10: concentrating the teacher's eigenvalue phases",
+        "cells": [("fig10", "lru"), ("fig10", "crnn"), ("fig10", "rnn")], "theta0": True},
+}
+FOOTNOTE = ("The dense RNN is initialised with nu_min = 0 (eigenvalue moduli tanh|l|) rather than "
+            "with the teacher's distribution, which gave better results.")
+
+
+def _g(x):
+    return f"{x:g}"
+
+
+def _init(cell):
+    m = cell["model"]
+    if m["name"] == "rnn":
+        heads = m.get("heads", 1)
+        block = m.get("hidden", 64) // heads
+        kind = "dense" if heads == 1 else f"{heads} heads of {block}x{block}"
+        return f"{kind}, nu_min = 0*"
+    if m["name"] == "lru":
+        return "ring [nu0, 1], phases [-theta0, theta0]"
+    return f"S4 ({m.get('init', 'default')} init)"
+
+
+def _model(cell):
+    m = cell["model"]
+    if m["name"] == "lru":
+        return f"LRU param={m.get('param')} gamma={m.get('gamma')}"
+    if m["name"] == "rnn":
+        return f"linear RNN, {m.get('heads', 1)} head(s)"
+    return m["name"]
+
+
+def _selected(best, exp, cell, nu0=None):
+    if best is None or len(best) == 0:
+        return "not run in this tier"
+    d = best[(best["experiment"] == exp) & (best["cell"] == cell)]
+    if nu0 is not None:
+        d = d[(d["nu0"] - nu0).abs() < 1e-9]
+    if d.empty:
+        return "not run in this tier"
+    parts = []
+    for _, r in d.sort_values(["nu0", "theta0"]).iterrows():
+        lr = "n/a" if not math.isfinite(r["lr"]) else _g(r["lr"])
+        flag = " (flagged)" if r.get("flagged", False) else ""
+        key = f"theta0={_g(r['theta0'])}" if d["theta0"].nunique() > 1 else f"nu0={_g(r['nu0'])}"
+        parts.append(lr + flag if len(d) == 1 else f"{key}: {lr}{flag}")
+    return "; ".join(parts)
+
+
+def build(n: int, cells: dict, best, tier: str) -> tuple[list[str], list[list[str]]]:
+    """(header, rows) of table ``n``; ``cells`` maps 'experiment/cell' to the paper-scale cell
+    dict with its label; ``best`` the concatenated best-lr tables (or None)."""
+    spec = TABLES[n]
+    chosen = [(e, c) for e, c in spec["cells"] if f"{e}/{c}" in cells]
+    cs = [cells[f"{e}/{c}"] for e, c in chosen]
+    header = ["Setting"] + [c.get("label", c["cell"]) for c in cs]
+    first = cs[0] if cs else None
+
+    def row(name, fn):
+        return [name] + [fn(c) for c in cs]
+
+    rows = []
+    if first:
+        rows += [
+            row("Model", _model),
+            row("Batch size", lambda c: str(c["task"].get("batch", 128))),
+            row("Sequence length", lambda c: str(c["task"].get("T", 300))),
+            row("Neurons (teacher / student)",
+                lambda c: f"{c['task'].get('teacher_hidden', 10)} / {c['model'].get('hidden', 64)}"),
+            row("Input / output dimension", lambda c: "1 / 1"),
+            row("nu0", lambda c: ", ".join(_g(v) for v in sorted({p["nu0"] for p in c["points"]})
+                                           if spec.get("nu0") is None or v == spec["nu0"])),
+        ]
+        if spec["theta0"]:
+            rows.append(row("theta0", lambda c: ", ".join(_g(p["theta0"]) for p in c["points"])))
+        rows += [
+            row("Learning rates (grid search)", lambda c: ", ".join(_g(v) for v in c["lrs"])),
+            row("Optimizer", lambda c: c["optimizer"]["name"].replace("adam", "Adam") +
+                (f", cosine decay to {_g(c['schedule'].get('lr_min', 1e-7))}"
+                 if c["schedule"]["name"] == "cosine" else ", constant lr")),
+            row("Initialization", _init),
+            row("Iterations", lambda c: f"{c['steps']:,}"),
+            row("Seeds", lambda c: str(len(c["seeds"]))),
+            [f"Selected lr ({tier} tier)"] + [_selected(best, e, c, spec.get("nu0")) for e, c in chosen],
+        ]
+    return header, rows
+
+
+def to_markdown(n, header, rows, tier):
+    lines = [f"**Table {n}.** {TABLES[n]['title']} (paper-scale settings; selected lr from the {tier} tier)", ""]
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "---|" * len(header))
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    if any("*" in c for r in rows for c in r):
+        lines += ["", "\\* " + FOOTNOTE]
+    return "\n".join(lines) + "\n"
+
+
+def _tex(s: str) -> str:
+    if s.startswith("$") and s.endswith("$"):
+        return s
+    out = s
+    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#")):
+        if "$" not in out:
+            out = out.replace(a, b)
+    out = out.replace("nu0", r"$\nu_0$").replace("nu\\_0", r"$\nu_0$").replace("theta0", r"$\theta_0$")
+    out = out.replace("nu_min", r"$\nu_{\min}$").replace("nu\\_min", r"$\nu_{\min}$")
+    return out.replace("*", r"$^*$")
+
+
+def to_latex(n, header, rows, tier):
+    cols = "l" + "p{2.1cm}" * (len(header) - 1)
+    lines = [f"% Table {n}: {TABLES[n]['title']}. Generated by the pipeline from config.yaml; do not edit.",
+             r"\begin{tabular}{" + cols + "}", r"\toprule",
+             " & ".join(_tex(h) for h in header) + r" \\", r"\midrule"]
+    lines += [" & ".join(_tex(c) for c in r) + r" \\" for r in rows]
+    lines.append(r"\bottomrule")
+    lines.append(r"\end{tabular}")
+    if any("*" in c for r in rows for c in r):
+        lines.append(r"\par\smallskip{\footnotesize $^*$" + _tex(FOOTNOTE) + "}")
+    return "\n".join(lines) + "\n"

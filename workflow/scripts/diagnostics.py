@@ -1,0 +1,68 @@
+"""Diagnostics a researcher checks first (not in the paper), one PDF per cell:
+left, the learning curve of every member (colour = lr); right, final loss vs lr per task point
+with the chosen lr marked (open circle) and a flag when it sits at the edge of the grid.
+Also <cell>.csv (loss vs lr, chosen lr) and flags.csv (edge / flagged / diverged per point)."""
+
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+
+from curse_of_memory.io import write_csv
+from curse_of_memory.plotting import style
+from curse_of_memory.runlog import snakemake_log
+
+with snakemake_log(snakemake):
+    out = Path(snakemake.output[0])
+    out.mkdir(parents=True, exist_ok=True)
+    by_lr = pd.read_parquet(snakemake.input.by_lr)
+    best = pd.read_parquet(snakemake.input.best)
+    flags = []
+    for cell, m_path in zip(snakemake.params.cells, snakemake.input.metrics):
+        m = pd.read_parquet(m_path)
+        t = by_lr[by_lr["cell"] == cell]
+        b = best[best["cell"] == cell]
+        lrs = sorted(m["lr"].unique())
+        cmap = mpl.colormaps["plasma"]
+        color = {lr: cmap(i / max(1, len(lrs) - 1) * 0.85) for i, lr in enumerate(lrs)}
+        fig, (ax_c, ax_l) = style.figure(5.0, 2.0, ncols=2)
+        for member, d in m.groupby("member"):
+            lr = d["lr"].iloc[0]
+            ax_c.plot(d["epoch"], d["train_loss"], color=color[lr], lw=0.4, alpha=0.6)
+        for lr in lrs:
+            ax_c.plot([], [], color=color[lr], label=f"lr {lr:g}")
+        ax_c.set_yscale("log")
+        ax_c.set_xlabel("Epoch")
+        ax_c.set_ylabel("Training loss (every member)")
+        ax_c.legend(fontsize=4, loc="upper right")
+        points = t[["nu0", "theta0"]].drop_duplicates().to_numpy()
+        pcmap = mpl.colormaps["viridis"]
+        for i, (nu0, theta0) in enumerate(points):
+            d = t[(t["nu0"] == nu0) & (t["theta0"] == theta0)].sort_values("lr")
+            c = pcmap(i / max(1, len(points) - 1))
+            y = d["mean"].where(np.isfinite(d["mean"]), d["mean_nan"])
+            ax_l.plot(d["lr"], y, marker=".", markersize=3, color=c,
+                      label=f"$\\nu_0$={nu0:g}, $\\theta_0$={theta0:g}")
+            sel = b[(b["nu0"] == nu0) & (b["theta0"] == theta0)]
+            if len(sel) and np.isfinite(sel["lr"].iloc[0]):
+                r = sel.iloc[0]
+                ax_l.plot([r["lr"]], [r["mean"]], marker="o", mfc="none", markersize=5, color=c)
+                flags.append({"cell": cell, "nu0": nu0, "theta0": theta0, "lr": r["lr"],
+                              "edge": bool(r["edge"]), "flagged": bool(r["flagged"]),
+                              "n_diverged_total": int(r["n_diverged_total"])})
+                if r["edge"]:
+                    ax_l.annotate("edge", (r["lr"], r["mean"]), fontsize=4, color="red",
+                                  xytext=(2, 2), textcoords="offset points")
+        ax_l.set_xscale("log")
+        if np.isfinite(t["mean_nan"]).any():
+            ax_l.set_yscale("log")
+        ax_l.set_xlabel("Learning rate")
+        ax_l.set_ylabel("Final loss (seed mean)")
+        ax_l.legend(fontsize=3.5, loc="best")
+        ax_c.set_title(f"{snakemake.wildcards.experiment} / {cell}")
+        fig.tight_layout()
+        style.save(fig, out / f"{cell}.pdf", data=t, tier=snakemake.params.tier, png=False)
+    flags = pd.DataFrame(flags, columns=["cell", "nu0", "theta0", "lr", "edge", "flagged", "n_diverged_total"])
+    write_csv(out / "flags.csv", flags)
+    print(flags.to_string())
