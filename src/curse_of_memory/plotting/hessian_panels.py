@@ -27,9 +27,7 @@ EIG_FLOOR = 1e-8
 
 
 def _cmap(name: str):
-    cmap = plt.get_cmap(name).copy()
-    cmap.set_bad("white")
-    return cmap
+    return plt.get_cmap(name).with_extremes(bad="white")
 
 
 def hessian_column(axes: Sequence, H, sizes: Sequence[int], labels: Sequence[str],
