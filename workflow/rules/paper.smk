@@ -1,1 +1,179 @@
-# paper rules (placeholder until its issue lands).
+# The paper folder (issue 7): results tables, numbers as macros, the claims check, the errata and
+# paper/main.pdf, the LAST node of `snakemake --cores all` when latexmk is on the PATH.
+# Must stay the last rule file the Snakefile includes: its inputs are every target registered
+# before it (ALL_TARGETS), so the claims see every figure of the run.
+import shutil
+
+LATEXMK = shutil.which("latexmk")
+TEX_HINT = (
+    "paper/main.pdf not built: latexmk is not on the PATH. Install TeX (optional), e.g. "
+    "`sudo apt-get install latexmk texlive-latex-base texlive-latex-recommended "
+    "texlive-fonts-recommended texlive-latex-extra`, then rerun `snakemake --cores all`."
+)
+# Everything the other rule files produce; the claims, errata and PDF come after all of it.
+UPSTREAM = [t for t in ALL_TARGETS if not str(t).startswith("results/diagnostics/")]
+PAPER_TABLES = {
+    "fig3": "paper/tables/results_fig3.tex",
+    "fig10": "paper/tables/results_fig10.tex",
+    "fig11": "paper/tables/results_fig11.tex",
+    "divergence": "paper/tables/divergence.tex",
+}
+
+
+def _aggregated_tables(wildcards):
+    """The aggregated tables of this tier's experiments (the results tables read them)."""
+    names = [
+        f"{e}_best" for e in ("fig3_left", "fig3_right", "fig11") if e in EXPERIMENTS
+    ]
+    names += [f"{e}_by_lr" for e in EXPERIMENTS]
+    paths = [f"results/tables/{n}.parquet" for n in names]
+    if "results/tables/fig10.parquet" in ALL_TARGETS:
+        paths.append("results/tables/fig10.parquet")
+    return paths
+
+
+def _labels():
+    out = {}
+    for (e, c), v in CELLS.items():
+        out.setdefault(e, {})[c] = v["meta"]["label"]
+    return out
+
+
+def _data_source():
+    try:
+        from curse_of_memory.data.text import describe
+
+        return describe(C.get("data", {}).get("text", {}))
+    except Exception:  # no data section yet: say what the default is
+        return "offline default (gensim Wikipedia sample, all-MiniLM-L6-v2 embeddings)"
+
+
+report: "../report/workflow.rst"
+
+
+rule results_tables:
+    """Booktabs tables of Figs 3, 10 (bottom), 11 and the diverged seeds."""
+    input:
+        _aggregated_tables,
+    output:
+        **PAPER_TABLES,
+    log:
+        "results/logs/paper/results_tables.log",
+    localrule: True
+    params:
+        tier=TIER,
+        labels=_labels(),
+        src=src_fingerprint("analysis"),
+    script:
+        "../scripts/results_tables.py"
+
+
+rule claims:
+    """Every claim of the paper as a falsifiable check on this run's outputs (never fails the run)."""
+    input:
+        UPSTREAM,
+    output:
+        json="results/claims.json",
+        tex="paper/tables/claims.tex",
+        html=report(
+            "results/claims.html",
+            caption="../report/claims.rst",
+            category="Claims check",
+        ),
+    log:
+        "results/logs/paper/claims.log",
+    localrule: True
+    params:
+        tier=TIER,
+        src=src_fingerprint("analysis"),
+    script:
+        "../scripts/claims.py"
+
+
+rule numbers:
+    """The numbers main.tex quotes, as LaTeX macros."""
+    input:
+        claims="results/claims.json",
+    output:
+        "paper/generated/numbers.tex",
+    log:
+        "results/logs/paper/numbers.log",
+    localrule: True
+    params:
+        tier=TIER,
+        training=C.get("training", {}),
+        data_source=_data_source(),
+        src=src_fingerprint("analysis"),
+    script:
+        "../scripts/numbers.py"
+
+
+rule errata:
+    """SPEC section 7, each item with the measured effect of its as-published variant."""
+    input:
+        UPSTREAM,
+    output:
+        "paper/tables/errata.tex",
+    log:
+        "results/logs/paper/errata.log",
+    localrule: True
+    params:
+        src=src_fingerprint("analysis"),
+    script:
+        "../scripts/errata.py"
+
+
+PAPER_INPUTS = (
+    ["paper/main.tex", "paper/generated/numbers.tex"]
+    + ["paper/tables/claims.tex", "paper/tables/errata.tex"]
+    + list(PAPER_TABLES.values())
+    + [t for t in UPSTREAM if str(t).startswith("paper/")]
+)
+
+
+rule paper_pdf:
+    """paper/main.pdf with latexmk (aux files in results/latex; the PDF is moved in atomically)."""
+    input:
+        PAPER_INPUTS,
+    output:
+        report("paper/main.pdf", caption="../report/paper.rst", category="Paper"),
+    log:
+        "results/logs/paper/latexmk.log",
+    localrule: True
+    shell:
+        "(cd paper && latexmk -pdf -interaction=nonstopmode -halt-on-error"
+        " -outdir=../results/latex main.tex) > {log} 2>&1"
+        " && cp results/latex/main.pdf paper/.main.pdf.tmp"
+        " && mv paper/.main.pdf.tmp paper/main.pdf"
+
+
+ALL_TARGETS += ["results/claims.json", "paper/tables/errata.tex"]
+ALL_TARGETS += ["paper/generated/numbers.tex"] + list(PAPER_TABLES.values())
+if LATEXMK:
+    ALL_TARGETS.append("paper/main.pdf")
+
+
+rule paper:
+    """Target: the paper folder (the PDF when TeX is installed, else its tables and numbers)."""
+    input:
+        (["paper/main.pdf"] if LATEXMK else PAPER_INPUTS[1:] + ["results/claims.json"]),
+
+
+def _paper_summary(log=None):
+    """Printed once at the end of a successful run: the claims summary and, without TeX, the hint."""
+    import json as _json
+
+    from curse_of_memory.analysis.claims import summary as _summary
+
+    path = Path("results/claims.json")
+    if path.exists():
+        try:
+            print(_summary(_json.loads(path.read_text())) + f"  (details: {path})")
+        except Exception as exc:  # never fail a finished run on the summary
+            print(f"claims: could not read {path} ({exc})")
+    if not LATEXMK:
+        print(TEX_HINT)
+
+
+onsuccess:
+    _paper_summary()

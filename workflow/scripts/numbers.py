@@ -1,0 +1,14 @@
+"""Rule `numbers`: the numbers main.tex quotes, as macros -> paper/generated/numbers.tex."""
+import json
+
+from curse_of_memory.runlog import snakemake_log
+
+with snakemake_log(snakemake):
+    from curse_of_memory.analysis import numbers
+    from curse_of_memory.io import write_text
+
+    with open(snakemake.input.claims) as fh:
+        records = json.load(fh)
+    defs = numbers.macros(records, snakemake.params.tier, snakemake.params.training,
+                          snakemake.params.data_source)
+    write_text(snakemake.output[0], numbers.to_latex(defs))
