@@ -13,15 +13,17 @@ HESSIAN_SETTINGS = {
     "s4_delta": HESSIAN.get("s4_delta", 0.01),
 }
 N_EIGVECS = HESSIAN.get("n_eigvecs", 10)
+# plotted numbers written beside fig4.pdf / fig9*.pdf (paper/figures/<stem>_<part>.csv)
+STRIP_PARTS = ["hessian", "spectrum", "eigvecs", "elr", "elr_summary"]
 HESSIAN_FILES = {
     "npz": "results/hessian/optimum.npz",
     "summary": "results/hessian/optimum.json",
 }
 
 
-def _single_runs(experiment):
-    """{cell: {final, model, label, variant}} for the cells of `experiment` trained in this tier."""
-    return {
+# {experiment: {cell: {final, model, label, variant}}} for the single runs trained in this tier
+SINGLE_RUNS = {
+    experiment: {
         cell: {
             "final": f"{cell_dir(e, cell)}/final.pt",
             "model": CELLS[(e, cell)]["cell"]["model"],
@@ -30,6 +32,8 @@ def _single_runs(experiment):
         }
         for e, cell in cells_of(experiment)
     }
+    for experiment in ("fig4", "fig9")
+}
 
 
 rule hessians:
@@ -38,6 +42,8 @@ rule hessians:
         **HESSIAN_FILES,
     log:
         "results/logs/hessians/hessians.log",
+    conda:
+        ENV
     params:
         src=src_fingerprint("analysis/hessian.py", "models"),
         settings=HESSIAN_SETTINGS,
@@ -49,14 +55,18 @@ rule fig4:
     """Fig 4: Hessians (RNN, complex diagonal) and effective lrs after training (fig4 runs)."""
     input:
         **HESSIAN_FILES,
-        finals=[r["final"] for r in _single_runs("fig4").values()],
+        finals=[r["final"] for r in SINGLE_RUNS["fig4"].values()],
     output:
         pdf="paper/figures/fig4.pdf",
+        png="paper/figures/fig4.png",
+        csv=expand("paper/figures/fig4_{part}.csv", part=STRIP_PARTS),
     log:
         "results/logs/fig4/fig4.log",
+    conda:
+        ENV
     params:
         src=src_fingerprint("analysis/hessian.py", "plotting"),
-        runs=_single_runs("fig4"),
+        runs=SINGLE_RUNS["fig4"],
         n_eigvecs=N_EIGVECS,
         tier=TIER,
     script:
@@ -68,15 +78,23 @@ rule fig9:
     init run (SPEC §7 item 7) in the S4 row."""
     input:
         **HESSIAN_FILES,
-        finals=[r["final"] for r in _single_runs("fig9").values()],
+        finals=[r["final"] for r in SINGLE_RUNS["fig9"].values()],
     output:
         pdf="paper/figures/fig9.pdf",
         published="paper/figures/fig9_published.pdf",
+        png=expand("paper/figures/{stem}.png", stem=["fig9", "fig9_published"]),
+        csv=expand(
+            "paper/figures/{stem}_{part}.csv",
+            stem=["fig9", "fig9_published"],
+            part=STRIP_PARTS,
+        ),
     log:
         "results/logs/fig9/fig9.log",
+    conda:
+        ENV
     params:
         src=src_fingerprint("analysis/hessian.py", "plotting"),
-        runs=_single_runs("fig9"),
+        runs=SINGLE_RUNS["fig9"],
         n_eigvecs=N_EIGVECS,
         tier=TIER,
     script:
@@ -92,8 +110,16 @@ rule fig10:
     output:
         pdf="paper/figures/fig10.pdf",
         published="paper/figures/fig10_published.pdf",
+        png=expand("paper/figures/{stem}.png", stem=["fig10", "fig10_published"]),
+        csv=expand(
+            "paper/figures/{stem}_{part}.csv",
+            stem=["fig10", "fig10_published"],
+            part=["hessian", "spectrum", "eigvecs", "loss"],
+        ),
     log:
         "results/logs/fig10/fig10.log",
+    conda:
+        ENV
     params:
         src=src_fingerprint("analysis/hessian.py", "plotting"),
         n_eigvecs=N_EIGVECS,

@@ -241,8 +241,12 @@ def strip_rows(fig, runs: Sequence[dict], *, ylim=None, hspace: float = 0.55) ->
                 "frac_below_ceiling_over_10": float(np.mean(ok < ceiling / 10)) if ok.size else np.nan,
                 "base_lr": run["lr"], "ceiling": ceiling, "step": run.get("step"),
                 "variant": run.get("variant", "default"), "source": run.get("source", "")})
-    return {"elr": pd.concat(entries, ignore_index=True) if entries else pd.DataFrame(),
-            "elr_summary": pd.DataFrame(summary)}
+    elr_cols = ["model", "group", "entry", "e", "log10_e", "nonpos", "x"]
+    sum_cols = ["model", "group", "n", "n_nonpos", "log10_min", "log10_median", "log10_max",
+                "frac_below_base_lr", "frac_below_ceiling_over_10", "base_lr", "ceiling", "step",
+                "variant", "source"]
+    return {"elr": pd.concat(entries, ignore_index=True) if entries else pd.DataFrame(columns=elr_cols),
+            "elr_summary": pd.DataFrame(summary, columns=sum_cols)}
 
 
 def hessian_and_strips(models: Sequence[dict], runs: Sequence[dict], *, eig_top=None,
