@@ -4,6 +4,9 @@
 # before it (ALL_TARGETS), so the claims see every figure of the run.
 import shutil
 
+from curse_of_memory.analysis import numbers as paper_numbers
+from curse_of_memory.analysis.claims import print_run_summary
+
 LATEXMK = shutil.which("latexmk")
 TEX_HINT = (
     "paper/main.pdf not built: latexmk is not on the PATH. Install TeX (optional), e.g. "
@@ -20,32 +23,17 @@ PAPER_TABLES = {
 }
 
 
-def _aggregated_tables(wildcards):
-    """The aggregated tables of this tier's experiments (the results tables read them)."""
-    names = [
-        f"{e}_best" for e in ("fig3_left", "fig3_right", "fig11") if e in EXPERIMENTS
-    ]
-    names += [f"{e}_by_lr" for e in EXPERIMENTS]
-    paths = [f"results/tables/{n}.parquet" for n in names]
-    if "results/tables/fig10.parquet" in ALL_TARGETS:
-        paths.append("results/tables/fig10.parquet")
-    return paths
-
-
-def _labels():
-    out = {}
-    for (e, c), v in CELLS.items():
-        out.setdefault(e, {})[c] = v["meta"]["label"]
-    return out
-
-
-def _data_source():
-    try:
-        from curse_of_memory.data.text import describe
-
-        return describe(C.get("data", {}).get("text", {}))
-    except Exception:  # no data section yet: say what the default is
-        return "offline default (gensim Wikipedia sample, all-MiniLM-L6-v2 embeddings)"
+# The aggregated tables of this tier's experiments (read by the results tables).
+PAPER_AGGREGATES = [
+    f"results/tables/{e}_best.parquet"
+    for e in ("fig3_left", "fig3_right", "fig11")
+    if e in EXPERIMENTS
+] + [f"results/tables/{e}_by_lr.parquet" for e in EXPERIMENTS]
+if "results/tables/fig10.parquet" in ALL_TARGETS:
+    PAPER_AGGREGATES.append("results/tables/fig10.parquet")
+CELL_LABELS = {}  # experiment -> cell -> label (config.yaml)
+for (_e, _c), _v in CELLS.items():
+    CELL_LABELS.setdefault(_e, {})[_c] = _v["meta"]["label"]
 
 
 report: "../report/workflow.rst"
@@ -54,15 +42,17 @@ report: "../report/workflow.rst"
 rule results_tables:
     """Booktabs tables of Figs 3, 10 (bottom), 11 and the diverged seeds."""
     input:
-        _aggregated_tables,
+        PAPER_AGGREGATES,
     output:
         **PAPER_TABLES,
     log:
         "results/logs/paper/results_tables.log",
     localrule: True
+    conda:
+        ENV
     params:
         tier=TIER,
-        labels=_labels(),
+        labels=CELL_LABELS,
         src=src_fingerprint("analysis"),
     script:
         "../scripts/results_tables.py"
@@ -83,6 +73,8 @@ rule claims:
     log:
         "results/logs/paper/claims.log",
     localrule: True
+    conda:
+        ENV
     params:
         tier=TIER,
         src=src_fingerprint("analysis"),
@@ -99,10 +91,12 @@ rule numbers:
     log:
         "results/logs/paper/numbers.log",
     localrule: True
+    conda:
+        ENV
     params:
         tier=TIER,
         training=C.get("training", {}),
-        data_source=_data_source(),
+        data_source=paper_numbers.data_source(C.get("data")),
         src=src_fingerprint("analysis"),
     script:
         "../scripts/numbers.py"
@@ -117,6 +111,8 @@ rule errata:
     log:
         "results/logs/paper/errata.log",
     localrule: True
+    conda:
+        ENV
     params:
         src=src_fingerprint("analysis"),
     script:
@@ -140,6 +136,8 @@ rule paper_pdf:
     log:
         "results/logs/paper/latexmk.log",
     localrule: True
+    conda:
+        ENV
     shell:
         "(cd paper && latexmk -pdf -interaction=nonstopmode -halt-on-error"
         " -outdir=../results/latex main.tex) > {log} 2>&1"
@@ -159,21 +157,5 @@ rule paper:
         (["paper/main.pdf"] if LATEXMK else PAPER_INPUTS[1:] + ["results/claims.json"]),
 
 
-def _paper_summary(log=None):
-    """Printed once at the end of a successful run: the claims summary and, without TeX, the hint."""
-    import json as _json
-
-    from curse_of_memory.analysis.claims import summary as _summary
-
-    path = Path("results/claims.json")
-    if path.exists():
-        try:
-            print(_summary(_json.loads(path.read_text())) + f"  (details: {path})")
-        except Exception as exc:  # never fail a finished run on the summary
-            print(f"claims: could not read {path} ({exc})")
-    if not LATEXMK:
-        print(TEX_HINT)
-
-
 onsuccess:
-    _paper_summary()
+    print_run_summary("results/claims.json", None if LATEXMK else TEX_HINT)

@@ -425,6 +425,19 @@ def summary(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def print_run_summary(path="results/claims.json", tex_hint: str | None = None) -> None:
+    """End-of-run message (Snakemake ``onsuccess``): the claims summary, and the TeX hint if any.
+    Never raises: a finished run is not failed by its summary."""
+    path = Path(path)
+    if path.exists():
+        try:
+            print(summary(json.loads(path.read_text())) + f"  (details: {path})")
+        except Exception as exc:
+            print(f"claims: could not read {path} ({exc})")
+    if tex_hint:
+        print(tex_hint)
+
+
 def _fig_key(stem):
     m = re.match(r"fig(\d+)", stem)
     return (int(m.group(1)) if m else 99, stem)
