@@ -218,8 +218,7 @@ def strip_rows(fig, runs: Sequence[dict], *, ylim=None, hspace: float = 0.55) ->
         if run.get("missing"):
             ax.text(0.5, 0.5, run["missing"], ha="center", va="center", transform=ax.transAxes,
                     fontsize=5, color="0.4", wrap=True)
-            ax.set_xticks([])
-            ax.set_yticks([])
+            ax.axis("off")
             continue
         labels = [(g[1], g[2]) for g in run["groups"]]
         jit = {g[1]: run.get("jitter", {}).get(g[0], 0.06) for g in run["groups"]}
