@@ -28,15 +28,15 @@ def _pr(v):
 
 
 # ---------------------------------------------------------------------------------------------
-# Fig 1 (theory): fig1_A.csv [curve, rho, lam, value]; fig1_B.csv [lam_star, lam, loss];
-#                 fig1_C.csv [lam_star, theta, loss]
+# Fig 1 (theory; columns of curse_of_memory.theory.figdata): fig1_A.csv [curve ("rho" |
+# "variance"), rho, lam, y]; fig1_B.csv [lam_star, lam, loss]; fig1_C.csv [lam_star, theta, loss]
 # ---------------------------------------------------------------------------------------------
 def _fig1a(src):
-    d = src.csv("fig1_A.csv", ["curve", "rho", "lam", "value"])
-    sens = d[d["curve"] == "sensitivity"]
+    d = src.csv("fig1_A.csv", ["curve", "rho", "lam", "y"]).rename(columns={"y": "value"})
+    sens = d[d["curve"] == "rho"]
     var = d[d["curve"] == "variance"]
     if sens.empty or var.empty:
-        raise NotEvaluated("fig1_A.csv needs curve = sensitivity and variance rows")
+        raise NotEvaluated("fig1_A.csv needs curve = rho and variance rows")
     return sens, var
 
 
@@ -145,14 +145,14 @@ def _fig1_angle(src):
 
 
 # ---------------------------------------------------------------------------------------------
-# Fig 2 (theory): fig2_left.csv, fig2_right.csv [curve, rho, lam, value], curve ∈ {normalised,
-# without}
+# Fig 2 (theory): fig2_left.csv, fig2_right.csv [curve, rho, lam, y]; curve "rho" (normalised
+# curves) or the grey "without_gamma" / "without_gamma_and_exp"
 # ---------------------------------------------------------------------------------------------
 def _fig2_slopes(src, name):
-    d = src.csv(name, ["curve", "rho", "lam", "value"])
-    norm, grey = d[d["curve"] == "normalised"], d[d["curve"] == "without"]
+    d = src.csv(name, ["curve", "rho", "lam", "y"]).rename(columns={"y": "value"})
+    norm, grey = d[d["curve"] == "rho"], d[d["curve"].astype(str).str.startswith("without")]
     if norm.empty or grey.empty:
-        raise NotEvaluated(f"{name} needs curve = normalised and without rows")
+        raise NotEvaluated(f"{name} needs curve = rho and without_* rows")
     slopes, last = {}, {}
     for rho, g in _curves(norm, "rho").items():
         slopes[rho] = _log_slope(1 / (1 - g["lam"]), g["value"], 10**3.5, 1e4)
@@ -516,24 +516,14 @@ def _fig13_norm(src):
 
 
 # ---------------------------------------------------------------------------------------------
-# Fig 6 (theory): fig6.csv [param, column, lam_star, x, y];  param ∈ {polar, exp, opt},
-# column ∈ {mag_loss, mag_hess, ang_loss, ang_hess}
+# Fig 6 (theory): fig6_optimum.csv [param, column (magnitude | angle), lam_star,
+# curvature_autodiff] (curvature at the optimum w.r.t. the plotted variable);
+# fig6_curves.csv [param, column, lam_star, x, loss]
 # ---------------------------------------------------------------------------------------------
-def _x_opt(param, column, ls):
-    if column.startswith("mag"):
-        return {"polar": ls, "exp": math.log(-math.log(ls)), "opt": math.atanh(ls)}[param]
-    return {"polar": 0.01, "exp": math.log(math.pi / 100) / math.pi,
-            "opt": ls * math.sqrt(1 + ls**2) / (100 * (1 - ls**2))}[param]
-
-
 def _fig6_curv(src):
-    d = src.csv("fig6.csv", ["param", "column", "lam_star", "x", "y"])
-    out = {}
-    for (p, col, ls), g in d.groupby(["param", "column", "lam_star"]):
-        if col.endswith("hess"):
-            x0 = _x_opt(p, col, ls)
-            out[(p, col, ls)] = float(g.loc[(g["x"] - x0).abs().idxmin(), "y"])
-    return d, out
+    d = src.csv("fig6_optimum.csv", ["param", "column", "lam_star", "curvature_autodiff"])
+    return {(p, c, float(ls)): float(x) for p, c, ls, x in
+            d[["param", "column", "lam_star", "curvature_autodiff"]].itertuples(index=False)}
 
 
 @claim(
@@ -542,12 +532,12 @@ def _fig6_curv(src):
     "polar magnitude and angle curvature at the optimum: increasing in λ*, 0.99 vs 0.36 ratio ≥ 1000",
 )
 def _fig6_polar(src):
-    _, c = _fig6_curv(src)
+    c = _fig6_curv(src)
     v, ok = {}, True
-    for col in ("mag_hess", "ang_hess"):
+    for col in ("magnitude", "angle"):
         k = sorted(ls for (p, cc, ls) in c if p == "polar" and cc == col)
         if len(k) < 2:
-            raise NotEvaluated(f"fig6.csv lacks polar {col}")
+            raise NotEvaluated(f"fig6_optimum.csv lacks polar {col}")
         vals = [c[("polar", col, ls)] for ls in k]
         v[f"{col}_ratio"] = vals[-1] / vals[0]
         ok &= all(a < b for a, b in zip(vals, vals[1:])) and v[f"{col}_ratio"] >= 1000
@@ -562,11 +552,11 @@ def _fig6_polar(src):
     "curvature at 0.99 / at 0.36 ≥ 10",
 )
 def _fig6_exp(src):
-    _, c = _fig6_curv(src)
-    mag = {ls: x for (p, col, ls), x in c.items() if p == "exp" and col == "mag_hess"}
-    ang = {ls: x for (p, col, ls), x in c.items() if p == "exp" and col == "ang_hess"}
+    c = _fig6_curv(src)
+    mag = {ls: x for (p, col, ls), x in c.items() if p == "exp" and col == "magnitude"}
+    ang = {ls: x for (p, col, ls), x in c.items() if p == "exp" and col == "angle"}
     if len(mag) < 2 or len(ang) < 2:
-        raise NotEvaluated("fig6.csv lacks exp curvature columns")
+        raise NotEvaluated("fig6_optimum.csv lacks exp rows")
     v = {"mag_max": max(mag.values()), "mag_spread": max(mag.values()) / min(mag.values()),
          "ang_ratio": ang[max(ang)] / ang[min(ang)]}
     return v, v["mag_max"] <= 1 and v["mag_spread"] <= T["order"] and v["ang_ratio"] >= T["order"]
@@ -580,19 +570,20 @@ def _fig6_exp(src):
     "angle loss ≥ 5 for λ* = 0.36 and ≤ 1 for λ* = 0.99",
 )
 def _fig6_opt(src):
-    d, c = _fig6_curv(src)
-    mag = [x for (p, col, ls), x in c.items() if p == "opt" and col == "mag_hess"]
-    ang = [x for (p, col, ls), x in c.items() if p == "opt" and col == "ang_hess"]
+    c = _fig6_curv(src)
+    mag = [x for (p, col, ls), x in c.items() if p == "opt" and col == "magnitude"]
+    ang = [x for (p, col, ls), x in c.items() if p == "opt" and col == "angle"]
     if not mag or not ang:
-        raise NotEvaluated("fig6.csv lacks opt curvature columns")
+        raise NotEvaluated("fig6_optimum.csv lacks opt rows")
     v = {"mag_maxdev": max(abs(x - 1) for x in mag),
          "ang_maxdev": max(abs(x / math.pi**2 - 1) for x in ang)}
-    loss = d[(d["param"] == "opt") & (d["column"] == "ang_loss")]
+    d = src.csv("fig6_curves.csv", ["param", "column", "lam_star", "x", "loss"])
+    loss = d[(d["param"] == "opt") & (d["column"] == "angle")]
     nmin = {}
     for ls in (0.36, 0.99):
-        y = loss[np.isclose(loss["lam_star"], ls)].sort_values("x")["y"].to_numpy(float)
+        y = loss[np.isclose(loss["lam_star"], ls)].sort_values("x")["loss"].to_numpy(float)
         if len(y) < 3:
-            raise NotEvaluated(f"fig6.csv lacks the opt angle loss at λ* = {ls}")
+            raise NotEvaluated(f"fig6_curves.csv lacks the opt angle loss at λ* = {ls}")
         nmin[ls] = int(np.sum((y[1:-1] < y[:-2]) & (y[1:-1] < y[2:])))
     v["minima_036"], v["minima_099"] = nmin[0.36], nmin[0.99]
     ok = (v["mag_maxdev"] <= T["opt_rel"] and v["ang_maxdev"] <= T["opt_rel"]
@@ -601,7 +592,7 @@ def _fig6_opt(src):
 
 
 # ---------------------------------------------------------------------------------------------
-# Fig 7 (toy optimisation): fig7.csv / fig7_published.csv [param, step, loss]
+# Fig 7 (toy optimisation): fig7_loss.csv / fig7_published_loss.csv [param, step, loss]
 # ---------------------------------------------------------------------------------------------
 def _fig7(src, name):
     d = src.csv(name, ["param", "step", "loss"])
@@ -628,7 +619,7 @@ _FIG7_CRIT = ("mean loss over the last 5 % of steps: exp ≤ 0.1 × min(polar, o
     "polar; opt stays stuck on a high plateau.", _FIG7_CRIT,
 )
 def _fig7_pub(src):
-    return _fig7(src, "fig7_published.csv")
+    return _fig7(src, "fig7_published_loss.csv")
 
 
 @claim(
@@ -637,11 +628,12 @@ def _fig7_pub(src):
     _FIG7_CRIT,
 )
 def _fig7_def(src):
-    return _fig7(src, "fig7.csv")
+    return _fig7(src, "fig7_loss.csv")
 
 
 # ---------------------------------------------------------------------------------------------
-# Fig 8 (theory): fig8.csv [rho, re, im, value]  (value = |S(λ, λ0, ρ)|)
+# Fig 8 (theory): fig8_summary.csv [rho, abs_S_at_conj_lam0, abs_S_at_lam_near_1, argmax_re,
+# argmax_im] (one row per rho, exact S)
 # ---------------------------------------------------------------------------------------------
 @claim(
     "fig8.peak_moves", "fig8", "C3",
@@ -651,21 +643,20 @@ def _fig7_def(src):
     "λ = 0.99; |S| near 1 / |S| near conj(λ0) non-decreasing in ρ",
 )
 def _fig8(src):
-    d = src.csv("fig8.csv", ["rho", "re", "im", "value"])
+    d = src.csv("fig8_summary.csv", ["rho", "abs_S_at_conj_lam0", "abs_S_at_lam_near_1",
+                                      "argmax_re", "argmax_im"]).sort_values("rho")
     conj = 0.99 * complex(math.cos(math.pi / 4), -math.sin(math.pi / 4))
     v, ratios = {}, []
-    for rho, g in sorted(d.groupby("rho"), key=lambda t: t[0]):
-        z = g["re"].to_numpy() + 1j * g["im"].to_numpy()
-        s = g["value"].to_numpy(float)
-        at = lambda w: float(s[np.argmin(np.abs(z - w))])  # noqa: E731
-        ratios.append(at(0.99) / at(conj))
-        v[f"one_over_conj_rho{rho:g}"] = ratios[-1]
-        if rho == 0:
-            v["dist_peak_conj_rho0"] = float(abs(z[np.argmax(s)] - conj))
-        if rho == 1:
-            v["dist_peak_one_rho1"] = float(abs(z[np.argmax(s)] - 0.99))
+    for r in d.itertuples(index=False):
+        ratios.append(r.abs_S_at_lam_near_1 / r.abs_S_at_conj_lam0)
+        v[f"one_over_conj_rho{r.rho:g}"] = ratios[-1]
+        z = complex(r.argmax_re, r.argmax_im)
+        if r.rho == 0:
+            v["dist_peak_conj_rho0"] = abs(z - conj)
+        if r.rho == 1:
+            v["dist_peak_one_rho1"] = abs(z - 0.99)
     if "dist_peak_conj_rho0" not in v or "dist_peak_one_rho1" not in v:
-        raise NotEvaluated("fig8.csv needs ρ = 0 and ρ = 1")
+        raise NotEvaluated("fig8_summary.csv needs ρ = 0 and ρ = 1")
     ok = (v["dist_peak_conj_rho0"] <= 0.05 and v["dist_peak_one_rho1"] <= 0.05
           and all(a <= b for a, b in zip(ratios, ratios[1:])))
     return v, ok
