@@ -105,16 +105,24 @@ def log_path(rule_name, stem="log"):
 # --- the training-cell table -------------------------------------------------------------------
 def _teacher_has_real_negative(task):
     """Does the default teacher matrix (before the remap) have a real negative eigenvalue?"""
-    try:
-        from curse_of_memory.tasks import teacher_has_real_negative_eigenvalue
-    except (
-        ImportError
-    ):  # library without the check: assume the remaps differ (train them all)
-        return True
-    return teacher_has_real_negative_eigenvalue(
-        teacher_hidden=task.get("teacher_hidden", 10),
-        teacher_seed=task.get("teacher_seed", 42),
+    from curse_of_memory.tasks.teacher import teacher_has_real_negative_eigs
+
+    return teacher_has_real_negative_eigs(
+        seed=task.get("teacher_seed", 42), n=task.get("teacher_hidden", 10)
     )
+
+
+def _check_cells(cells):
+    """The training engine's own check of every CELL.yaml, before anything runs."""
+    try:
+        from curse_of_memory.training.engine import validate_cell
+    except ImportError:  # engine not installed: the train job will check
+        return
+    for (exp, cell), entry in cells.items():
+        try:
+            validate_cell(entry["cell"])
+        except UserError as exc:
+            config_error(f"training.experiments.{exp}.cells.{cell} (merged): {exc}")
 
 
 def _cell_table(cfg):
@@ -132,6 +140,7 @@ def _cell_table(cfg):
             skipped = []
     except UserError as exc:
         config_error(str(exc))
+    _check_cells(cells)
     return cells, skipped
 
 

@@ -34,9 +34,13 @@ EXPERIMENT_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 
 
 def deep_merge(base: dict, override: dict | None) -> dict:
+    """Merge ``override`` into ``base``; a sub-dict naming a different ``name`` (another optimizer
+    or schedule) replaces the base's instead of merging with its options."""
     out = copy.deepcopy(base)
     for key, value in (override or {}).items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        old = out.get(key)
+        renamed = isinstance(old, dict) and isinstance(value, dict) and "name" in old and value.get("name", old["name"]) != old["name"]
+        if isinstance(value, dict) and isinstance(old, dict) and not renamed:
             out[key] = deep_merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)

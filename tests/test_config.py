@@ -1,0 +1,133 @@
+"""config.yaml, its schema, the cell table and the tier reduction rule."""
+
+import copy
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from curse_of_memory.analysis.cells import build_cells, central, n_members, reduce_cell
+from curse_of_memory.errors import ConfigError
+from repo_copy import ROOT, copy_repo, snakemake
+
+CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
+SCHEMA = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
+
+
+def _cells(tier="paper"):
+    training = copy.deepcopy(CONFIG["training"])
+    if tier != "paper":
+        for k, v in CONFIG["tiers"][tier].get("training", {}).items():
+            training[k] = v
+    return build_cells(training, tier_rule=training.get("reduce"), select=training.get("select"))
+
+
+def test_config_is_valid_and_every_schema_key_is_described():
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    jsonschema.Draft202012Validator(SCHEMA).validate(CONFIG)
+
+    def walk(node, path):
+        for key, sub in (node.get("properties") or {}).items():
+            assert sub.get("description"), f"schema key {path}{key} has no description"
+            if path == "" or path.startswith("training"):
+                assert "default" in sub or path != "", f"top-level key {key} has no default"
+            walk(sub, f"{path}{key}.")
+            for item in sub.get("allOf", []) + [sub.get("additionalProperties") or {}]:
+                if isinstance(item, dict):
+                    walk(item, f"{path}{key}.*.")
+
+    walk(SCHEMA, "")
+    for name, sub in SCHEMA.get("$defs", {}).items():
+        walk(sub, f"$defs.{name}.")
+
+
+def test_central_learning_rates_rule():
+    # the rule fixed in advance: k central values, an even excess leans towards the grid's start
+    assert central([0.32, 0.1, 0.032, 0.01, 0.0032], 3) == [0.1, 0.032, 0.01]
+    assert central([0.01, 0.0032, 0.001, 3.2e-4], 3) == [0.01, 0.0032, 0.001]
+    assert central([0.1, 0.032, 0.01, 0.0032, 0.001, 3.2e-4, 1e-4], 3) == [0.01, 0.0032, 0.001]
+    assert central([1, 0.32, 0.1, 0.032, 0.01, 0.0032, 0.001, 3.2e-4], 3) == [0.1, 0.032, 0.01]
+    assert central([1e-3], 3) == [1e-3]
+
+
+def test_reduce_keeps_points_and_shortens_run():
+    cell = {"points": [{"nu0": 0.5, "theta0": 3.14}] * 7, "lrs": [1, 2, 3, 4, 5], "seeds": list(range(10)),
+            "steps": 10000, "steps_per_epoch": 100, "validation_batches": 100}
+    r = reduce_cell(cell, {"seeds": 3, "lrs": 3, "steps_divisor": 10, "validation_batches": 10})
+    assert r["points"] == cell["points"] and r["seeds"] == [0, 1, 2] and r["lrs"] == [2, 3, 4]
+    assert (r["steps"], r["steps_per_epoch"], r["validation_batches"]) == (1000, 100, 10)
+    assert reduce_cell(cell, {"steps_divisor": 500})["steps_per_epoch"] == 20  # never longer than the run
+
+
+def test_paper_tier_member_counts_match_spec_section_6():
+    cells = _cells("paper")
+    per_exp = {}
+    for (exp, _), entry in cells.items():
+        if entry["meta"]["variant"] == "default":
+            per_exp[exp] = per_exp.get(exp, 0) + n_members(entry["cell"])
+    # SPEC §6.1: 3A 350 + 350; 3B 3 x 70 + 40 + 40; 4/9 bottom 4; Fig 10 400 + 200 + 200; Fig 11 300
+    assert per_exp == {"fig3_left": 700, "fig3_right": 290, "fig4": 2, "fig9": 2, "fig10": 800, "fig11": 300}
+    assert sum(per_exp.values()) == 2094
+    extra = {k: n_members(v["cell"]) for k, v in cells.items() if v["meta"]["variant"] == "published"}
+    assert extra[("fig3_right", "gamma-published")] == 70 and extra[("fig9", "s4-published")] == 1
+    fig10_pub = sum(n for (e, _), n in extra.items() if e == "fig10_published")
+    assert fig10_pub == 640  # all theta0 < pi cells, before the DAG-time coincidence check
+
+
+def test_paper_cells_have_the_spec_grids():
+    cells = _cells("paper")
+    c = cells[("fig3_left", "rnn")]["cell"]
+    assert c["lrs"] == [0.0032, 0.001, 3.2e-4, 1e-4, 3.2e-5] and c["model"] == {"hidden": 64, "name": "rnn", "heads": 1}
+    assert [p["nu0"] for p in c["points"]] == [0.36, 0.68, 0.84, 0.92, 0.96, 0.98, 0.99]
+    assert c["steps"] == 10000 and c["seeds"] == list(range(10)) and c["schedule"]["name"] == "cosine"
+    f4 = cells[("fig4", "crnn")]["cell"]
+    assert f4["schedule"] == {"name": "constant"} and f4["seeds"] == [0] and f4["lrs"] == [1e-3]
+    pub = cells[("fig10_published", "rnn")]["cell"]
+    assert pub["task"]["remap"] == "published" and 3.14 not in [p["theta0"] for p in pub["points"]]
+    assert cells[("fig11", "heads-32")]["cell"]["model"]["heads"] == 32
+    assert cells[("fig3_right", "more-neurons")]["cell"]["model"]["hidden"] == 128
+
+
+def test_quick_tier_keeps_every_task_point_and_test_tier_is_small():
+    paper, quick, test = _cells("paper"), _cells("quick"), _cells("test")
+    assert set(quick) == set(paper)
+    for key in paper:
+        assert quick[key]["cell"]["points"] == paper[key]["cell"]["points"]
+        assert len(quick[key]["cell"]["seeds"]) == min(3, len(paper[key]["cell"]["seeds"]))
+    assert len(test) <= 6
+
+
+def test_bad_cell_names_are_config_errors():
+    bad = copy.deepcopy(CONFIG["training"])
+    bad["select"] = {"fig3_left": ["nope"]}
+    with pytest.raises(ConfigError, match="training.select.fig3_left"):
+        build_cells(bad, select=bad["select"])
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    return copy_repo(tmp_path_factory.mktemp("repo"))
+
+
+@pytest.mark.parametrize(
+    "override, key",
+    [
+        ({"tier": "huge"}, "tier"),
+        ({"training": {"experiments": {"fig3_left": {"cells": {"lru": {"lrs": [-0.1]}}}}}},
+         "training.experiments.fig3_left.cells.lru.lrs[0]"),
+        ({"training": {"defaults": {"task": {"batch": "many"}}}}, "training.defaults.task.batch"),
+        ({"tiers": {"quick": {"training": {"reduce": {"seeds": 0}}}}}, "training.reduce.seeds"),
+        ({"training": {"experiments": {"fig3_left": {"points": {"nu0": [1.5], "theta0": [3.14]}}}}},
+         "training.experiments.fig3_left.points.nu0[0]"),
+    ],
+)
+def test_invalid_value_names_the_key_in_one_line_and_nothing_runs(repo, tmp_path, override, key):
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text(yaml.safe_dump(override))
+    proc = snakemake(repo, "--cores", "1", "--configfile", "config.yaml", str(cfg), timeout=120)
+    assert proc.returncode != 0
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error: config:")]
+    assert len(errors) == 1 and key in errors[0], proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    assert not (repo / "results").exists()

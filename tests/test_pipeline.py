@@ -1,0 +1,99 @@
+"""End to end: the whole DAG on the `test` tier in a throw-away copy of the repository, plus the
+paper-tier dry run (one training job per cell) and partial-rerun behaviour."""
+
+import json
+
+import pandas as pd
+import pytest
+import yaml
+
+from curse_of_memory.analysis.cells import build_cells, drop_coinciding, n_members
+from repo_copy import ROOT, copy_repo, dry_run_jobs, snakemake
+
+pytestmark = pytest.mark.slow
+
+
+def _is_pdf(path):
+    data = path.read_bytes()
+    return data.startswith(b"%PDF-") and b"%%EOF" in data[-1024:] and len(data) > 500
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    repo = copy_repo(tmp_path_factory.mktemp("repo"))
+    proc = snakemake(repo, "--cores", "2", "--config", "tier=test", timeout=900)
+    assert proc.returncode == 0, (proc.stdout[-3000:] + proc.stderr[-5000:])
+    return repo
+
+
+def test_test_tier_builds_valid_figures_and_non_empty_tables(built):
+    figures = sorted((built / "paper" / "figures").glob("*.pdf"))
+    assert built / "paper/figures/fig3.pdf" in figures and built / "paper/figures/fig11.pdf" in figures
+    for pdf in list(figures) + sorted((built / "results" / "diagnostics").rglob("*.pdf")):
+        assert _is_pdf(pdf), f"{pdf} is not a valid PDF"
+    tables = sorted((built / "results" / "tables").glob("*.parquet"))
+    assert built / "results/tables/fig10.parquet" in tables
+    for table in tables:
+        assert len(pd.read_parquet(table)) > 0, f"{table} is empty"
+    for path in sorted((built / "paper" / "tables").glob("*")) + sorted((built / "paper" / "figures").glob("*.csv")):
+        assert path.stat().st_size > 0, f"{path} is empty"
+    main = built / "paper" / "main.pdf"
+    if main.exists():
+        assert _is_pdf(main)
+
+
+def test_test_tier_outputs_have_the_agreed_shape(built):
+    fig10 = pd.read_parquet(built / "results/tables/fig10.parquet")
+    for col in ("model", "theta0", "remap", "lr", "mean", "sem", "n_seeds", "n_diverged", "flagged"):
+        assert col in fig10.columns
+    assert set(fig10["remap"]) == {"default", "published"}
+    assert (built / "results/runs/fig4/rnn/final.pt").exists()
+    cell = yaml.safe_load((built / "results/cells/fig3_left/lru.yaml").read_text())
+    test = yaml.safe_load((ROOT / "config.yaml").read_text())["tiers"]["test"]["training"]["reduce"]
+    assert len(cell["seeds"]) == test["seeds"] and len(cell["lrs"]) == test["lrs"]
+    best = pd.read_parquet(built / "results/tables/fig3_left_best.parquet")
+    assert len(best) == 2 * 7  # two cells x every nu0 of the paper (task points are never reduced)
+    flags = pd.read_csv(built / "results/diagnostics/fig3_left/flags.csv")
+    assert set(flags["cell"]) == {"lru", "rnn"}
+    assert json.loads((built / "results/runs/fig3_left/lru/summary.json").read_text())
+
+
+def test_rerun_is_a_no_op_and_restyling_a_figure_reruns_only_its_plot(built):
+    proc = snakemake(built, "-n", "--config", "tier=test")
+    assert proc.returncode == 0 and "Nothing to be done" in proc.stdout + proc.stderr, proc.stdout[-2000:]
+    script = built / "workflow/scripts/fig3.py"
+    script.write_text(script.read_text() + "\n# restyled\n")
+    proc = snakemake(built, "-n", "--config", "tier=test")
+    rules = {job["rule"] for job in dry_run_jobs(proc.stdout)}
+    assert "fig3" in rules
+    assert not rules & {"train_cell", "aggregate", "write_cell", "fig11", "diagnostics"}, rules
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory):
+    return copy_repo(tmp_path_factory.mktemp("fresh"))
+
+
+def test_paper_tier_dry_run_lists_one_training_job_per_cell(fresh):
+    proc = snakemake(fresh, "-n", "--config", "tier=paper", timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    jobs = [j for j in dry_run_jobs(proc.stdout) if j["rule"] == "train_cell"]
+    listed = sorted((j["wildcards"]["experiment"], j["wildcards"]["cell"]) for j in jobs)
+    assert len(listed) == len(set(listed))
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    from curse_of_memory.tasks.teacher import teacher_has_real_negative_eigs
+
+    cells, _ = drop_coinciding(build_cells(config["training"]), lambda task: teacher_has_real_negative_eigs(42, 10))
+    assert listed == sorted(cells)
+    members = sum(n_members(cells[k]["cell"]) for k in listed if cells[k]["meta"]["variant"] == "default")
+    assert members == 2094  # SPEC §6.1
+
+
+def test_named_figure_target_builds_exactly_what_it_needs(fresh):
+    for target in ("fig3", "paper/figures/fig3.pdf"):
+        proc = snakemake(fresh, "-n", "--config", "tier=paper", target, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        jobs = dry_run_jobs(proc.stdout)
+        exps = {j["wildcards"].get("experiment") for j in jobs if j["rule"] in ("train_cell", "aggregate")}
+        assert exps == {"fig3_left", "fig3_right"}, exps
+        assert {j["rule"] for j in jobs} == {"write_cell", "train_cell", "aggregate", "fig3"}
