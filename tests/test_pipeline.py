@@ -76,7 +76,7 @@ def fresh(tmp_path_factory):
 
 def test_paper_tier_dry_run_lists_one_training_job_per_cell(fresh):
     proc = snakemake(fresh, "-n", "--config", "tier=paper", timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     jobs = [j for j in dry_run_jobs(proc.stdout) if j["rule"] == "train_cell"]
     listed = sorted((j["wildcards"]["experiment"], j["wildcards"]["cell"]) for j in jobs)
     assert len(listed) == len(set(listed))
@@ -92,7 +92,7 @@ def test_paper_tier_dry_run_lists_one_training_job_per_cell(fresh):
 def test_named_figure_target_builds_exactly_what_it_needs(fresh):
     for target in ("fig3", "paper/figures/fig3.pdf"):
         proc = snakemake(fresh, "-n", "--config", "tier=paper", target, timeout=300)
-        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
         jobs = dry_run_jobs(proc.stdout)
         exps = {j["wildcards"].get("experiment") for j in jobs if j["rule"] in ("train_cell", "aggregate")}
         assert exps == {"fig3_left", "fig3_right"}, exps
