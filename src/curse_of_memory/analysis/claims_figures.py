@@ -203,19 +203,20 @@ def _fig2_right(src):
 
 
 # ---------------------------------------------------------------------------------------------
-# Figs 4 and 9 (Hessians at the optimum, effective LRs):
-#   figN_eigenvalues.csv [model, index, eigenvalue]
-#   figN_eigenvectors.csv [model, rank, param, group, value]  (rank 0 = top eigenvector)
-#   figN_elr.csv [model, group, value]                        (per-entry effective lr e)
+# Figs 4 and 9 (Hessians at the optimum, effective LRs; curse_of_memory.plotting.hessian_panels):
+#   figN_spectrum.csv [model, index, eigenvalue]
+#   figN_eigvecs.csv [model, rank, param, group, value]  (rank 1 = top eigenvector)
+#   figN_elr.csv [model, group, e]                       (per-entry effective lr e)
+# model keys: rnn, crnn (Fig 4), lru, s4 (Fig 9); groups as in curse_of_memory.analysis.hessian
 # ---------------------------------------------------------------------------------------------
 def _eigs(src, fig):
-    d = src.csv(f"{fig}_eigenvalues.csv", ["model", "eigenvalue"])
+    d = src.csv(f"{fig}_spectrum.csv", ["model", "eigenvalue"])
     return {m: np.sort(g["eigenvalue"].to_numpy(float))[::-1] for m, g in d.groupby("model")}
 
 
 def _top_vec(src, fig):
-    d = src.csv(f"{fig}_eigenvectors.csv", ["model", "rank", "group", "value"])
-    return {m: g[g["rank"] == 0] for m, g in d.groupby("model")}
+    d = src.csv(f"{fig}_eigvecs.csv", ["model", "rank", "group", "value"])
+    return {m: g[g["rank"] == g["rank"].min()] for m, g in d.groupby("model")}
 
 
 def _models(d, fig, need):
@@ -267,14 +268,14 @@ def _fig4_vec(src):
     t = _top_vec(src, "fig4")
     _models(t, "fig4", ["rnn", "crnn"])
     c = t["crnn"]
-    lam = c[c["group"].astype(str).str.startswith(("λ", "lambda", "lam"))]["value"].to_numpy(float)
+    lam = c[c["group"].astype(str).str.startswith("lambda")]["value"].to_numpy(float)
     v = {"pr_rnn": _pr(t["rnn"]["value"]), "pr_crnn": _pr(c["value"]),
          "lambda_mass_crnn": float(np.sum(lam**2) / np.sum(c["value"].to_numpy(float) ** 2))}
     return v, v["pr_crnn"] < v["pr_rnn"] and v["lambda_mass_crnn"] >= 0.5
 
 
 def _elr(src, fig):
-    return src.csv(f"{fig}_elr.csv", ["model", "group", "value"])
+    return src.csv(f"{fig}_elr.csv", ["model", "group", "e"]).rename(columns={"e": "value"})
 
 
 @claim(
@@ -289,7 +290,7 @@ def _fig4_elr(src):
     rnn, cr = d[d["model"] == "rnn"], d[d["model"] == "crnn"]
     a = rnn[rnn["group"] == "A"]["value"]
     g = cr["group"].astype(str)
-    lam = cr[g.str.startswith(("λ", "lambda", "lam"))]["value"]
+    lam = cr[g.str.startswith("lambda")]["value"]
     rest = cr[g.str.startswith(("B", "C", "D"))]["value"]
     if a.empty or lam.empty or rest.empty:
         raise NotEvaluated("fig4_elr.csv needs RNN group A and cRNN λ, B, C, D groups")
@@ -318,8 +319,8 @@ def _fig9_h(src):
         sel = df[g.str.startswith(prefixes)]["value"].to_numpy(float)
         return float(np.sum(sel**2) / np.sum(df["value"].to_numpy(float) ** 2))
 
-    v["theta_mass_lru"] = mass(t["lru"], ("ω_θ", "omega_theta", "w_theta"))
-    v["A_delta_mass_s4"] = mass(t["s4"], ("A", "Δ", "delta", "Delta"))
+    v["theta_mass_lru"] = mass(t["lru"], ("omega_theta",))
+    v["A_delta_mass_s4"] = mass(t["s4"], ("A_re", "A_im", "Delta"))
     v["n_sig_lru"] = int(np.sum(e9["lru"] > 1e-6 * e9["lru"][0]))
     v["n_sig_s4"] = int(np.sum(e9["s4"] > 1e-6 * e9["s4"][0]))
     ok = (all(1 / T["orders"] <= v[k] / top4 <= T["orders"] for k in ("top_lru", "top_s4"))
@@ -338,9 +339,9 @@ def _fig9_elr(src):
     d = _elr(src, "fig9")
     lru, s4 = d[d["model"] == "lru"], d[d["model"] == "s4"]
     gl, gs = lru["group"].astype(str), s4["group"].astype(str)
-    nu = lru[gl.str.startswith(("ω_ν", "omega_nu", "w_nu"))]["value"]
-    th = lru[gl.str.startswith(("ω_θ", "omega_theta", "w_theta"))]["value"]
-    ad = s4[gs.str.startswith(("A", "Δ", "delta", "Delta"))]["value"]
+    nu = lru[gl == "omega_nu"]["value"]
+    th = lru[gl == "omega_theta"]["value"]
+    ad = s4[gs.isin(["A_re", "A_im", "Delta"])]["value"]
     bcd = s4[gs.str.startswith(("B", "C", "D"))]["value"]
     if nu.empty or th.empty or ad.empty or bcd.empty:
         raise NotEvaluated("fig9_elr.csv needs LRU ω_ν, ω_θ and S4 A/Δ, B/C/D groups")
@@ -352,8 +353,8 @@ def _fig9_elr(src):
 
 
 # ---------------------------------------------------------------------------------------------
-# Fig 10 top (theory Hessian): fig10_top_eigenvalues.csv [theta0, eigenvalue],
-#                              fig10_top_eigenvectors.csv [theta0, rank, param, value]
+# Fig 10 top (theory Hessian): fig10_spectrum.csv [model ("theta0=<value>"), eigenvalue],
+#                              fig10_eigvecs.csv [model, rank, param, value]
 # ---------------------------------------------------------------------------------------------
 @claim(
     "fig10.concentrated_phases_sharpen", "fig10", "C3",
@@ -363,12 +364,15 @@ def _fig9_elr(src):
     "eigenvector's participation ratio at π/100 > at π",
 )
 def _fig10_top(src):
-    e = src.csv("fig10_top_eigenvalues.csv", ["theta0", "eigenvalue"])
-    vec = src.csv("fig10_top_eigenvectors.csv", ["theta0", "rank", "value"])
+    e = src.csv("fig10_spectrum.csv", ["model", "eigenvalue"])
+    vec = src.csv("fig10_eigvecs.csv", ["model", "rank", "value"])
+    th0 = lambda m: float(str(m).split("=", 1)[1])  # noqa: E731  "theta0=0.0314159"
+    e = e.assign(theta0=e["model"].map(th0))
+    vec = vec.assign(theta0=vec["model"].map(th0))
     top = e.groupby("theta0")["eigenvalue"].max().sort_index()  # ascending theta0
     if len(top) < 2:
         raise NotEvaluated("fig10 top needs >= 2 theta0 values")
-    pr = {th: _pr(g[g["rank"] == 0]["value"]) for th, g in vec.groupby("theta0")}
+    pr = {th: _pr(g[g["rank"] == g["rank"].min()]["value"]) for th, g in vec.groupby("theta0")}
     lo, hi = top.index[0], top.index[-1]
     v = {f"top_{th:.4g}": float(x) for th, x in top.items()}
     v["ratio"] = float(top[lo] / top[hi])

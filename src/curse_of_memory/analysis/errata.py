@@ -29,14 +29,16 @@ def _none(_src):
     return "n/a"
 
 
-def _pair_effect(default_csv, published_csv, value, what="plotted values"):
-    """max |log10(published / default)| over rows matched on every other shared column."""
+def _pair_effect(default_csv, published_csv, value, what="plotted values", keys=None):
+    """max |log10(published / default)| over rows matched on ``keys`` (default: every other
+    shared column except ``variant``)."""
 
     def effect(src: Sources) -> str:
-        d = src.csv(default_csv, [value])
-        p = src.csv(published_csv, [value])
-        keys = [c for c in d.columns if c in p.columns and c != value]
-        m = d.merge(p, on=keys, suffixes=("_d", "_p")) if keys else None
+        d = src.csv(default_csv, [value] + list(keys or []))
+        p = src.csv(published_csv, [value] + list(keys or []))
+        nonlocal_keys = keys or [c for c in d.columns if c in p.columns and c not in (value, "variant")]
+        keys_ = nonlocal_keys
+        m = d[keys_ + [value]].merge(p[keys_ + [value]], on=keys_, suffixes=("_d", "_p")) if keys_ else None
         if m is None or m.empty:
             raise NotEvaluated(f"{default_csv} and {published_csv} share no matching rows")
         a, b = m[f"{value}_d"].to_numpy(float), m[f"{value}_p"].to_numpy(float)
@@ -50,6 +52,15 @@ def _pair_effect(default_csv, published_csv, value, what="plotted values"):
     return effect
 
 
+def _fig8_svis(src: Sources) -> str:
+    parts = []
+    for col, what in (("abs_S_at_conj_lam0", "|S| at conj λ0"), ("abs_S_at_lam_near_1", "|S| near 1"),
+                      ("abs_S_max", "max |S|")):
+        parts.append(_pair_effect("fig8_summary.csv", "fig8_published_summary.csv", col, what,
+                                  keys=["rho"])(src))
+    return "; ".join(parts)
+
+
 def _fig3_gamma(src: Sources) -> str:
     t = src.table("fig3_right_best", ["cell", "mean"])
     m = dict(zip(t["cell"], t["mean"]))
@@ -60,20 +71,33 @@ def _fig3_gamma(src: Sources) -> str:
 
 
 def _fig10_remap(src: Sources) -> str:
-    t = src.table("fig10", ["cell", "theta0", "mean"])
-    if "variant" not in t.columns:
-        raise NotEvaluated("results/tables/fig10.parquet has no variant column")
-    d = t[t["variant"] != "published"].set_index(["cell", "theta0"])["mean"]
-    p = t[t["variant"] == "published"].set_index(["cell", "theta0"])["mean"]
+    t = src.table("fig10", ["model", "theta0", "remap", "mean", "source"])
+    d = t[t["remap"] == "default"].set_index(["model", "theta0"])["mean"]
+    trained = t[(t["remap"] == "published") & (t["source"] == "fig10_published")]
+    p = trained.set_index(["model", "theta0"])["mean"]
     both = d.index.intersection(p.index)
     if not len(both):
-        return ("the default teacher has no real negative eigenvalue: both remaps coincide and "
-                "the as-published grid was not rerun (SPEC §5 Fig 10)")
+        return ("no as-published cell was retrained: the default teacher has no real negative "
+                "eigenvalue, so both remaps coincide (SPEC §5 Fig 10)")
     r = np.abs(np.log10(p[both].to_numpy(float) / d[both].to_numpy(float)))
     r = r[np.isfinite(r)]
     if not len(r):
         raise NotEvaluated("no finite default/published pairs")
-    return f"Fig 10 bottom: final losses differ by up to a factor {_fmt(10 ** r.max())} over {len(r)} points"
+    return (f"Fig 10 bottom: final losses differ by up to a factor {_fmt(10 ** r.max())} (median "
+            f"{_fmt(10 ** np.median(r))}) over {len(r)} retrained points")
+
+
+def _s4_init(src: Sources) -> str:
+    d = src.csv("fig9_elr.csv", ["model", "group", "e"])
+    p = src.csv("fig9_published_elr.csv", ["model", "group", "e"])
+    d = d[d["model"] == "s4"]
+    p = p[p["model"].astype(str).str.startswith("s4")]
+    if d.empty or p.empty:
+        raise NotEvaluated("S4 rows missing in fig9_elr.csv or fig9_published_elr.csv")
+    md, mp = d.groupby("group")["e"].median(), p.groupby("group")["e"].median()
+    parts = [f"{g} {_fmt(float(md[g]))} vs {_fmt(float(mp[g]))}" for g in ("A_re", "A_im", "Delta")
+             if g in md and g in mp]
+    return "S4 median effective lr, default vs as-published init: " + "; ".join(parts)
 
 
 def _nan_rule(src: Sources) -> str:
@@ -116,10 +140,9 @@ def _fig15_formula(src: Sources) -> str:
 
 def _fig7_adam(src: Sources) -> str:
     out = []
-    for name in ("fig7.csv", "fig7_published.csv"):
-        d = src.csv(name, ["param", "step", "loss"])
-        fin = d.sort_values("step").groupby("param")["loss"].last()
-        out.append(", ".join(f"{p} {_fmt(float(x))}" for p, x in fin.items()))
+    for name in ("fig7_summary.csv", "fig7_published_summary.csv"):
+        d = src.csv(name, ["param", "final_loss"])
+        out.append(", ".join(f"{p} {_fmt(float(x))}" for p, x in zip(d["param"], d["final_loss"])))
     return f"final loss with Adam: {out[0]}; sign descent (published): {out[1]}"
 
 
@@ -135,7 +158,7 @@ ERRATA: list[Erratum] = [
     Erratum("4", "Teacher remap quirk: real negative eigenvalues become ν cos θ0 after the real part "
             "when θ0 < π (Fig 10 teachers, dense-RNN init).", "Real eigenvalues stay real with "
             "modulus ν (sign nearest to the rotated value).", "10 (bottom)",
-            "fig10 as-published grid (results/tables/fig10.parquet, variant = published)", _fig10_remap),
+            "fig10_published (results/tables/fig10.parquet, remap = published)", _fig10_remap),
     Erratum("5", "Learned-γ init for reim uses √(1−(Re λ)²) instead of √(1−|λ|²) (the \"γ norm.\" "
             "point).", "Correct init √(1−|λ|²).", "3B", "fig3_published (cell gamma-published)",
             _fig3_gamma),
@@ -143,13 +166,12 @@ ERRATA: list[Erratum] = [
             "scaled_exp is not implemented.", "none", "none", _none),
     Erratum("7", "The S4 default init divides the phase by Δ_raw instead of Δ (initial eigenvalues "
             "almost real).", "Divide by Δ = softplus(Δ_raw) so that arg λ = θ.", "9 (bottom, S4)",
-            "fig9 cell s4-published", _pair_effect("fig9_elr.csv", "fig9_published_elr.csv", "value",
-                                                   "per-entry effective lrs")),
+            "fig9_published (cell s4-published)", _s4_init),
     Erratum("8", "The optional L1/L2 teacher normalisation uses an element-wise product instead of "
             "a matrix product (unused).", "Not implemented.", "none", "none", _none),
     Erratum("9", "The Fig 8 closed form S_vis differs from E[∂h ∂h] for 0 < ρ < 1.",
             "Exact S (SPEC §4.2).", "8", "fig8_published",
-            _pair_effect("fig8.csv", "fig8_published.csv", "value", "|S| on the grid")),
+            _fig8_svis),
     Erratum("10", "The Fig 7 optimiser state is never carried over: every step is Adam's first "
             "step, i.e. sign-gradient descent.", "Real Adam with its state carried.", "7",
             "fig7_published", _fig7_adam),

@@ -120,10 +120,10 @@ def fig3_table(left: pd.DataFrame | None, right: pd.DataFrame | None, labels: di
 def fig10_table(t: pd.DataFrame | None, labels: dict, tier: str) -> str:
     rows = []
     if t is not None:
-        _need(t, BEST_COLS, "results/tables/fig10.parquet")
-        var = t["variant"] if "variant" in t.columns else pd.Series("default", index=t.index)
+        t = t.rename(columns={"model": "cell"})
+        _need(t, BEST_COLS + ["remap"], "results/tables/fig10.parquet")
         for v in ("default", "published"):
-            sub = t[(var == "published") == (v == "published")].sort_values(["cell", "theta0"], ascending=[True, False])
+            sub = t[t["remap"] == v].sort_values(["cell", "theta0"], ascending=[True, False])
             for r in _best_rows(sub, labels, "theta0"):
                 rows.append([r[0], v] + r[1:])
     return _table(
