@@ -1,1 +1,147 @@
-# theory rules (placeholder until its issue lands).
+# Theory figures (SPEC §4, §5): closed forms on grids, the Fig 7 toy optimisation and the Fig 10
+# theory Hessians.  No training; all of it runs in well under a minute on a 2-core CPU.
+#   fig1, fig2, fig6   closed forms / autodiff curvature -> paper/figures/figN.pdf
+#   fig7               six Adam / sign-descent trajectories in lock-step (+ fig7_published)
+#   fig8               |S(lam, lam0, rho)| over the disk, exact S (+ fig8_published with S_vis)
+#   theory_hessians    results/theory/fig10_theory_hessians.npz (drawn by rule fig10, hessian.smk)
+THEORY = C["theory"]
+THEORY_SRC = src_fingerprint("theory", "plotting")
+
+
+rule theory_fig1:
+    """Fig 1: sensitivity vs lambda, 1-D loss vs magnitude and angle."""
+    output:
+        pdf="paper/figures/fig1.pdf",
+        A="results/theory/fig1_A.csv",
+        B="results/theory/fig1_B.csv",
+        C="results/theory/fig1_C.csv",
+    log:
+        "results/logs/theory_fig1/fig1.log",
+    params:
+        src=THEORY_SRC,
+        theory=THEORY,
+        tier=TIER,
+    script:
+        "../scripts/fig1.py"
+
+
+rule theory_fig2:
+    """Fig 2: normalised variance and normalised + exp-reparametrised sensitivity."""
+    output:
+        pdf="paper/figures/fig2.pdf",
+        left="results/theory/fig2_left.csv",
+        right="results/theory/fig2_right.csv",
+    log:
+        "results/logs/theory_fig2/fig2.log",
+    params:
+        src=THEORY_SRC,
+        theory=THEORY,
+        tier=TIER,
+    script:
+        "../scripts/fig2.py"
+
+
+rule theory_fig6:
+    """Fig 6: loss and curvature landscapes of the polar, exp and opt parametrisations."""
+    output:
+        pdf="paper/figures/fig6.pdf",
+        curves="results/theory/fig6_curves.csv",
+        optimum="results/theory/fig6_optimum.csv",
+    log:
+        "results/logs/theory_fig6/fig6.log",
+    params:
+        src=THEORY_SRC,
+        theory=THEORY,
+        tier=TIER,
+    script:
+        "../scripts/fig6.py"
+
+
+rule theory_fig7:
+    """Fig 7: learning the angle; real Adam (fig7) and the as-published sign descent."""
+    output:
+        pdf="paper/figures/fig7.pdf",
+        published="paper/figures/fig7_published.pdf",
+        loss="results/theory/fig7_loss.csv",
+        contour="results/theory/fig7_contour.csv",
+        summary="results/theory/fig7_summary.csv",
+        npz="results/theory/fig7_trajectories.npz",
+    log:
+        "results/logs/theory_fig7/fig7.log",
+    params:
+        src=THEORY_SRC,
+        theory=THEORY,
+        tier=TIER,
+    script:
+        "../scripts/fig7.py"
+
+
+rule theory_fig8:
+    """Fig 8: |S(lam, lam0, rho)| over the unit disk; exact S (fig8) and S_vis (fig8_published)."""
+    output:
+        pdf="paper/figures/fig8.pdf",
+        published="paper/figures/fig8_published.pdf",
+        summary="results/theory/fig8_summary.csv",
+        npz="results/theory/fig8_grid.npz",
+    log:
+        "results/logs/theory_fig8/fig8.log",
+    params:
+        src=THEORY_SRC,
+        theory=THEORY,
+        tier=TIER,
+    script:
+        "../scripts/fig8.py"
+
+
+rule theory_hessians:
+    """Fig 10 top: Gauss-Newton lambda-Hessians of a complex diagonal network for three phase ranges."""
+    output:
+        npz="results/theory/fig10_theory_hessians.npz",
+        csv="results/theory/fig10_theory_hessians.csv",
+    log:
+        "results/logs/theory_hessians/theory_hessians.log",
+    params:
+        src=src_fingerprint("theory"),
+        fig10=THEORY["fig10"],
+    script:
+        "../scripts/theory_hessians.py"
+
+
+rule fig1:
+    input:
+        "paper/figures/fig1.pdf",
+
+
+rule fig2:
+    input:
+        "paper/figures/fig2.pdf",
+
+
+rule fig6:
+    input:
+        "paper/figures/fig6.pdf",
+
+
+rule fig7:
+    input:
+        "paper/figures/fig7.pdf",
+        "paper/figures/fig7_published.pdf",
+
+
+rule fig8:
+    input:
+        "paper/figures/fig8.pdf",
+        "paper/figures/fig8_published.pdf",
+
+
+ALL_TARGETS += [
+    "paper/figures/fig1.pdf",
+    "paper/figures/fig2.pdf",
+    "paper/figures/fig6.pdf",
+    "paper/figures/fig7.pdf",
+    "paper/figures/fig7_published.pdf",
+    "paper/figures/fig8.pdf",
+    "paper/figures/fig8_published.pdf",
+    "results/theory/fig10_theory_hessians.npz",
+    "results/theory/fig10_theory_hessians.csv",
+]

@@ -263,3 +263,23 @@ def fig8_data(rhos=RHOS, n_nu=200, n_theta=500, published=False, lam0=LAMBDA0_FI
         )
     grid = {"re": lam.real, "im": lam.imag, "nu": nu, "theta": theta, "rho": np.asarray(rhos), "absS": absS}
     return grid, pd.DataFrame(rows)
+
+
+def rho_colors(rhos):
+    """SPEC Fig 1A colours: Blues_r on log(1 - rho + 1e-5), upper limit shifted by +4."""
+    from matplotlib import colormaps
+    from matplotlib.colors import Normalize
+
+    v = np.log(1 - np.asarray(rhos, dtype=np.float64) + 1e-5)
+    norm = Normalize(vmin=v.min(), vmax=v.max() + 4)
+    return [colormaps["Blues_r"](norm(x)) for x in v]
+
+
+def lam_star_colors(lambda_stars):
+    """SPEC Fig 1B/6 colours: viridis on LogNorm(1 - lam*)."""
+    from matplotlib import colormaps
+    from matplotlib.colors import LogNorm
+
+    d = 1 - np.asarray(lambda_stars, dtype=np.float64)
+    norm = LogNorm(vmin=d.min(), vmax=d.max())
+    return [colormaps["viridis"](norm(x)) for x in d]

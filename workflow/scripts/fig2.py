@@ -1,0 +1,55 @@
+"""Fig 2 (SPEC §5): normalisation and reparametrisation.  Left: E[h^2] with gamma = sqrt(1-lam^2);
+right: E[(d_lam h)^2] with gamma held fixed and the exp parametrisation, (1-lam^2)(lam ln lam)^2.
+
+Outputs: output.pdf (+ .png, fig2_{left,right}.csv beside it) and output.left/right (results/theory)."""
+
+from curse_of_memory.io import write_csv
+from curse_of_memory.plotting import style
+from curse_of_memory.runlog import snakemake_log
+from curse_of_memory.theory.figdata import fig2_data, rho_colors
+
+
+def lambda_axis(ax):
+    """The Fig 1A axis: x = -log10(1 - lam), ticks labelled with lam; log y without minor ticks."""
+    ax.set_xticks([0, 2, 4])
+    ax.set_xticklabels(["0", "0.99", "0.9999"])
+    ax.set_xlabel(r"$\lambda$")
+    ax.set_xlim(0, 4)
+    ax.set_yscale("log")
+    ax.minorticks_off()
+
+
+def main(smk):
+    p = smk.params.theory
+    data = fig2_data(p["rhos"], p["fig1_points"])
+    fig, (ax_l, ax_r, leg) = style.figure(4.0, 1.3, ncols=3, gridspec_kw={"width_ratios": [5, 5, 1.0]})
+    for ax, key, grey, note, xg, side in (
+        (ax_l, "left", "without_gamma", r"without $\gamma$", 2.4, "right"),
+        (ax_r, "right", "without_gamma_and_exp", r"without $\gamma$ and exp", 1.0, "left"),
+    ):
+        d = data[key]
+        for rho, col in zip(p["rhos"], rho_colors(p["rhos"])):
+            c = d[(d["curve"] == "rho") & (d["rho"] == rho)]
+            ax.plot(c["x"], c["y"].where(c["y"] > 0), color=col, label=f"{rho:g}")
+        g = d[d["curve"] == grey]
+        ax.plot(g["x"], g["y"], color="0.6", ls="--")
+        lambda_axis(ax)
+        # annotate the grey curve where it is still inside the axes
+        yg = float(g.iloc[(g["x"] - xg).abs().argmin()]["y"])
+        offset = (-2, 4) if side == "right" else (4, -1)
+        ax.annotate(note, (xg, yg), xytext=offset, textcoords="offset points", ha=side,
+                    va="bottom" if side == "right" else "top", color="0.45")
+    ax_l.set_title(r"Variance $h_t$")
+    ax_r.set_title(r"Variance $\mathrm{d}h_t$")
+    ax_r.set_ylim(top=5e7)
+    h, lab = ax_l.get_legend_handles_labels()
+    leg.axis("off")
+    leg.legend(h, lab, title=r"$\rho$", loc="center left", handlelength=1.2, borderaxespad=0)
+    fig.tight_layout(w_pad=0.8)
+    for key, df in data.items():
+        write_csv(smk.output[key], df)
+    style.save(fig, smk.output.pdf, data=data, tier=smk.params.tier)
+
+
+with snakemake_log(snakemake):  # noqa: F821
+    main(snakemake)  # noqa: F821
