@@ -46,7 +46,8 @@ def _cluster_problem() -> str | None:
     except subprocess.TimeoutExpired:
         return "slurmctld does not answer (scontrol ping timed out)"
     if "UP" not in ping.stdout:
-        return f"slurmctld is not running ({(ping.stdout + ping.stderr).strip()[:120]})"
+        first = next((ln.strip() for ln in (ping.stdout + ping.stderr).splitlines() if ln.strip()), "")
+        return f"slurmctld does not answer (scontrol ping: {first[:100] or 'no output'})"
     if not re.search(r"idle|mixed|alloc|completing", nodes.stdout):
         return f"no Slurm node accepts jobs (sinfo states: {nodes.stdout.split() or 'none'})"
     return None
