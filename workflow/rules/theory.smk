@@ -17,6 +17,8 @@ rule theory_fig1:
         C="results/theory/fig1_C.csv",
     log:
         "results/logs/theory_fig1/fig1.log",
+    conda:
+        ENV
     params:
         src=THEORY_SRC,
         theory=THEORY,
@@ -33,6 +35,8 @@ rule theory_fig2:
         right="results/theory/fig2_right.csv",
     log:
         "results/logs/theory_fig2/fig2.log",
+    conda:
+        ENV
     params:
         src=THEORY_SRC,
         theory=THEORY,
@@ -49,6 +53,8 @@ rule theory_fig6:
         optimum="results/theory/fig6_optimum.csv",
     log:
         "results/logs/theory_fig6/fig6.log",
+    conda:
+        ENV
     params:
         src=THEORY_SRC,
         theory=THEORY,
@@ -68,6 +74,8 @@ rule theory_fig7:
         npz="results/theory/fig7_trajectories.npz",
     log:
         "results/logs/theory_fig7/fig7.log",
+    conda:
+        ENV
     params:
         src=THEORY_SRC,
         theory=THEORY,
@@ -85,6 +93,8 @@ rule theory_fig8:
         npz="results/theory/fig8_grid.npz",
     log:
         "results/logs/theory_fig8/fig8.log",
+    conda:
+        ENV
     params:
         src=THEORY_SRC,
         theory=THEORY,
@@ -100,6 +110,8 @@ rule theory_hessians:
         csv="results/theory/fig10_theory_hessians.csv",
     log:
         "results/logs/theory_hessians/theory_hessians.log",
+    conda:
+        ENV
     params:
         src=src_fingerprint("theory"),
         fig10=THEORY["fig10"],
