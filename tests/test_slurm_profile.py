@@ -122,3 +122,43 @@ def test_site_yaml_is_not_tracked():
         ["git", "check-ignore", "-q", "slurm/site.yaml"], cwd=ROOT, check=False
     )
     assert result.returncode == 0, "slurm/site.yaml must be git-ignored (slurm/.gitignore)"
+
+
+def workflow_rules() -> dict[str, bool]:
+    """{rule name: runs locally under an executor like slurm}, from the real Snakefile."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import (
+        ConfigSettings,
+        OutputSettings,
+        Quietness,
+        ResourceSettings,
+    )
+
+    with SnakemakeApi(OutputSettings(quiet={Quietness.ALL})) as api:
+        workflow_api = api.workflow(
+            resource_settings=ResourceSettings(),
+            config_settings=ConfigSettings(config={"tier": "test"}),
+            snakefile=ROOT / "Snakefile",
+            workdir=ROOT,
+        )
+        workflow = workflow_api._workflow  # loads the Snakefile and its includes
+        return {
+            rule.name: rule.name in workflow._localrules or rule.norun for rule in workflow.rules
+        }
+
+
+def test_only_the_profiles_sized_rules_go_to_the_cluster(repo_copy, monkeypatch):
+    """Every rule that becomes a Slurm job has calibrated resources; all others are local.
+
+    A new plot or table rule without `localrule: True` would become one tiny cluster job per
+    output; a new heavy rule without an entry under set-resources would get the fallback size.
+    """
+    sized = {e.split(":", 1)[0] for e in parse_profile(repo_copy, monkeypatch)["set-resources"]}
+    monkeypatch.chdir(ROOT)
+    rules = workflow_rules()
+    cluster = {name for name, local in rules.items() if not local}
+    assert sized <= set(rules), f"set-resources names unknown rules: {sorted(sized - set(rules))}"
+    assert cluster == sized, (
+        f"rules that would be Slurm jobs but should be local (add `localrule: True`): "
+        f"{sorted(cluster - sized)}; sized but local: {sorted(sized - cluster)}"
+    )
