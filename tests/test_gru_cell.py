@@ -77,3 +77,18 @@ def test_keep_returns_selected_states():
     allh = cell(x)
     sel = gru_scan(cell.params(), x, keep=[1, 4, 4, 6])
     torch.testing.assert_close(sel, allh[[0, 3, 3, 5]])
+
+
+def test_fused_forward_equals_scan_with_gradients():
+    g = torch.Generator().manual_seed(5)
+    cell = ChronoGRU(16, 8, t_min=2, t_max=9, generator=g)
+    with torch.no_grad():
+        cell.b_hn.normal_(generator=g)
+    x = torch.randn(3, 11, 8, generator=g)
+    y = cell(x)
+    gf = torch.autograd.grad(y.pow(3).sum(), list(cell.parameters()))
+    y2 = gru_scan(cell.params(), x)
+    gs = torch.autograd.grad(y2.pow(3).sum(), list(cell.parameters()))
+    torch.testing.assert_close(y, y2, rtol=1e-5, atol=1e-6)
+    for a, b in zip(gf, gs):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
