@@ -3,6 +3,7 @@ recurrent matrix A over training at each head count's best lr (right)."""
 
 import matplotlib as mpl
 import numpy as np
+from matplotlib.ticker import NullFormatter
 import pandas as pd
 
 from curse_of_memory.plotting import style
@@ -22,6 +23,13 @@ def a_column(history):
     return cols[0] if cols else None
 
 
+def quiet_minor_labels(ax):
+    """Hide minor tick labels of a log axis when it spans at least one decade (major labels exist)."""
+    low, high = ax.get_ylim()
+    if low > 0 and high / low >= 10:
+        ax.yaxis.set_minor_formatter(NullFormatter())
+
+
 with snakemake_log(snakemake):
     best = pd.concat([pd.read_parquet(p) for p in snakemake.input.best], ignore_index=True) \
         if snakemake.input.best else pd.DataFrame(columns=["cell", "lr", "mean", "sem"])
@@ -39,6 +47,7 @@ with snakemake_log(snakemake):
     ax_l.minorticks_off()
     if np.isfinite(best["mean"]).any():
         ax_l.set_yscale("log")
+        quiet_minor_labels(ax_l)
     ax_l.set_xlabel("Number of heads")
     ax_l.set_ylabel("Final loss")
 
@@ -55,6 +64,7 @@ with snakemake_log(snakemake):
                                     "elr_A": d[col], "loss_mean": d["loss_mean"]}))
     if curves:
         ax_r.set_yscale("log")
+        quiet_minor_labels(ax_r)
         ax_r.legend(title="Heads", loc="center left", bbox_to_anchor=(1.0, 0.5))
     ax_r.set_xlabel("Epoch")
     ax_r.set_ylabel("Effective lr of A")

@@ -6,6 +6,7 @@ gamma init.  Works with whatever cells the tier configured."""
 import math
 
 import numpy as np
+from matplotlib.ticker import NullFormatter
 import pandas as pd
 
 from curse_of_memory.plotting import style
@@ -51,6 +52,7 @@ def plot(best, path, published, tier):
     ax_a.set_xticklabels([f"{v:g}" for v in ticks])  # the true nu0 values (SPEC §7 item 13)
     ax_a.set_xlim(-0.4, 6.4)
     ax_a.set_yscale("log")
+    quiet_minor_labels(ax_a)
     ax_a.set_xlabel(r"$\nu_0$")
     ax_a.set_ylabel("Final loss")
     if rows_a:
@@ -90,8 +92,16 @@ def plot(best, path, published, tier):
     ax_b.set_xlim(-0.5, len(ABLATION) - 0.5)
     if np.isfinite(b["loss"]).any():
         ax_b.set_yscale("log")
+        quiet_minor_labels(ax_b)
     fig.tight_layout()
     style.save(fig, path, data={"left": pd.concat(rows_a) if rows_a else pd.DataFrame(), "right": b}, tier=tier)
+
+
+def quiet_minor_labels(ax):
+    """Hide minor tick labels of a log axis when it spans at least one decade (major labels exist)."""
+    low, high = ax.get_ylim()
+    if low > 0 and high / low >= 10:
+        ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 with snakemake_log(snakemake):
