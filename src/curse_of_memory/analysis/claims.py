@@ -383,7 +383,20 @@ def _fig11_tail(src):
 # Figures whose data format is read from their CSVs (theory, Hessians, real data).
 # Each check states the columns it needs; a figure not yet built reports "not evaluated".
 # =============================================================================================
-from curse_of_memory.analysis import claims_figures as _figure_claims  # noqa: E402,F401
+# Further checks live in sibling modules named ``claims_<topic>.py`` (e.g. claims_figures.py, an
+# experiment beyond the paper): each registers its checks with ``@claim`` on import.
+def _load_claim_modules():
+    import importlib
+    import pkgutil
+
+    import curse_of_memory.analysis as pkg
+
+    for mod in sorted(m.name for m in pkgutil.iter_modules(pkg.__path__)):
+        if mod.startswith("claims_"):
+            importlib.import_module(f"curse_of_memory.analysis.{mod}")
+
+
+_load_claim_modules()
 
 
 # =============================================================================================
