@@ -258,3 +258,12 @@ def test_print_run_summary(tmp_path, capsys):
     assert out.startswith("claims: ") and out.rstrip().endswith("install TeX")
     C.print_run_summary(tmp_path / "missing.json", None)  # no file, no hint: silent
     assert capsys.readouterr().out == ""
+
+
+def test_docs_list_every_check_with_its_criterion():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "CLAIMS.md").read_text()
+    for c in C.CLAIMS:
+        assert f"`{c.id}`" in doc, f"docs/CLAIMS.md lacks {c.id}"
+        assert c.criterion in doc, f"docs/CLAIMS.md has a stale criterion for {c.id}"

@@ -193,3 +193,14 @@ def test_partial_run_still_builds(tmp_path):
     out = _latexmk(paper)
     fls = (out / "main.fls").read_text()
     assert "figures/fig1.pdf" in fls and "figures/fig3.pdf" not in fls
+
+
+def test_license_and_citation():
+    import yaml
+
+    assert "MIT License" in (ROOT / "LICENSE").read_text()
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    assert cff["cff-version"] == "1.2.0" and cff["license"] == "MIT"
+    pref = cff["preferred-citation"]
+    assert [a["family-names"] for a in pref["authors"]] == ["Zucchet", "Orvieto"]
+    assert pref["year"] == 2024 and "2405.21064" in pref["url"]
