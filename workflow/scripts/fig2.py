@@ -25,7 +25,7 @@ def main(smk):
     fig, (ax_l, ax_r, leg) = style.figure(4.0, 1.3, ncols=3, gridspec_kw={"width_ratios": [5, 5, 1.0]})
     for ax, key, grey, note, xg, side in (
         (ax_l, "left", "without_gamma", r"without $\gamma$", 2.4, "right"),
-        (ax_r, "right", "without_gamma_and_exp", r"without $\gamma$ and exp", 1.0, "left"),
+        (ax_r, "right", "without_gamma_and_exp", r"without $\gamma$ and exp", 1.95, "left"),
     ):
         d = data[key]
         for rho, col in zip(p["rhos"], rho_colors(p["rhos"])):
@@ -36,9 +36,10 @@ def main(smk):
         lambda_axis(ax)
         # annotate the grey curve where it is still inside the axes
         yg = float(g.iloc[(g["x"] - xg).abs().argmin()]["y"])
-        offset = (-2, 4) if side == "right" else (4, -1)
-        ax.annotate(note, (xg, yg), xytext=offset, textcoords="offset points", ha=side,
-                    va="bottom" if side == "right" else "top", color="0.45")
+        if side == "right":  # text above-left of the grey line
+            ax.annotate(note, (xg, yg), xytext=(-2, 4), textcoords="offset points", ha="right", color="0.45")
+        else:  # the grey line leaves the axes early: label it just right of where it does
+            ax.text(xg, 3e7, note, ha="left", va="top", color="0.45")
     ax_l.set_title(r"Variance $h_t$")
     ax_r.set_title(r"Variance $\mathrm{d}h_t$")
     ax_r.set_ylim(top=5e7)
