@@ -145,6 +145,10 @@ class LinearRNN(PopulationModel):
         D = I.lecun_normal(g, self.d_out, self.d_in)
         return {"A": A, "B": B, "C": C, "D": D}
 
+    def param_groups(self) -> list[tuple[str, str, int | None]]:
+        """(group name, parameter name, row index along dim 1 or None) for effective-LR summaries."""
+        return [(n, n, None) for n in self.PARAM_ORDER]
+
     def dense_A(self) -> torch.Tensor:
         """The full (M, N, N) block-diagonal recurrent matrix."""
         return torch.stack([torch.block_diag(*a) for a in self.A])
@@ -152,22 +156,32 @@ class LinearRNN(PopulationModel):
     def eigenvalues(self) -> torch.Tensor:
         return torch.linalg.eigvals(self.A.detach().double()).reshape(self.members, -1)
 
-    def impulse_response(self, T: int) -> torch.Tensor:
-        # Krylov columns A^tau B by repeated doubling, per head: cur (M, H, m, tau, d_in)
-        Mb, H, m = self.members, self.heads, self.block
-        cur = self.B.reshape(Mb, H, m, 1, self.d_in)
+    def impulse_response(self, T: int, block: int | None = None) -> torch.Tensor:
+        """k_tau = C A^tau B (+ D at tau = 0), shape (M, T, d_out, d_in).
+
+        Baby-step giant-step: with p = ``block`` (default: the power of two nearest sqrt(T)),
+        k_{i p + j} = (C A^{i p}) (A^j B).  The right Krylov block [A^j B]_{j<p} is built by
+        repeated doubling (log2 p squarings, which also give A^p); the left rows C A^{i p},
+        i < ceil(T/p), by repeated multiplication with A^p; one batched product joins them."""
+        Mb, H, m, di, do = self.members, self.heads, self.block, self.d_in, self.d_out
+        p = block or max(1, 2 ** round(math.log2(max(T, 1) ** 0.5)))
+        cur = self.B.reshape(Mb, H, m, di)  # columns ordered (j, input)
         P = self.A
         n = 1
-        while n < T:
-            take = min(n, T - n)
-            nxt = torch.einsum("mhij,mhjtk->mhitk", P, cur[:, :, :, :take])
-            cur = torch.cat([cur, nxt], dim=3)
-            n += take
-            if n < T:
-                P = P @ P
-        Ch = self.C.reshape(Mb, self.d_out, H, m)
-        k = torch.einsum("mohj,mhjtk->mtok", Ch, cur)
-        return torch.cat([k[:, :1] + self.D[:, None], k[:, 1:]], dim=1)
+        while n < p:
+            cur = torch.cat([cur, P @ cur], dim=-1)
+            P = P @ P
+            n *= 2
+        q = -(-T // p)
+        v = self.C.reshape(Mb, do, H, m).transpose(1, 2)  # (M, H, d_out, m)
+        rows = [v]
+        for _ in range(q - 1):
+            v = v @ P
+            rows.append(v)
+        L = torch.cat(rows, dim=2)  # (M, H, q*d_out, m)
+        K = (L @ cur).sum(1)  # (M, q*d_out, p*d_in)
+        K = K.reshape(Mb, q, do, p, di).permute(0, 1, 3, 2, 4).reshape(Mb, q * p, do, di)[:, :T]
+        return torch.cat([K[:, :1] + self.D[:, None], K[:, 1:]], dim=1)
 
     def _forward_fast(self, x):
         return causal_conv_real(self.impulse_response(x.shape[-2]), x)
@@ -194,17 +208,39 @@ class _Diagonal(PopulationModel):
     def eigenvalues(self) -> torch.Tensor:
         return self.lam().detach()
 
-    def impulse_response(self, T: int) -> torch.Tensor:
+    def log_lam_parts(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(log|lambda|, arg lambda) as real (M, S) tensors."""
         lam = self.lam()
-        tau = torch.arange(T, device=lam.device, dtype=lam.real.dtype)
-        powers = torch.exp(tau[None, :, None] * torch.log(lam)[:, None, :])  # (M, T, S)
+        return torch.log(lam.abs()), torch.angle(lam)
+
+    def impulse_response(self, T: int, block: int | None = None) -> torch.Tensor:
+        """k_tau = Re(C diag(lambda^tau) B~) (+ D at tau = 0), shape (M, T, d_out, d_in).
+
+        Baby-step giant-step in real arithmetic: lambda^{i p + j} = lambda^{i p} lambda^j, with the
+        powers from (log|lambda|, arg lambda) in closed form for j < p and i < ceil(T/p) only, and
+        the (i, j) grid formed by one batched real matmul per output (no (M, T, S) tensor)."""
+        a, b = self.log_lam_parts()  # (M, S)
+        p = block or max(1, 2 ** round(math.log2(max(T, 1) ** 0.5)))
+        q = -(-T // p)
+        j = torch.arange(p, device=a.device, dtype=a.dtype)[None, :, None]
+        i = torch.arange(q, device=a.device, dtype=a.dtype)[None, :, None] * p
+        rs = torch.exp(j * a[:, None]); rb = torch.exp(i * a[:, None])
+        s_re, s_im = rs * torch.cos(j * b[:, None]), rs * torch.sin(j * b[:, None])  # (M, p, S)
+        g_re, g_im = rb * torch.cos(i * b[:, None]), rb * torch.sin(i * b[:, None])  # (M, q, S)
         Bt, Cm = self.b_tilde(), self.c_matrix()
-        if self.d_in == 1 and self.d_out == 1:
-            w = Cm[:, 0, :] * Bt[:, :, 0]  # (M, S)
-            k = torch.einsum("mts,ms->mt", powers, w).real[:, :, None, None]
-        else:
-            k = torch.einsum("mos,mts,msi->mtoi", Cm, powers, Bt).real
-        return torch.cat([k[:, :1] + self.d_matrix()[:, None], k[:, 1:]], dim=1)
+        Mb, do, di = self.members, self.d_out, self.d_in
+        # w[o, s, k] = C[o, s] B~[s, k]
+        w = Cm[:, :, :, None] * Bt[:, None, :, :]  # (M, do, S, di)
+        w_re, w_im = w.real, w.imag
+        # small-side products sw[j, s, o, k] = lambda_s^j w[o, s, k]
+        sw_re = s_re[:, :, None, :, None] * w_re[:, None] - s_im[:, :, None, :, None] * w_im[:, None]
+        sw_im = s_re[:, :, None, :, None] * w_im[:, None] + s_im[:, :, None, :, None] * w_re[:, None]
+        S = a.shape[1]
+        sw_re = sw_re.permute(0, 3, 1, 2, 4).reshape(Mb, S, p * do * di)
+        sw_im = sw_im.permute(0, 3, 1, 2, 4).reshape(Mb, S, p * do * di)
+        K = g_re @ sw_re - g_im @ sw_im  # (M, q, p*do*di)
+        K = K.reshape(Mb, q * p, do, di)[:, :T]
+        return torch.cat([K[:, :1] + self.d_matrix()[:, None], K[:, 1:]], dim=1)
 
     def _forward_fast(self, x):
         if self.d_in * self.d_out <= 4:
@@ -286,11 +322,21 @@ class LRU(_Diagonal):
         out["D"] = I.matrix_init(g, self.d_out, self.d_in)
         return out
 
-    def log_lam(self) -> torch.Tensor:
+    def param_groups(self) -> list[tuple[str, str, int | None]]:
+        """(group name, parameter name, row index along dim 1 or None); lam_raw is split in its two
+        rows (exp: omega_nu, omega_theta; polar: nu, theta; reim: lam_re, lam_im)."""
+        rows = {"exp": ("omega_nu", "omega_theta"), "polar": ("nu", "theta"),
+                "reim": ("lam_re", "lam_im")}[self.param]
+        out = [(rows[0], "lam_raw", 0), (rows[1], "lam_raw", 1)]
+        return out + [(n, n, None) for n, _ in self.named_parameters() if n != "lam_raw"]
+
+    def log_lam_parts(self) -> tuple[torch.Tensor, torch.Tensor]:
         a, b = self.lam_raw[:, 0], self.lam_raw[:, 1]
         if self.param == "exp":
-            return torch.complex(-torch.exp(a), torch.exp(b))
-        return torch.log(self.lam())
+            return -torch.exp(a), torch.exp(b)
+        if self.param == "polar":
+            return torch.log(a.abs()), b + math.pi * (a < 0)
+        return 0.5 * torch.log(a * a + b * b), torch.atan2(b, a)
 
     def lam(self) -> torch.Tensor:
         a, b = self.lam_raw[:, 0], self.lam_raw[:, 1]
@@ -366,6 +412,9 @@ class S4(_Diagonal):
                 "B_re": I.matrix_init(g, Dm, N), "B_im": I.matrix_init(g, Dm, N),
                 "C_re": I.matrix_init(g, Dm, N), "C_im": I.matrix_init(g, Dm, N),
                 "D": I.normal(g, Dm)}
+
+    def param_groups(self) -> list[tuple[str, str, int | None]]:
+        return [("delta" if n == "delta_raw" else n, n, None) for n in self.PARAM_ORDER]
 
     def delta(self):
         return torch.nn.functional.softplus(self.delta_raw)  # (M, N) or (M, 1)
