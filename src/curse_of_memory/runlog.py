@@ -31,6 +31,8 @@ def snakemake_log(smk):
         logging.basicConfig(stream=fh, level=logging.INFO, force=True,
                             format="%(asctime)s %(levelname)s %(message)s")
         logging.captureWarnings(True)
+        for noisy in ("fontTools", "matplotlib", "PIL"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
         try:
             yield
         except UserError as exc:
