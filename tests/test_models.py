@@ -191,3 +191,17 @@ def test_bad_specs(spec, field):
         validate_model_spec(spec)
     msg = str(exc.value)
     assert msg.startswith(field) and "\n" not in msg and "allowed" in msg
+
+
+@pytest.mark.parametrize("spec", [{"name": "rnn", "hidden": 6, "heads": 2}, {"name": "lru", "hidden": 5},
+                                  {"name": "lru", "hidden": 5, "param": "reim", "gamma": "none"}])
+def test_impulse_response_any_block_size(spec):
+    """Baby-step giant-step kernels for every block size and T (incl. T not a multiple of the block)."""
+    m = build_model(spec, members=2, d_in=2, d_out=3, seeds=[0, 1], init={"r_min": 0.7}, dtype=torch.float64)
+    x = torch.randn(2, 3, 23, 2, dtype=torch.float64)
+    ref = m.forward_reference(x)
+    from curse_of_memory.models.linear import causal_conv_real
+    for T in (1, 2, 7, 23):
+        for b in (1, 2, 4, 8, 32):
+            y = causal_conv_real(m.impulse_response(T, block=b), x[:, :, :T])
+            assert _rel(y, ref[:, :, :T]) < 1e-12, (T, b)
