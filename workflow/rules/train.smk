@@ -39,8 +39,7 @@ rule train_cell:
     params:
         src=src_fingerprint("models", "tasks", "training"),
         out=lambda wc: cell_dir(wc.experiment, wc.cell),
-        state=lambda wc: f"results/state/{wc.experiment}",
         python=PYTHON,
     shell:
         "{params.python} -m curse_of_memory.train {input.cell} --out {params.out}"
-        " --state-dir {params.state} --threads {threads} > {log} 2>&1"
+        " --threads {threads} > {log} 2>&1"
