@@ -35,7 +35,7 @@ def _indices(T: int, device):
 def gram(x: torch.Tensor) -> torch.Tensor:
     """x (S, B, T) -> G (S, T, T) as in the module docstring."""
     S, B, T = x.shape
-    buf = x.new_zeros(S + 1, T, T)  # one spare matrix so the strided view below stays in bounds
+    buf = x.new_empty(S + 1, T, T)  # one spare matrix so the strided view below stays in bounds
     torch.bmm(x.transpose(1, 2), x, out=buf[:S])  # Q[s, i, j] = sum_b x_i x_j
     # diag[s, d, j] = Q[s, j + d, j] for j + d < T; for j + d >= T it reads the next matrix, but the
     # cumulative sum only ever uses positions j <= T - 1 - d, so those entries are never used.
