@@ -382,11 +382,24 @@ def _fig10_top(src):
 
 
 # ---------------------------------------------------------------------------------------------
-# Figs 5 and 13 (signal propagation at init):
-#   fig5_A.csv [arch, T_mem, layer, value]; fig5_B.csv [arch, T_mem, group, value];
-#   fig5_C.csv [norm, T_mem, group, value]; fig13_layers.csv [arch, T_mem, layer, group, value];
-#   fig13_norm.csv [norm, T_mem, group, value]
+# Figs 5 and 13 (signal propagation at init; curse_of_memory.data.signal):
+#   fig5_A.csv [arch, layer, t_mem, activity]; fig5_B.csv [arch, group, t_mem, grad_sq];
+#   fig5_C.csv [norm, group, t_mem, grad_sq]; fig13_layers.csv [arch, group, layer, t_mem, grad_sq];
+#   fig13_norm.csv [norm, group, t_mem, grad_sq, quantity (grad | activity)]
+# groups lambda / all_but_lambda / nu / theta / seq / all_but_seq, norms none / layer / batch are
+# read as λ / all_but_λ / ν / θ and none / layernorm / batchnorm below.
 # ---------------------------------------------------------------------------------------------
+_GROUP = {"lambda": "λ", "all_but_lambda": "all_but_λ", "nu": "ν", "theta": "θ"}
+_NORM = {"layer": "layernorm", "batch": "batchnorm", "none": "none"}
+
+
+def _signal(src, name, cols, value):
+    d = src.csv(name, cols + [value]).rename(columns={value: "value", "t_mem": "T_mem"})
+    if "group" in d.columns:
+        d["group"] = d["group"].map(lambda g: _GROUP.get(g, g))
+    if "norm" in d.columns:
+        d["norm"] = d["norm"].map(lambda n: _NORM.get(n, n))
+    return d
 def _growth(g, x="T_mem", y="value"):
     g = g.sort_values(x)
     return float(g[y].iloc[-1] / g[y].iloc[0])
@@ -404,7 +417,7 @@ def _spread(g, y="value"):
     "max/min over T_mem ≤ 10 at layers 0 and 3",
 )
 def _fig5_a(src):
-    d = src.csv("fig5_A.csv", ["arch", "T_mem", "layer", "value"])
+    d = _signal(src, "fig5_A.csv", ["arch", "t_mem", "layer"], "activity")
     sel = {(a, int(l)): g for (a, l), g in d.groupby(["arch", "layer"])}
     need = [(a, l) for a in ("crnn", "lru", "gru") for l in (0, 3)]
     if not set(need) <= set(sel):
@@ -426,7 +439,7 @@ def _fig5_a(src):
     "cRNN λ growth, all_but_λ and ν max/min ≤ 10; GRU: every group max/min ≤ 10",
 )
 def _fig5_b(src):
-    d = src.csv("fig5_B.csv", ["arch", "T_mem", "group", "value"])
+    d = _signal(src, "fig5_B.csv", ["arch", "t_mem", "group"], "grad_sq")
     s = {(a, str(g)): x for (a, g), x in d.groupby(["arch", "group"])}
     need = [("crnn", "λ"), ("crnn", "all_but_λ"), ("lru", "θ"), ("lru", "ν"), ("lru", "all_but_λ")]
     if not set(need) <= set(s) or not any(a == "gru" for a, _ in s):
@@ -445,7 +458,9 @@ def _fig5_b(src):
 
 
 def _norm_check(src, name):
-    d = src.csv(name, ["norm", "T_mem", "group", "value"])
+    d = _signal(src, name, ["norm", "t_mem", "group"], "grad_sq")
+    if "quantity" in d.columns:
+        d = d[d["quantity"] == "grad"]
     s = {(str(n), str(g)): x for (n, g), x in d.groupby(["norm", "group"])}
     need = [("none", "λ"), ("layernorm", "λ"), ("layernorm", "all_but_λ")]
     if not set(need) <= set(s):
@@ -485,7 +500,7 @@ def _fig5_c(src):
     "GRU group max/min ≤ 10",
 )
 def _fig13_layers(src):
-    d = src.csv("fig13_layers.csv", ["arch", "T_mem", "layer", "group", "value"])
+    d = _signal(src, "fig13_layers.csv", ["arch", "t_mem", "layer", "group"], "grad_sq")
     v, ok = {}, True
     layers = sorted(d["layer"].unique())
     if not layers:
@@ -667,7 +682,8 @@ def _fig8(src):
 
 
 # ---------------------------------------------------------------------------------------------
-# Fig 12 (real data): fig12.csv [delta, c] and results/data/autocorrelation_fit.json {a0, a1, r1}
+# Fig 12 (real data): fig12.csv [lag, c] and results/data/autocorrelation_fit.json
+# {"default": {a0, a1, r1}} (the default fit over Δ ≥ 1)
 # ---------------------------------------------------------------------------------------------
 @claim(
     "fig12.white_plus_slow", "fig12", "C4",
@@ -676,8 +692,11 @@ def _fig8(src):
     "white part a0 = c(0) − a1 > a1; correlation time −1/ln r1 ≥ 50 tokens; c(Δ) > 0 up to Δ = 510",
 )
 def _fig12(src):
-    d = src.csv("fig12.csv", ["delta", "c"])
+    d = src.csv("fig12.csv", ["lag", "c"]).rename(columns={"lag": "delta"})
     fit = src.json("data/autocorrelation_fit.json")
+    fit = fit.get("default", fit)
+    if not {"a0", "a1", "r1"} <= set(fit):
+        raise NotEvaluated("autocorrelation_fit.json lacks a0, a1, r1")
     a0, a1, r1 = float(fit["a0"]), float(fit["a1"]), float(fit["r1"])
     v = {"a0": a0, "a1": a1, "r1": r1, "tau": -1 / math.log(r1) if 0 < r1 < 1 else math.inf,
          "c_last": float(d.sort_values("delta")["c"].iloc[-1])}
@@ -685,7 +704,8 @@ def _fig12(src):
 
 
 # ---------------------------------------------------------------------------------------------
-# Fig 14 (GRU Jacobians): fig14.csv [row, T_max, scale_h, dt, kind, value], kind ∈ {diag, offdiag}
+# Fig 14 (GRU Jacobians): fig14_summary.csv [row (0-based: 0 constant gates, 1 sigma = 1, 2 the
+# sigma_h sweep), t_max, scale_h, dt, diag_mean_abs, offdiag_mean_abs, offdiag_max_abs_all]
 # ---------------------------------------------------------------------------------------------
 @claim(
     "fig14.gru_near_diagonal", "fig14", "C4",
@@ -695,33 +715,47 @@ def _fig12(src):
     "T_max; row 3: mean |off|/mean |diag| ≤ 0.1 at σ_h = 1 and larger at σ_h = 3",
 )
 def _fig14(src):
-    d = src.csv("fig14.csv", ["row", "T_max", "scale_h", "dt", "kind", "value"])
+    d = src.csv("fig14_summary.csv", ["row", "t_max", "scale_h", "dt", "diag_mean_abs",
+                                       "offdiag_mean_abs"])
     v, ok = {}, True
-    r1 = d[d["row"] == 1]
-    v["row1_max_offdiag"] = float(r1[r1["kind"] == "offdiag"]["value"].abs().max())
+    r1 = d[d["row"] == 0]
+    col = "offdiag_max_abs_all" if "offdiag_max_abs_all" in d.columns else "offdiag_max_abs_sampled"
+    if r1.empty or col not in d.columns:
+        raise NotEvaluated("fig14_summary.csv lacks row 0 or the off-diagonal maximum")
+    v["row1_max_offdiag"] = float(r1[col].abs().max())
     ok &= v["row1_max_offdiag"] <= T["zero"]
-    for row in (1, 2):
-        r = d[(d["row"] == row) & (d["kind"] == "diag")]
-        last = r[r["dt"] == r["dt"].max()].groupby("T_max")["value"].mean().sort_index()
-        v |= {f"row{row}_diag_Tmax{int(k)}": float(x) for k, x in last.items()}
+    for row in (0, 1):
+        r = d[d["row"] == row]
+        last = r[r["dt"] == r["dt"].max()].groupby("t_max")["diag_mean_abs"].mean().sort_index()
+        v |= {f"row{row + 1}_diag_Tmax{int(k)}": float(x) for k, x in last.items()}
         ok &= bool(np.all(np.diff(last.to_numpy()) > 0)) and len(last) >= 2
-    r3 = d[d["row"] == 3]
+    r3 = d[d["row"] == 2]
     rat = {}
     for sh, g in r3.groupby("scale_h"):
-        rat[sh] = float(g[g["kind"] == "offdiag"]["value"].abs().mean() / g[g["kind"] == "diag"]["value"].abs().mean())
-        v[f"row3_off_over_diag_sh{sh:g}"] = rat[sh]
-    if 1 not in rat or 3 not in rat:
-        raise NotEvaluated("fig14.csv row 3 needs scale_h 1 and 3")
-    ok &= rat[1] <= 0.1 and rat[3] > rat[1]
+        rat[float(sh)] = float(g["offdiag_mean_abs"].mean() / g["diag_mean_abs"].mean())
+        v[f"row3_off_over_diag_sh{sh:g}"] = rat[float(sh)]
+    if 1.0 not in rat or 3.0 not in rat:
+        raise NotEvaluated("fig14_summary.csv row 3 needs scale_h 1 and 3")
+    ok &= rat[1.0] <= 0.1 and rat[3.0] > rat[1.0]
     return v, bool(ok)
 
 
 # ---------------------------------------------------------------------------------------------
-# Fig 15 (GRU theory vs empirics): fig15_curves.csv [setting, quantity, T, empirical, theory,
-# theory_published], quantity ∈ {h2, dh2}
+# Fig 15 (GRU theory vs empirics): fig15_curves.csv [setting, T, theory_var_h, theory_var_dh,
+# theory_var_dh_published, empirical_var_h, empirical_var_dh], read as rows per quantity h2 / dh2
+# (the activity's published theory equals the default one)
 # ---------------------------------------------------------------------------------------------
 def _fig15(src):
-    return src.csv("fig15_curves.csv", ["setting", "quantity", "T", "empirical", "theory", "theory_published"])
+    d = src.csv("fig15_curves.csv", ["setting", "T", "theory_var_h", "theory_var_dh",
+                                      "theory_var_dh_published", "empirical_var_h", "empirical_var_dh"])
+    import pandas as pd
+
+    h = pd.DataFrame(dict(setting=d["setting"], quantity="h2", T=d["T"], empirical=d["empirical_var_h"],
+                          theory=d["theory_var_h"], theory_published=d["theory_var_h"]))
+    dh = pd.DataFrame(dict(setting=d["setting"], quantity="dh2", T=d["T"],
+                           empirical=d["empirical_var_dh"], theory=d["theory_var_dh"],
+                           theory_published=d["theory_var_dh_published"]))
+    return pd.concat([h, dh], ignore_index=True)
 
 
 @claim(
