@@ -56,7 +56,7 @@ def plot(best, path, published, tier):
     ax_a.set_xlabel(r"$\nu_0$")
     ax_a.set_ylabel("Final loss")
     if rows_a:
-        ax_a.legend(loc="upper left")
+        ax_a.legend(loc="best", handlelength=1.2)
 
     rows_b = []
     at99 = best[np.isclose(best["nu0"], 0.99)]
