@@ -11,7 +11,7 @@ LATEXMK = shutil.which("latexmk")
 TEX_HINT = (
     "paper/main.pdf not built: latexmk is not on the PATH. Install TeX (optional), e.g. "
     "`sudo apt-get install latexmk texlive-latex-base texlive-latex-recommended "
-    "texlive-fonts-recommended texlive-latex-extra`, then rerun `snakemake --cores all`."
+    "texlive-fonts-recommended` (about 40 s), then rerun `snakemake --cores all`."
 )
 # Everything the other rule files produce; the claims, errata and PDF come after all of it.
 UPSTREAM = [t for t in ALL_TARGETS if not str(t).startswith("results/diagnostics/")]
