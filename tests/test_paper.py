@@ -52,6 +52,16 @@ def test_numbers_na_when_not_evaluated_and_values_when_evaluated(tmp_path):
     assert "quick tier" in defs["TierNote"]
     tex = numbers.to_latex(defs)
     assert tex.count(r"\newcommand") == len(numbers.MACROS)
+    assert defs["TheoryNote"] == "" and defs["GruSeeds"] == "100"  # nothing given: paper defaults
+
+
+def test_reduced_sections_are_marked():
+    paper = {"theory": {"fig7": {"steps": 50000}}, "data": {"fig15": {"seeds": 100}}}
+    test = {"theory": {"fig7": {"steps": 3000}}, "data": {"fig15": {"seeds": 100}}}
+    defs = numbers.macros([], "test", {}, "", resolved=test, paper=paper)
+    assert "test tier" in defs["TheoryNote"] and defs["DataNote"] == ""
+    assert defs["ToySteps"] == "3{,}000"
+    assert numbers.macros([], "paper", {}, "", resolved=test, paper=paper)["TheoryNote"] == ""
 
 
 # --- results tables ---------------------------------------------------------------------------

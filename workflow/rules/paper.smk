@@ -97,6 +97,8 @@ rule numbers:
         tier=TIER,
         training=C.get("training", {}),
         data_source=paper_numbers.data_source(C.get("data")),
+        resolved={k: C.get(k) for k in ("theory", "data")},
+        paper={k: config.get(k) for k in ("theory", "data")},
         src=src_fingerprint("analysis"),
     script:
         "../scripts/numbers.py"

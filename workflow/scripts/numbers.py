@@ -10,5 +10,6 @@ with snakemake_log(snakemake):
     with open(snakemake.input.claims) as fh:
         records = json.load(fh)
     defs = numbers.macros(records, snakemake.params.tier, snakemake.params.training,
-                          snakemake.params.data_source)
+                          snakemake.params.data_source, snakemake.params.resolved,
+                          snakemake.params.paper)
     write_text(snakemake.output[0], numbers.to_latex(defs))

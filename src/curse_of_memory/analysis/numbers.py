@@ -33,6 +33,8 @@ CLAIM_NUMBERS = {
 RUN_NUMBERS = (
     "TierName", "TierNote", "SeedsTraining", "StepsTraining", "LrsPerGrid", "DataSource",
     "ClaimsTotal", "ClaimsPass", "ClaimsFail", "ClaimsNotEvaluated", "ClaimsFigures",
+    "TheoryNote", "DataNote", "SignalWindows", "SignalBatches", "SignalBatchSize", "GruSeeds",
+    "ToySteps",
 )
 
 MACROS = tuple(CLAIM_NUMBERS) + RUN_NUMBERS
@@ -49,8 +51,23 @@ def training_budget(training: dict) -> dict:
     return {"seeds": seeds, "steps": steps, "lrs": lrs}
 
 
+def _get(cfg, path, default):
+    for key in path:
+        if not isinstance(cfg, dict) or key not in cfg:
+            return default
+        cfg = cfg[key]
+    return cfg
+
+
+def _note(tier, what):
+    return r"\textcolor{failred}{[" + tex_escape(tier) + f" tier: {what}]}} "
+
+
 def macros(records: list[dict], tier: str, training: dict | None = None,
-           data_source: str = "") -> dict[str, str]:
+           data_source: str = "", resolved: dict | None = None,
+           paper: dict | None = None) -> dict[str, str]:
+    """The macro values.  ``resolved``: the run's configuration (tier merged in); ``paper``: the
+    paper-tier configuration; a section that differs between them gets a reduced-tier note."""
     by_id = {r["id"]: r for r in records}
     out = {}
     for name, (cid, key) in CLAIM_NUMBERS.items():
@@ -74,6 +91,16 @@ def macros(records: list[dict], tier: str, training: dict | None = None,
         "ClaimsNotEvaluated": str(n["not evaluated"]),
         "ClaimsFigures": str(len({r["figure"] for r in records})),
     }
+    res, pap = resolved or {}, paper or {}
+    reduced = {sec: tier != "paper" and res.get(sec) != pap.get(sec) for sec in ("theory", "data")}
+    out["TheoryNote"] = _note(tier, "reduced grids") if reduced["theory"] else ""
+    out["DataNote"] = _note(tier, "fewer windows and seeds") if reduced["data"] else ""
+    n_seq = int(_get(res, ("data", "signal", "n_sequences"), 128))
+    bs = int(_get(res, ("data", "signal", "batch_size"), 16))
+    out |= {"SignalWindows": str(n_seq), "SignalBatchSize": str(bs),
+            "SignalBatches": str(max(n_seq // max(bs, 1), 1)),
+            "GruSeeds": str(_get(res, ("data", "fig15", "seeds"), 100)),
+            "ToySteps": f"{int(_get(res, ('theory', 'fig7', 'steps'), 50000)):,}".replace(",", "{,}")}
     return out
 
 
