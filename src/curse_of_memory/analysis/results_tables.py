@@ -110,7 +110,9 @@ def fig3_table(left: pd.DataFrame | None, right: pd.DataFrame | None, labels: di
         if df is None:
             continue
         _need(df, BEST_COLS, f"results/tables/{name}_best.parquet")
-        rows += _best_rows(df.sort_values(["cell", "nu0"]), labels.get(name, {}), "nu0")
+        order = {c: i for i, c in enumerate(labels.get(name, {}))}  # config order of the cells
+        df = df.assign(_o=df["cell"].map(lambda c: order.get(c, len(order))))
+        rows += _best_rows(df.sort_values(["_o", "cell", "nu0"]), labels.get(name, {}), "nu0")
     return _table(
         f"Fig.~3 results ({tex_escape(tier)} tier): final loss per model and teacher $\\nu_0$ "
         "(rows after the first block: the ablation of panel B at $\\nu_0 = 0.99$)." + _FOOT,
