@@ -123,6 +123,7 @@ rule errata:
 
 PAPER_INPUTS = (
     ["paper/main.tex", "paper/generated/numbers.tex"]
+    + [str(p) for p in sorted(Path("paper/sections").glob("*.tex"))]
     + ["paper/tables/claims.tex", "paper/tables/errata.tex"]
     + list(PAPER_TABLES.values())
     + [t for t in UPSTREAM if str(t).startswith("paper/")]
