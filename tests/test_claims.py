@@ -269,3 +269,28 @@ def test_docs_list_every_check_with_its_criterion():
     for c in C.CLAIMS:
         assert f"`{c.id}`" in doc, f"docs/CLAIMS.md lacks {c.id}"
         assert c.criterion in doc, f"docs/CLAIMS.md has a stale criterion for {c.id}"
+
+
+def _fig5_csv(src, lru_theta_growth):
+    t = np.array([1, 10**0.5, 10, 10**1.5, 100])
+    rows = []
+    for g, y in (("lambda", t**4), ("all_but_lambda", t**2)):
+        rows.append(pd.DataFrame(dict(arch="crnn", group=g, t_mem=t, nu_min=1 - 1 / t, grad_sq=y)))
+    for g, y in (("theta", t ** (np.log10(lru_theta_growth) / 2)), ("nu", np.ones(5)),
+                 ("all_but_lambda", np.ones(5))):
+        rows.append(pd.DataFrame(dict(arch="lru", group=g, t_mem=t, nu_min=1 - 1 / t, grad_sq=y)))
+    for g in ("seq", "all_but_seq"):
+        rows.append(pd.DataFrame(dict(arch="gru", group=g, t_mem=t, nu_min=1 - 1 / t, grad_sq=np.ones(5))))
+    pd.concat(rows).assign(n_batches=8, loss=1.0).to_csv(src.figures / "fig5_B.csv", index=False)
+
+
+def test_fig5_gradients(tmp_path):
+    src = _src(tmp_path)
+    _fig5_csv(src, lru_theta_growth=1e3)  # θ grows 1000x (T_mem 1 -> 100), λ of the cRNN 1e8x
+    r = _run(src, "fig5.gradients")["fig5.gradients"]
+    assert r["status"] == "pass", r
+    assert r["values"]["crnn_lambda"] == pytest.approx(1e8)
+    assert r["values"]["lru_theta"] == pytest.approx(1e3)
+    src = _src(tmp_path / "flat_theta")
+    _fig5_csv(src, lru_theta_growth=1.0)  # the LRU's θ gradient does not grow: claim fails
+    assert _run(src, "fig5.gradients")["fig5.gradients"]["status"] == "fail"
