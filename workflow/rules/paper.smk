@@ -13,8 +13,10 @@ TEX_HINT = (
     "`sudo apt-get install latexmk texlive-latex-base texlive-latex-recommended "
     "texlive-fonts-recommended` (about 40 s), then rerun `snakemake --cores all`."
 )
-# Everything the other rule files produce; the claims, errata and PDF come after all of it.
-UPSTREAM = [t for t in ALL_TARGETS if not str(t).startswith("results/diagnostics/")]
+# Everything the other rule files produce; the claims, errata and PDF come after all of it
+# (the PDF after every target, diagnostics included, so it is the last node of the run).
+ALL_UPSTREAM = list(ALL_TARGETS)
+UPSTREAM = [t for t in ALL_UPSTREAM if not str(t).startswith("results/diagnostics/")]
 PAPER_TABLES = {
     "fig3": "paper/tables/results_fig3.tex",
     "fig10": "paper/tables/results_fig10.tex",
@@ -128,12 +130,13 @@ PAPER_INPUTS = (
     + list(PAPER_TABLES.values())
     + [t for t in UPSTREAM if str(t).startswith("paper/")]
 )
+PDF_INPUTS = PAPER_INPUTS + [t for t in ALL_UPSTREAM if t not in PAPER_INPUTS]
 
 
 rule paper_pdf:
     """paper/main.pdf with latexmk (aux files in results/latex; the PDF is moved in atomically)."""
     input:
-        PAPER_INPUTS,
+        PDF_INPUTS,
     output:
         report("paper/main.pdf", caption="../report/paper.rst", category="Paper"),
     log:
