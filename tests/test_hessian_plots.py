@@ -80,6 +80,9 @@ def test_read_final_rejects_a_file_without_effective_lrs(tmp_path):
     torch.save({"params": {}}, path)
     with pytest.raises(DataError):
         hs.read_final(path)
+    torch.save({"elr_params": {"D": torch.ones(1, 1, 1)}, "members": [{"member": 0}]}, path)
+    with pytest.raises(DataError):  # no learning rate
+        hs.read_final(path)
     (tmp_path / "bad.pt").write_text("not a torch file")
     with pytest.raises(DataError):
         hs.read_final(tmp_path / "bad.pt")

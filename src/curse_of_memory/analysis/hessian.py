@@ -533,11 +533,16 @@ def elr_by_group(elr: dict[str, torch.Tensor], kind: str, member: int = 0) -> li
 
 
 def read_final(path) -> dict:
-    """The per-entry effective lrs of a trained cell's ``final.pt``.
+    """The per-entry effective lrs of a trained cell's ``final.pt`` (written by
+    ``curse_of_memory.train``: keys ``elr_params`` {parameter name: tensor (M, ...)}, ``members``
+    [{lr, ...}], ``model``).  The number of updates applied comes from ``steps`` of the
+    ``cell.yaml`` beside it (None if absent).
 
-    Returns {"elr": {parameter name: tensor (M, ...)}, "lr": per-member base lr (numpy) or None,
-    "step": updates applied (int) or None}.
+    Returns {"elr": {parameter name: tensor (M, ...)}, "lr": per-member base lr (numpy),
+    "step": int or None, "model": the model spec or None}.
     """
+    from pathlib import Path
+
     from curse_of_memory.errors import DataError
 
     try:
@@ -545,21 +550,24 @@ def read_final(path) -> dict:
     except Exception as exc:  # noqa: BLE001 - any unreadable file is a data error
         raise DataError(f"{path}: cannot read ({exc.__class__.__name__}); delete it and rerun the "
                         "training cell") from None
-    elr = None
-    for key in ("elr", "effective_lrs", "effective_lr"):
-        if isinstance(obj, dict) and key in obj:
-            elr = obj[key]
-            break
+    keys = sorted(obj) if isinstance(obj, dict) else type(obj).__name__
+    elr = obj.get("elr_params") if isinstance(obj, dict) else None
     if not isinstance(elr, dict):
-        raise DataError(f"{path}: no per-entry effective lrs (keys: {sorted(obj) if isinstance(obj, dict) else type(obj).__name__}); "
+        raise DataError(f"{path}: no per-entry effective lrs 'elr_params' (keys: {keys}); "
                         "retrain the cell with the current engine")
-    lr = None
-    for key in ("lr", "lrs", "member_lr"):
-        if key in obj:
-            lr = np.asarray(torch.as_tensor(obj[key]).cpu(), dtype=np.float64).reshape(-1)
-            break
-    if lr is None and isinstance(obj.get("members"), (list, tuple)) and obj["members"] and \
-            isinstance(obj["members"][0], dict) and "lr" in obj["members"][0]:
-        lr = np.asarray([m["lr"] for m in obj["members"]], dtype=np.float64)
-    step = obj.get("step", obj.get("steps"))
-    return {"elr": elr, "lr": lr, "step": None if step is None else int(step)}
+    members = obj.get("members")
+    if not (isinstance(members, (list, tuple)) and members and all("lr" in m for m in members)):
+        raise DataError(f"{path}: no per-member learning rates 'members' (keys: {keys}); "
+                        "retrain the cell with the current engine")
+    lr = np.asarray([m["lr"] for m in members], dtype=np.float64)
+    step = obj.get("step")
+    cell_yaml = Path(path).with_name("cell.yaml")
+    if step is None and cell_yaml.exists():
+        import yaml
+
+        try:
+            step = (yaml.safe_load(cell_yaml.read_text()) or {}).get("steps")
+        except yaml.YAMLError:
+            step = None
+    return {"elr": elr, "lr": lr, "step": None if step is None else int(step),
+            "model": obj.get("model")}

@@ -214,7 +214,7 @@ def strip_rows(fig, runs: Sequence[dict], *, ylim=None, hspace: float = 0.55) ->
     axes = np.atleast_1d(axes)
     entries, summary = [], []
     for ax, run in zip(axes, runs):
-        ax.set_title(run["title"], pad=6)
+        ax.set_title(run["title"], pad=10)
         if run.get("missing"):
             ax.text(0.5, 0.5, run["missing"], ha="center", va="center", transform=ax.transAxes,
                     fontsize=5, color="0.4", wrap=True)
