@@ -11,7 +11,12 @@ THEORY_SRC = src_fingerprint("theory", "plotting")
 rule theory_fig1:
     """Fig 1: sensitivity vs lambda, 1-D loss vs magnitude and angle."""
     output:
-        pdf="paper/figures/fig1.pdf",
+        pdf=report(
+            "paper/figures/fig1.pdf",
+            caption="../report/fig1.rst",
+            category="Figures",
+            labels={"figure": "Fig 1"},
+        ),
         A="results/theory/fig1_A.csv",
         B="results/theory/fig1_B.csv",
         C="results/theory/fig1_C.csv",
@@ -30,7 +35,12 @@ rule theory_fig1:
 rule theory_fig2:
     """Fig 2: normalised variance and normalised + exp-reparametrised sensitivity."""
     output:
-        pdf="paper/figures/fig2.pdf",
+        pdf=report(
+            "paper/figures/fig2.pdf",
+            caption="../report/fig2.rst",
+            category="Figures",
+            labels={"figure": "Fig 2"},
+        ),
         left="results/theory/fig2_left.csv",
         right="results/theory/fig2_right.csv",
     log:
@@ -48,7 +58,12 @@ rule theory_fig2:
 rule theory_fig6:
     """Fig 6: loss and curvature landscapes of the polar, exp and opt parametrisations."""
     output:
-        pdf="paper/figures/fig6.pdf",
+        pdf=report(
+            "paper/figures/fig6.pdf",
+            caption="../report/fig6.rst",
+            category="Figures",
+            labels={"figure": "Fig 6"},
+        ),
         curves="results/theory/fig6_curves.csv",
         optimum="results/theory/fig6_optimum.csv",
     log:
@@ -66,7 +81,12 @@ rule theory_fig6:
 rule theory_fig7:
     """Fig 7: learning the angle; real Adam (fig7) and the as-published sign descent."""
     output:
-        pdf="paper/figures/fig7.pdf",
+        pdf=report(
+            "paper/figures/fig7.pdf",
+            caption="../report/fig7.rst",
+            category="Figures",
+            labels={"figure": "Fig 7"},
+        ),
         published="paper/figures/fig7_published.pdf",
         loss="results/theory/fig7_loss.csv",
         contour="results/theory/fig7_contour.csv",
@@ -87,7 +107,12 @@ rule theory_fig7:
 rule theory_fig8:
     """Fig 8: |S(lam, lam0, rho)| over the unit disk; exact S (fig8) and S_vis (fig8_published)."""
     output:
-        pdf="paper/figures/fig8.pdf",
+        pdf=report(
+            "paper/figures/fig8.pdf",
+            caption="../report/fig8.rst",
+            category="Figures",
+            labels={"figure": "Fig 8"},
+        ),
         published="paper/figures/fig8_published.pdf",
         summary="results/theory/fig8_summary.csv",
         npz="results/theory/fig8_grid.npz",
