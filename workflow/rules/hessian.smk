@@ -57,7 +57,12 @@ rule fig4:
         **HESSIAN_FILES,
         finals=[r["final"] for r in SINGLE_RUNS["fig4"].values()],
     output:
-        pdf="paper/figures/fig4.pdf",
+        pdf=report(
+            "paper/figures/fig4.pdf",
+            caption="../report/fig4.rst",
+            category="Figures",
+            labels={"figure": "Fig 4"},
+        ),
         png="paper/figures/fig4.png",
         csv=expand("paper/figures/fig4_{part}.csv", part=STRIP_PARTS),
     log:
@@ -80,7 +85,12 @@ rule fig9:
         **HESSIAN_FILES,
         finals=[r["final"] for r in SINGLE_RUNS["fig9"].values()],
     output:
-        pdf="paper/figures/fig9.pdf",
+        pdf=report(
+            "paper/figures/fig9.pdf",
+            caption="../report/fig9.rst",
+            category="Figures",
+            labels={"figure": "Fig 9"},
+        ),
         published="paper/figures/fig9_published.pdf",
         png=expand("paper/figures/{stem}.png", stem=["fig9", "fig9_published"]),
         csv=expand(
@@ -108,7 +118,12 @@ rule fig10:
         theory="results/theory/fig10_theory_hessians.npz",
         table="results/tables/fig10.parquet",
     output:
-        pdf="paper/figures/fig10.pdf",
+        pdf=report(
+            "paper/figures/fig10.pdf",
+            caption="../report/fig10.rst",
+            category="Figures",
+            labels={"figure": "Fig 10"},
+        ),
         published="paper/figures/fig10_published.pdf",
         png=expand("paper/figures/{stem}.png", stem=["fig10", "fig10_published"]),
         csv=expand(
