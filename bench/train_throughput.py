@@ -33,12 +33,12 @@ CELLS = {
 }
 
 
-def cell(name: str, device: str) -> dict:
+def cell(name: str, device: str, steps_per_epoch: int = 100) -> dict:
     model, lrs = CELLS[name]
     return {"experiment": "bench", "cell": name, "model": model, "optimizer": {"name": "adam"},
             "schedule": {"name": "cosine"}, "task": {"T": 300, "batch": 128},
             "points": [{"nu0": 0.99, "theta0": 3.14}], "lrs": lrs, "seeds": list(range(10)),
-            "steps": 10000, "steps_per_epoch": 100, "device": device, "dtype": "float32"}
+            "steps": 10000, "steps_per_epoch": steps_per_epoch, "device": device, "dtype": "float32"}
 
 
 def _sync(dev):
@@ -46,20 +46,23 @@ def _sync(dev):
         torch.cuda.synchronize()
 
 
-def measure(name: str, device: str, steps: int, repeats: int, warmup: int) -> dict:
-    c = validate_cell(cell(name, device))
+def measure(name: str, device: str, steps: int, repeats: int, warmup: int, prefetch: bool = True) -> dict:
+    """Each timed block is one training epoch of ``steps`` steps (the engine's real loop: data
+    prefetch, per-step divergence checks, end-of-epoch metrics and effective-LR probes)."""
+    c = validate_cell(cell(name, device, steps))
     dev = resolve_device(device)
     pop = Population(c, dev)
+    pop.prefetch = prefetch
     for _ in range(warmup):
         pop.train_step()
     _sync(dev)
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        for _ in range(steps):
-            pop.train_step()
+        pop.run_epoch()
         _sync(dev)
         times.append((time.perf_counter() - t0) / steps)
+    pop.close()
     best, med = min(times), statistics.median(times)
     return {"run_steps_per_s": round(pop.M / best, 1), "run_steps_per_s_median": round(pop.M / med, 1),
             "members": pop.M, "ms_per_population_step_best": round(best * 1e3, 3),
@@ -87,8 +90,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=None)
-    ap.add_argument("--steps", type=int, default=20, help="population steps per timed block")
-    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--steps", type=int, default=100, help="population steps per timed block (one epoch)")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--prefetch", action="store_true",
+                    help="draw + reduce the next batch in a second thread while the step runs")
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--only", choices=sorted(CELLS), default=None)
     ap.add_argument("--json", action="store_true")
@@ -97,8 +102,10 @@ def main() -> None:
         torch.set_num_threads(a.threads)
     dev = resolve_device(a.device)
     load_before = os.getloadavg()
-    res = {n: measure(n, a.device, a.steps, a.repeats, a.warmup) for n in CELLS if a.only in (None, n)}
+    res = {n: measure(n, a.device, a.steps, a.repeats, a.warmup, a.prefetch)
+           for n in CELLS if a.only in (None, n)}
     res["machine"] = machine(dev)
+    res["machine"]["prefetch"] = a.prefetch
     res["machine"]["loadavg_before"] = [round(x, 2) for x in load_before]
     if a.json:
         print(json.dumps(res))

@@ -119,6 +119,22 @@ def test_resume_uses_the_saved_state(tmp_path):
     assert not a[a.epoch == 6].train_loss.equals(b[b.epoch == 6].train_loss)
 
 
+def test_prefetch_gives_identical_results():
+    """Drawing the next batch in a helper thread changes nothing (same streams, same order)."""
+    c = validate_cell(_cell())
+    runs = []
+    for pre in (False, True):
+        pop = Population(c, torch.device("cpu"))
+        pop.prefetch = pre
+        for _ in range(3):
+            pop.run_epoch()
+        pop.close()
+        runs.append(pop)
+    for a, b in zip(runs[0].metric_rows, runs[1].metric_rows):
+        assert np.array_equal(a["train_loss"], b["train_loss"], equal_nan=True)
+    assert all(torch.equal(p, q) for p, q in zip(runs[0].params, runs[1].params))
+
+
 def test_determinism_and_config_hash(tmp_path):
     cell = _cell()
     run_cell(cell, tmp_path / "a", state_dir="none")

@@ -138,7 +138,10 @@ def validate_cell(cell: dict) -> dict:
     if c["dtype"] not in ("float32", "float64"):
         raise ConfigError("dtype", f"unknown dtype {c['dtype']!r}", "float32, float64")
     c["validation_batches"] = _int(c.get("validation_batches", 100), "validation_batches", lo=0)
-    c["checkpoint_every"] = _int(c.get("checkpoint_every", 10), "checkpoint_every")
+    # default: every 10 epochs, but at least ~10 times per run (every epoch for runs <= 10 epochs),
+    # so that the short quick/test-tier cells also resume after a kill (docs/RELIABILITY.md)
+    c["checkpoint_every"] = _int(c.get("checkpoint_every", max(1, min(10, steps // spe // 10))),
+                                 "checkpoint_every")
     if c["optimizer"]["name"] == "muon" and c["model"]["name"] != "rnn":
         raise ConfigError("optimizer.name", f"muon needs recurrent matrices; model {c['model']['name']} has none",
                           "adam, adamw, sgd, sgd_momentum, adafactor (or model rnn)")
@@ -222,8 +225,14 @@ class Population:
     def lr_now(self, s: int) -> torch.Tensor:
         return SCH.lr_at(self.c["schedule"], s, self.c["steps"], self.lr_base)
 
-    def train_step(self):
-        G = gram(self.batch(self.gens))
+    def data_gram(self) -> torch.Tensor:
+        """The next training batch of every stream, as Gram matrices (S, T, T)."""
+        with torch.no_grad():
+            return gram(self.batch(self.gens))
+
+    def train_step(self, G: torch.Tensor | None = None):
+        if G is None:
+            G = self.data_gram()
         loss = quadratic_loss(self.error_kernel(), G, self.B)
         total = torch.where(self.active, loss, torch.zeros_like(loss)).sum()
         grads = torch.autograd.grad(total, self.params)
@@ -266,9 +275,20 @@ class Population:
         spe = self.c["steps_per_epoch"]
         losses = torch.empty(spe, self.M, dtype=self.dtype, device=self.device)
         gnorms = torch.empty_like(losses)
+        pool = self._pool()
+        nxt = pool.submit(self.data_gram) if pool is not None else None
         for i in range(spe):
-            losses[i], gnorms[i] = self.train_step()
+            if pool is not None:
+                G = nxt.result()
+                # prefetch the next batch (same epoch only, so that a checkpoint never sees a
+                # stream that was advanced ahead of the saved step) while this step runs
+                nxt = pool.submit(self.data_gram) if i + 1 < spe else None
+            else:
+                G = None
+            losses[i], gnorms[i] = self.train_step(G)
             if self._stop_at is not None and self.step >= self._stop_at:
+                if nxt is not None:
+                    nxt.result()
                 self._stop()
         self.check_params()
         self.epoch += 1
@@ -287,6 +307,25 @@ class Population:
 
     _stop_at: int | None = None
     _stop_mode = "kill"
+    prefetch = False  # measured no gain on the shared 2-core CPU (bench/RESULTS.md); opt-in
+    _executor = None
+
+    def _pool(self):
+        """A one-thread executor that draws and reduces the next batch while the current step runs
+        (the data never depends on the parameters; the draw order is unchanged, so results are
+        identical with or without it).  Off with ``prefetch = False``."""
+        if not self.prefetch:
+            return None
+        if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="curse-data")
+        return self._executor
+
+    def close(self):
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
 
     def _stop(self):
         if self._stop_mode == "raise":
@@ -359,10 +398,13 @@ def train_population(c: dict, device: torch.device, state_dir: Path | None, *, p
     if state_file is not None and state_file.exists():
         try:
             st = torch.load(state_file, map_location="cpu", weights_only=False)
-        except Exception as exc:  # a corrupt state is discarded, never trusted
-            log(f"warning: ignoring unreadable training state {state_file} ({exc.__class__.__name__})")
-        else:
             wall0 = pop.load_state(st)
+        except Exception as exc:  # a corrupt or mismatched state is discarded, never trusted
+            log(f"warning: ignoring unreadable training state {state_file} ({exc.__class__.__name__}); "
+                "training this cell from step 0 (the file is replaced at the next checkpoint)")
+            pop, wall0 = Population(c, device), 0.0  # a half-loaded state must not leak in
+            pop._stop_at, pop._stop_mode = stop_after_step, stop_mode
+        else:
             log(f"resuming {c['experiment']}/{c['cell']} from epoch {pop.epoch} (step {pop.step})")
     n_epochs = c["steps"] // c["steps_per_epoch"]
     t0 = time.perf_counter()
@@ -372,15 +414,18 @@ def train_population(c: dict, device: torch.device, state_dir: Path | None, *, p
 
         bar = tqdm(total=c["steps"], initial=pop.step, unit="step", desc=f"{c['cell']} ({pop.M} members)",
                    dynamic_ncols=True, mininterval=1.0)
-    while pop.epoch < n_epochs:
-        pop.run_epoch()
+    try:
+        while pop.epoch < n_epochs:
+            pop.run_epoch()
+            if bar is not None:
+                tl = pop.metric_rows[-1]["train_loss"]
+                bar.update(c["steps_per_epoch"])
+                bar.set_postfix(median_loss=f"{np.nanmedian(tl) if np.isfinite(tl).any() else float('nan'):.3g}",
+                                diverged=int((~pop.active).sum()))
+            if state_file is not None and pop.epoch % c["checkpoint_every"] == 0 and pop.epoch < n_epochs:
+                io.torch_save(state_file, pop.state(wall0 + time.perf_counter() - t0))
         if bar is not None:
-            tl = pop.metric_rows[-1]["train_loss"]
-            bar.update(c["steps_per_epoch"])
-            bar.set_postfix(median_loss=f"{np.nanmedian(tl) if np.isfinite(tl).any() else float('nan'):.3g}",
-                            diverged=int((~pop.active).sum()))
-        if state_file is not None and pop.epoch % c["checkpoint_every"] == 0 and pop.epoch < n_epochs:
-            io.torch_save(state_file, pop.state(wall0 + time.perf_counter() - t0))
-    if bar is not None:
-        bar.close()
+            bar.close()
+    finally:
+        pop.close()
     return pop, wall0 + time.perf_counter() - t0
