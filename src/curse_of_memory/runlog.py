@@ -40,5 +40,14 @@ def snakemake_log(smk):
             sys.stdout, sys.stderr = old_out, old_err
             print(f"error: {exc}  (log: {path})", file=sys.stderr)
             sys.exit(2)
+        except OSError as exc:  # a full disk (or quota) ends in one line too, as in errors.cli_errors
+            if exc.errno not in (28, 122):
+                raise
+            msg = (f"no space left while writing {exc.filename or 'an output'} ({exc.strerror}); free disk "
+                   "space and rerun - finished outputs are kept")
+            print(f"error: {msg}", file=fh)
+            sys.stdout, sys.stderr = old_out, old_err
+            print(f"error: {msg}  (log: {path})", file=sys.stderr)
+            sys.exit(2)
         finally:
             sys.stdout, sys.stderr = old_out, old_err
