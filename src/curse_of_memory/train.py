@@ -187,6 +187,11 @@ def main(argv: list[str] | None = None) -> int:
                  device=a.device, log=lambda m: print(m, file=sys.stderr))
     print(f"{s['experiment']}/{s['cell']}: {s['n_members']} members, {len(s['diverged_members'])} diverged, "
           f"{time.time() - t0:.1f} s -> {a.out}", file=sys.stderr)
+    if s["diverged_members"]:  # a result, not an error: recorded, never silently dropped
+        first = min(m["diverged_step"] for m in s["members"] if m["diverged"])
+        print(f"warning: {len(s['diverged_members'])} of {s['n_members']} members diverged (non-finite loss or "
+              f"gradient, first at step {first}); kept as diverged in summary.json and metrics.parquet, and "
+              "the aggregation never picks a diverged lr - lower the cell's lrs to train them", file=sys.stderr)
     return 0
 
 
