@@ -47,6 +47,31 @@ def test_gram_loss_equals_reference_recurrence(spec, dtype, tol):
         assert float((a - b).abs().max() / b.abs().max()) < tol
 
 
+@pytest.mark.parametrize("spec", [{"name": "rnn", "hidden": 64}, {"name": "lru", "hidden": 64}],
+                         ids=["rnn", "lru"])
+def test_paper_scale_loss_matches_recurrence(spec):
+    """T = 300, nu0 = 0.99, N = 64, the cell's own teacher and init: float64 fast loss and gradients
+    equal the sequential recurrences (1e-9), and float32 stays within 1e-4 of float64."""
+    base = _cell(model=spec, task={"T": 300, "batch": 8}, points=[{"nu0": 0.99}], lrs=[0.01], seeds=[0])
+    p64 = Population(validate_cell(dict(base, dtype="float64")), torch.device("cpu"))
+    p32 = Population(validate_cell(dict(base, dtype="float32")), torch.device("cpu"))
+    x = p64.batch(p64.gens)
+    l64 = quadratic_loss(p64.error_kernel(), gram(x), 8)
+    g64 = torch.autograd.grad(l64.sum(), p64.params)
+    teacher = make_teacher(0.99, 3.14, "default", 42, 10)  # the task's default teacher_hidden
+    y_t = torch.from_numpy(teacher.outputs(x.numpy()))
+    ref = 0.5 * ((p64.model.forward_reference(x[..., None])[..., 0] - y_t) ** 2).mean((1, 2))
+    gref = torch.autograd.grad(ref.sum(), p64.params)
+    assert float(((l64 - ref) / ref).abs().detach().max()) < 1e-9
+    for a, b in zip(g64, gref):
+        assert float((a - b).abs().max() / b.abs().max()) < 1e-9
+    l32 = quadratic_loss(p32.error_kernel(), gram(x.float()), 8)
+    g32 = torch.autograd.grad(l32.sum(), p32.params)
+    assert float(((l32.double() - l64) / l64).abs().detach().max()) < 1e-4
+    for a, b in zip(g32, g64):
+        assert float((a.double() - b).abs().max() / b.abs().max()) < 1e-4
+
+
 def test_expected_loss_white_is_mean_of_gram_loss():
     """E[G] = B diag(T - tau) for unit white noise: the closed form is the quadratic form with E[G]."""
     T, B = 30, 4
@@ -162,8 +187,8 @@ def test_outputs_schema(tmp_path):
     assert all(math.isfinite(mm["validation_loss"]) for mm in s["members"])
 
 
-def test_training_reduces_loss_and_probe_ceiling(tmp_path):
-    run_cell(_cell(steps=200, steps_per_epoch=50, schedule={"name": "constant"}, lrs=[0.01], seeds=[0]),
+def test_training_reduces_loss(tmp_path):
+    run_cell(_cell(steps=100, steps_per_epoch=25, schedule={"name": "constant"}, lrs=[0.03], seeds=[0]),
              tmp_path / "o", state_dir="none")
     m, e, _ = _read(tmp_path / "o")
     assert m.train_loss.iloc[-1] < 0.5 * m.train_loss.iloc[0]

@@ -71,7 +71,7 @@ def test_reference_is_the_recurrence_for_lru():
     """forward_reference against a hand-written scalar loop for one member and one unit."""
     m = build_model({"name": "lru", "hidden": 1, "param": "exp"}, init={"r_min": 0.5}, dtype=torch.float64)
     lam = complex(m.lam().detach()[0, 0])
-    g = math.exp(float(m.gamma[0, 0]))
+    g = math.exp(float(m.gamma.detach()[0, 0]))
     b = complex(float(m.B_re[0, 0, 0]), float(m.B_im[0, 0, 0]))
     c = complex(float(m.C_re[0, 0, 0]), float(m.C_im[0, 0, 0]))
     d = float(m.D[0, 0, 0])
