@@ -123,6 +123,10 @@ def build_cells(training: dict, device: str = "auto", tier_rule: dict | None = N
             spec = spec or {}
             merged = deep_merge(deep_merge(defaults, exp_common),
                                 {k: v for k, v in spec.items() if k not in PIPELINE_KEYS})
+            unknown = sorted(set(merged) - set(CELL_KEYS))  # a typo must not be silently ignored
+            if unknown:
+                raise ConfigError(f"{cwhere}.{unknown[0]}", "unknown cell setting (from training.defaults, "
+                                  "the experiment or the cell)", ", ".join(CELL_KEYS[2:]))
             for key in ("model", "lrs", "points"):
                 if key not in merged:
                     raise ConfigError(f"{cwhere}.{key}", "is missing (set it on the cell or its experiment)")
