@@ -45,7 +45,9 @@ them in the order above (use it for flattening, e.g. with ``torch.func.functiona
 Common methods: ``forward(x)`` (fast path), ``forward_reference(x)`` (sequential recurrence, the
 definition), ``kernel_forward(x)`` (impulse response + FFT convolution), ``impulse_response(T)``,
 ``eigenvalues()`` (M, N) complex, ``draw_member(generator, **init)`` -> dict of float64 tensors,
-``load_member_values(list_of_dicts)``, ``num_parameters_per_member()``.  Diagonal models also have
+``load_member_values(list_of_dicts)``, ``num_parameters_per_member()``, ``param_groups()`` ->
+[(group name, parameter name, row index or None)] (the effective-LR groups: lam_raw's two rows
+are separate groups).  Diagonal models also have
 ``lam()``, ``b_tilde()``, ``c_matrix()``, ``d_matrix()``.  The GRU and the deep stack live in
 ``models.gru`` / ``models.deep`` (other modules).
 
