@@ -58,8 +58,6 @@ numbers); ``init`` is one dict for all members or a list of M dicts (e.g. one ri
 
 from __future__ import annotations
 
-import math
-
 import torch
 
 from curse_of_memory.errors import ConfigError
