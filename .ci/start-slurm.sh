@@ -9,22 +9,24 @@
 #
 # What the cluster looks like (what tests/test_slurm*.py rely on):
 #   * one node (this machine, all its CPUs, 80 % of its memory), one partition `ci` (default);
-#   * one FAKE GPU: gres gpu:1 backed by a character device that is a copy of /dev/null, so jobs
-#     that ask for a GPU are scheduled and get CUDA_VISIBLE_DEVICES=0, but torch sees no CUDA.
-#     Training jobs therefore need CURSE_OF_MEMORY_ALLOW_CPU=1 here (the tests set it);
+#   * two FAKE GPUs (gres gpu:2, so two one-GPU training jobs run side by side on a 2-core CI
+#     machine), each a character device with the numbers of /dev/null: jobs that ask for a GPU
+#     are scheduled and get CUDA_VISIBLE_DEVICES, but torch sees no CUDA.  Training jobs
+#     therefore need CURSE_OF_MEMORY_ALLOW_CPU=1 here (the tests set it);
 #   * no accounting database (AccountingStorageType=accounting_storage/none): `sacct` fails, so the
-#     profile polls with `squeue`; MinJobAge=300 keeps finished jobs visible to squeue, which the
-#     plugin needs (MinJobAge >= 3 x slurm-init-seconds-before-status-checks, else it switches to
-#     sacct on its own and then waits forever).
+#     profile polls with `squeue`; MinJobAge=3600 keeps finished jobs visible to squeue for an
+#     hour: the plugin needs MinJobAge >= 3 x slurm-init-seconds-before-status-checks (else it
+#     switches to sacct on its own and then waits forever), and the tests read every job of a
+#     run (state, partition, account, GPU) from squeue/scontrol after the run has ended.
 #
 # Environment knobs: CURSE_SLURM_NO_INSTALL=1 (never apt-get), CURSE_SLURM_WAIT=60 (seconds to wait
-# for the node), CURSE_SLURM_FAKE_GPUS=1.  Needs root (re-runs itself with `sudo -n` otherwise).
+# for the node), CURSE_SLURM_FAKE_GPUS=2 (0: no GPU gres).  Needs root (re-runs itself with `sudo -n` otherwise).
 set -euo pipefail
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 ACTION="${1:-start}"
 WAIT="${CURSE_SLURM_WAIT:-60}"
-NGPU="${CURSE_SLURM_FAKE_GPUS:-1}"
+NGPU="${CURSE_SLURM_FAKE_GPUS:-2}"
 PARTITION=ci
 CONF=/etc/slurm
 RUN=/run/slurm
@@ -130,16 +132,17 @@ install -d -o slurm -g slurm -m 0755 "$RUN" "$LOGD" /var/spool/slurmctld
 # GPUs without File=); a fresh node with the numbers of /dev/null (c 1 3) serves.
 gres_conf=""; gres_types=""; node_gres=""
 if [ "$NGPU" -gt 0 ]; then
-  files=()
+  gpu_files=/var/spool/slurmd/fake-gpu0
+  [ "$NGPU" -gt 1 ] && gpu_files="/var/spool/slurmd/fake-gpu[0-$((NGPU - 1))]"
   for i in $(seq 0 $((NGPU - 1))); do
     f=/var/spool/slurmd/fake-gpu$i
-    if [ ! -c "$f" ]; then
-      rm -f "$f"
-      mknod -m 0666 "$f" c 1 3 2>/dev/null || { say "mknod refused; one fake GPU on /dev/null"; NGPU=1; files=(/dev/null); break; }
+    [ -c "$f" ] && continue
+    rm -f "$f"
+    if ! mknod -m 0666 "$f" c 1 3 2>/dev/null; then
+      say "mknod refused; one fake GPU on /dev/null"; NGPU=1; gpu_files=/dev/null; break
     fi
-    files+=("$f")
   done
-  gres_conf="NodeName=$NODE Name=gpu File=$(IFS=,; echo "${files[*]}")"
+  gres_conf="NodeName=$NODE Name=gpu File=$gpu_files"
   gres_types="GresTypes=gpu"
   node_gres="Gres=gpu:$NGPU"
 fi
@@ -173,7 +176,7 @@ KillWait=5
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
-MinJobAge=300
+MinJobAge=3600
 $gres_types
 NodeName=$NODE NodeAddr=127.0.0.1 CPUs=$CPUS RealMemory=$MEM $node_gres State=UNKNOWN
 PartitionName=$PARTITION Nodes=$NODE Default=YES MaxTime=INFINITE State=UP"

@@ -27,9 +27,11 @@ pytestmark = pytest.mark.slurm
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIRED = os.environ.get("CURSE_OF_MEMORY_REQUIRE_SLURM", "") not in ("", "0")
-RUN_LIMIT_S = 420  # per snakemake run; beyond it the run is interrupted (SIGINT cancels its jobs)
+# per snakemake run, a guard against hangs (not a timing assertion): beyond it the run is
+# interrupted with SIGINT, which cancels its Slurm jobs.  Raise it on a crowded machine.
+RUN_LIMIT_S = int(os.environ.get("CURSE_OF_MEMORY_SLURM_RUN_LIMIT", "420"))
 # The profile's first status check waits 20 s (sensible on a real cluster); 2 s keeps CI short.
-# MinJobAge (300 s on the CI cluster) >= 3 x 2 s, so the plugin keeps polling with squeue.
+# MinJobAge (3600 s on the CI cluster) >= 3 x 2 s, so the plugin keeps polling with squeue.
 FAST_POLL = ("--slurm-init-seconds-before-status-checks", "2")
 
 
@@ -160,8 +162,11 @@ def test_test_tier_runs_through_slurm(cluster, repo):
     result = run_snakemake(repo, env, "--config", "tier=test")
     assert result.returncode == 0, _tail(result)
 
-    jobs = slurm_jobs(run_id(result.stdout + result.stderr))
+    output = result.stdout + result.stderr
+    jobs = slurm_jobs(run_id(output))
     assert 1 <= len(jobs) <= 6, f"the test tier should be at most 6 Slurm jobs, got {len(jobs)}"
+    submitted = re.findall(r"has been submitted with SLURM jobid (\d+)", output)
+    assert sorted(submitted, key=int) == [j["JobId"] for j in jobs]
     heavy = cluster_rules()
     for job in jobs:
         rule = re.sub(r"_wildcards_.*$", "", job["Comment"]).removeprefix("rule_")
@@ -171,9 +176,6 @@ def test_test_tier_runs_through_slurm(cluster, repo):
         assert job["Account"] == "curse-ci"
         if rule == "train_cell":
             assert "gpu:1" in job.get("TresPerJob", ""), f"no GPU asked for: {job}"
-    # only cluster rules leave Slurm logs; everything else ran on this machine
-    logged = {p.name.removeprefix("rule_") for p in (repo / ".snakemake/slurm_logs").glob("rule_*")}
-    assert logged <= heavy
 
     trained = sorted(repo.glob("results/runs/*/*/metrics.parquet"))
     assert len(trained) == sum(j["Comment"].startswith("rule_train_cell") for j in jobs) > 0
