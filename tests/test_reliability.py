@@ -28,8 +28,6 @@ import yaml
 from curse_of_memory import io
 from repo_copy import ROOT, copy_repo
 
-pytestmark = pytest.mark.slow
-
 EXP, CELLS = "fig4", ("rnn", "crnn")  # the test tier's two single-member Fig 4 cells (20 steps)
 TARGET = f"results/tables/{EXP}_best.parquet"  # both cells + their aggregation
 STOP_STEP = 15  # epoch 2 of 2 (10 steps per epoch; the state is saved after epoch 1)
@@ -122,7 +120,7 @@ def killed(tmp_path_factory):
         first, first_pid = next(iter(_held(hold).items()))
         # 5. a second snakemake in the same folder while A runs
         before = _snapshot(repo)
-        rec["second"] = _smk(repo, "--cores", "1", "--config", "tier=test")
+        rec["second"] = _smk(repo, "--cores", "1", TARGET, "--config", "tier=test")  # the same command
         after = _snapshot(repo)
         rec["second_changed"] = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
         (hold / f"{first_pid}.go").write_text("")
@@ -156,6 +154,7 @@ def killed(tmp_path_factory):
     return rec
 
 
+@pytest.mark.slow
 def test_second_snakemake_in_the_same_folder_refuses_and_changes_nothing(killed):
     r = killed["second"]
     assert r.returncode != 0
@@ -163,9 +162,10 @@ def test_second_snakemake_in_the_same_folder_refuses_and_changes_nothing(killed)
     assert killed["second_changed"] == []  # no output written, deleted or touched
 
 
+@pytest.mark.slow
 def test_pipeline_killed_mid_training_keeps_finished_work_and_the_state(killed):
     assert killed["a_rc"] == -signal.SIGKILL
-    repo, first, second = killed["repo"], killed["first"], killed["second_cell"]
+    first, second = killed["first"], killed["second_cell"]
     assert killed["state_files"] and all(f"/{EXP}/{second}-" in s for s in killed["state_files"])
     done = {f"results/runs/{EXP}/{first}/{n}" for n in
             ("cell.yaml", "elr.parquet", "final.pt", "metrics.parquet", "summary.json", "teachers.json")}
@@ -176,6 +176,7 @@ def test_pipeline_killed_mid_training_keeps_finished_work_and_the_state(killed):
     assert killed["unlock"].returncode == 0, killed["unlock"].stderr[-3000:]
 
 
+@pytest.mark.slow
 def test_rerun_incomplete_resumes_to_bit_identical_metrics(killed):
     repo, first, second = killed["repo"], killed["first"], killed["second_cell"]
     r = killed["resume"]
