@@ -72,9 +72,9 @@ def test_reference_is_the_recurrence_for_lru():
     m = build_model({"name": "lru", "hidden": 1, "param": "exp"}, init={"r_min": 0.5}, dtype=torch.float64)
     lam = complex(m.lam().detach()[0, 0])
     g = math.exp(float(m.gamma.detach()[0, 0]))
-    b = complex(float(m.B_re[0, 0, 0]), float(m.B_im[0, 0, 0]))
-    c = complex(float(m.C_re[0, 0, 0]), float(m.C_im[0, 0, 0]))
-    d = float(m.D[0, 0, 0])
+    b = complex(float(m.B_re.detach()[0, 0, 0]), float(m.B_im.detach()[0, 0, 0]))
+    c = complex(float(m.C_re.detach()[0, 0, 0]), float(m.C_im.detach()[0, 0, 0]))
+    d = float(m.D.detach()[0, 0, 0])
     x = torch.randn(1, 1, 20, 1, dtype=torch.float64)
     h, ys = 0j, []
     for t in range(20):
