@@ -202,6 +202,8 @@ def test_divergence_is_masked_and_recorded(tmp_path):
     assert s["members"][1]["final_train_loss"] is None  # NaN -> null in JSON
     m = pd.read_parquet(tmp_path / "o" / "metrics.parquet")
     assert m[m.member == 1].diverged.iloc[-1] and not m[m.member == 0].diverged.any()
+    assert m[m.member == 1].diverged_step.iloc[-1] == s["members"][1]["diverged_step"]
+    assert (m[m.member == 0].diverged_step == -1).all()
     alone = run_cell(dict(cell, lrs=[1e-3]), tmp_path / "p", state_dir="none")
     assert math.isclose(alone["members"][0]["final_train_loss"], s["members"][0]["final_train_loss"],
                         rel_tol=1e-6)

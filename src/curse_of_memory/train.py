@@ -80,6 +80,7 @@ def run_cell(cell: dict, out_dir: str | os.PathLike, *, state_dir: str | os.Path
 
     # ---- tables -----------------------------------------------------------------------------
     mt = pd.DataFrame(pop.members)
+    div_step = pop.diverged_step.cpu().numpy()
     rows = []
     for r in pop.metric_rows:
         df = mt[["member", "point", "nu0", "theta0", "lr", "seed"]].copy()
@@ -88,6 +89,7 @@ def run_cell(cell: dict, out_dir: str | os.PathLike, *, state_dir: str | os.Path
         for k in ("train_loss", "grad_norm", "param_norm", "expected_loss", "lr_now"):
             df[k] = np.asarray(r[k], dtype=np.float64)
         df["diverged"] = np.asarray(r["diverged"], dtype=bool)
+        df["diverged_step"] = np.where(df["diverged"], div_step, -1).astype(np.int64)
         rows.append(df)
     metrics = pd.concat(rows, ignore_index=True)
     erows = []
