@@ -36,3 +36,9 @@ def test_fit_of_exact_curve_is_exact_and_skips_nonpositive():
     assert res["a0"] == pytest.approx(3.0, rel=1e-10) and res["n_skipped"] == 0
     c[300] = -1e-3
     assert fit(c)["n_skipped"] == 1
+
+
+def test_float16_input_uses_float32_fft_and_stays_accurate():
+    x = (np.random.default_rng(2).normal(size=(6, 64, 5)) + 0.5).astype(np.float16)
+    ref = autocorrelation_direct(x.astype(np.float64), 63)
+    np.testing.assert_allclose(autocorrelation(x, 63, chunk=4), ref, rtol=2e-5, atol=1e-6)

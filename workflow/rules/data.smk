@@ -1,1 +1,267 @@
-# data rules (placeholder until its issue lands).
+# Real inputs (SPEC §8): Wikipedia text -> BERT-family embedding-layer outputs, cached once and
+# reused by every figure below; autocorrelation (Fig 12), deep signal propagation at init
+# (Figs 5, 13), GRU Jacobians (Fig 14) and diagonal GRU theory vs empirics (Fig 15).
+#   data_text          results/data/articles.jsonl  (the text, from config data.text)
+#   embeddings         results/data/embeddings.npy + embeddings.json (manifest with checksum)
+#   autocorrelation    results/data/autocorrelation.parquet, autocorrelation_fit.json
+#   signal_propagation results/signal/records_{arch}_{norm}.parquet (per batch)
+#   gru_jacobians      results/signal/gru_jacobians.parquet
+#   gru_sensitivity    results/signal/gru_sensitivity.parquet, gru_theory.parquet
+#   fig5 fig12 fig13 fig14 fig15   paper/figures/figN.pdf (+ _published, CSVs beside them)
+DATA = C["data"]
+DATA_THREADS = DATA.get("threads", 1)
+EMB = "results/data/embeddings.npy"
+EMB_MANIFEST = "results/data/embeddings.json"
+SIGNAL_RUNS = ["crnn_none", "lru_none", "gru_none", "crnn_layer", "crnn_batch"]
+GRU_SRC = src_fingerprint(
+    "data/gru_jacobians.py", "data/embeddings.py", "models/gru.py", "models/init.py"
+)
+SIGNAL_RECORDS = [f"results/signal/records_{r}.parquet" for r in SIGNAL_RUNS]
+
+EMBED_KEYS = ("text", "model", "shuffle_seed", "max_windows", "dtype", "embed_batch")
+
+
+def data_params(*keys):
+    """The part of the data config a rule uses (a params value: only it reruns the rule)."""
+    return {k: DATA[k] for k in keys}
+
+
+rule data_text:
+    """The articles of the configured text source (the only step that may need the hub)."""
+    output:
+        articles="results/data/articles.jsonl",
+    log:
+        "results/logs/data_text/data_text.log",
+    benchmark:
+        "results/benchmarks/data_text/data_text.tsv"
+    localrule: True
+    conda:
+        ENV
+    threads: 1
+    params:
+        src=src_fingerprint("data/text.py"),
+        data=data_params("text"),
+    script:
+        "../scripts/embeddings.py"
+
+
+rule embeddings:
+    """512-token windows -> hidden_states[0], cached once as .npy + JSON manifest."""
+    input:
+        articles=rules.data_text.output.articles,
+    output:
+        array=EMB,
+        manifest=EMB_MANIFEST,
+    log:
+        "results/logs/embeddings/embeddings.log",
+    benchmark:
+        "results/benchmarks/embeddings/embeddings.tsv"
+    localrule: True
+    conda:
+        ENV
+    threads: DATA_THREADS
+    params:
+        src=src_fingerprint("data/text.py", "data/embeddings.py"),
+        data=data_params(*EMBED_KEYS),
+    script:
+        "../scripts/embeddings.py"
+
+
+rule autocorrelation:
+    """c(Delta) of the embeddings; fits (default Delta >= 1, published Delta >= 0) -> a0, a1, r1."""
+    input:
+        array=EMB,
+        manifest=EMB_MANIFEST,
+    output:
+        table="results/data/autocorrelation.parquet",
+        fit="results/data/autocorrelation_fit.json",
+    log:
+        "results/logs/autocorrelation/autocorrelation.log",
+    benchmark:
+        "results/benchmarks/autocorrelation/autocorrelation.tsv"
+    localrule: True
+    conda:
+        ENV
+    params:
+        src=src_fingerprint("data/autocorrelation.py", "data/embeddings.py"),
+        data=data_params("autocorrelation"),
+    script:
+        "../scripts/autocorrelation.py"
+
+
+rule fig12:
+    """Fig 12: autocorrelation and exponential fit (+ fig12_published, fit over Delta >= 0)."""
+    input:
+        table="results/data/autocorrelation.parquet",
+        fit="results/data/autocorrelation_fit.json",
+    output:
+        pdf="paper/figures/fig12.pdf",
+        published="paper/figures/fig12_published.pdf",
+    log:
+        "results/logs/fig12/fig12.log",
+    localrule: True
+    conda:
+        ENV
+    params:
+        src=src_fingerprint("plotting"),
+        tier=TIER,
+    script:
+        "../scripts/fig12.py"
+
+
+rule signal_propagation:
+    """Deep stack at init, one architecture x norm over every T_mem: per-batch records."""
+    input:
+        array=EMB,
+        manifest=EMB_MANIFEST,
+    output:
+        "results/signal/records_{arch}_{norm}.parquet",
+    log:
+        "results/logs/signal_propagation/{arch}_{norm}.log",
+    benchmark:
+        "results/benchmarks/signal_propagation/{arch}_{norm}.tsv"
+    wildcard_constraints:
+        arch="crnn|lru|gru",
+        norm="none|layer|batch",
+    localrule: True
+    conda:
+        ENV
+    threads: DATA_THREADS
+    params:
+        src=src_fingerprint("data/signal.py", "data/embeddings.py", "models"),
+        data=data_params("signal"),
+    script:
+        "../scripts/signal_propagation.py"
+
+
+rule fig5:
+    """Fig 5: activity, gradient groups, normalisation (+ fig5_published: previous-token loss)."""
+    input:
+        records=SIGNAL_RECORDS,
+        manifest=EMB_MANIFEST,
+    output:
+        pdf="paper/figures/fig5.pdf",
+        published="paper/figures/fig5_published.pdf",
+    log:
+        "results/logs/fig5/fig5.log",
+    localrule: True
+    conda:
+        ENV
+    params:
+        src=src_fingerprint("data/signal.py", "plotting"),
+        tier=TIER,
+    script:
+        "../scripts/fig5.py"
+
+
+rule fig13:
+    """Fig 13: layer-wise gradients and the cRNN norm study (+ fig13_published)."""
+    input:
+        records=SIGNAL_RECORDS,
+        manifest=EMB_MANIFEST,
+    output:
+        pdf="paper/figures/fig13.pdf",
+        published="paper/figures/fig13_published.pdf",
+    log:
+        "results/logs/fig13/fig13.log",
+    localrule: True
+    conda:
+        ENV
+    params:
+        src=src_fingerprint("data/signal.py", "plotting"),
+        tier=TIER,
+    script:
+        "../scripts/fig13.py"
+
+
+rule gru_jacobians:
+    """Fig 14 data: dh_dt/dh_0 of the full ChronoGRU for the 3 x 3 settings."""
+    input:
+        array=EMB,
+        manifest=EMB_MANIFEST,
+    output:
+        "results/signal/gru_jacobians.parquet",
+    log:
+        "results/logs/gru_jacobians/gru_jacobians.log",
+    benchmark:
+        "results/benchmarks/gru_jacobians/gru_jacobians.tsv"
+    localrule: True
+    conda:
+        ENV
+    threads: DATA_THREADS
+    params:
+        src=GRU_SRC,
+        data=data_params("fig14"),
+    script:
+        "../scripts/gru_jacobians.py"
+
+
+rule fig14:
+    """Fig 14: GRU Jacobian diagonal and off-diagonal entries against Delta t."""
+    input:
+        jac="results/signal/gru_jacobians.parquet",
+    output:
+        pdf="paper/figures/fig14.pdf",
+    log:
+        "results/logs/fig14/fig14.log",
+    localrule: True
+    conda:
+        ENV
+    params:
+        src=src_fingerprint("plotting"),
+        tier=TIER,
+    script:
+        "../scripts/fig14.py"
+
+
+rule gru_sensitivity:
+    """Fig 15 data: b, h_T and diag dh_T/db per unit and seed; theory curves from the Fig 12 fit."""
+    input:
+        array=EMB,
+        manifest=EMB_MANIFEST,
+        fit="results/data/autocorrelation_fit.json",
+    output:
+        empirics="results/signal/gru_sensitivity.parquet",
+        theory="results/signal/gru_theory.parquet",
+    log:
+        "results/logs/gru_sensitivity/gru_sensitivity.log",
+    benchmark:
+        "results/benchmarks/gru_sensitivity/gru_sensitivity.tsv"
+    localrule: True
+    conda:
+        ENV
+    threads: DATA_THREADS
+    params:
+        src=GRU_SRC + src_fingerprint("theory/gru.py"),
+        data=data_params("fig15"),
+    script:
+        "../scripts/gru_sensitivity.py"
+
+
+rule fig15:
+    """Fig 15: diagonal theory vs GRU empirics (+ fig15_published with the coded formula)."""
+    input:
+        empirics="results/signal/gru_sensitivity.parquet",
+        theory="results/signal/gru_theory.parquet",
+        fit="results/data/autocorrelation_fit.json",
+    output:
+        pdf="paper/figures/fig15.pdf",
+        published="paper/figures/fig15_published.pdf",
+    log:
+        "results/logs/fig15/fig15.log",
+    localrule: True
+    conda:
+        ENV
+    params:
+        src=src_fingerprint("data/gru_jacobians.py", "plotting"),
+        data=data_params("fig15"),
+        tier=TIER,
+    script:
+        "../scripts/fig15.py"
+
+
+ALL_TARGETS += [
+    f"paper/figures/fig{n}{suffix}.pdf"
+    for n in (5, 12, 13, 15)
+    for suffix in ("", "_published")
+] + ["paper/figures/fig14.pdf", "results/data/autocorrelation_fit.json"]

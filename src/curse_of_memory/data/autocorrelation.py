@@ -15,17 +15,25 @@ import numpy as np
 
 
 def autocorrelation(x, max_lag: int = 510, chunk: int = 64) -> np.ndarray:
-    """c(Δ) for Δ = 0..max_lag of ``x`` with shape (n, T, d); returns float64 (max_lag + 1,)."""
+    """c(Δ) for Δ = 0..max_lag of ``x`` with shape (n, T, d); returns float64 (max_lag + 1,).
+
+    Per chunk of sequences: zero-padded real FFT along time (float32 for float16/float32 inputs,
+    float64 otherwise), power spectrum summed over sequences and features, accumulated in float64.
+    """
+    import torch
+
     n, T, d = x.shape
     if max_lag >= T:
         raise ValueError(f"max_lag {max_lag} must be < sequence length {T}")
     nfft = 1 << int(np.ceil(np.log2(2 * T - 1)))
+    wide = np.asarray(x[:1]).dtype == np.float64
+    dtype = torch.float64 if wide else torch.float32
     total = np.zeros(max_lag + 1)
     for start in range(0, n, chunk):
-        block = np.asarray(x[start:start + chunk], dtype=np.float64)
-        spec = np.fft.rfft(block, n=nfft, axis=1)
-        power = (spec.real ** 2 + spec.imag ** 2).sum(axis=(0, 2))
-        total += np.fft.irfft(power, n=nfft)[: max_lag + 1]
+        block = torch.as_tensor(np.asarray(x[start:start + chunk])).to(dtype)
+        spec = torch.fft.rfft(block, n=nfft, dim=1)
+        power = (spec.real ** 2 + spec.imag ** 2).sum(dim=(0, 2), dtype=torch.float64)
+        total += torch.fft.irfft(power, n=nfft)[: max_lag + 1].numpy()
     pairs = n * d * (T - np.arange(max_lag + 1))
     return total / pairs
 

@@ -124,3 +124,26 @@ def run(embeddings: np.ndarray, arch: str, t_mems, norm: str = "none", n_sequenc
             out.append({"arch": arch, "norm": norm, "t_mem": float(t_mem),
                         "nu_min": 1.0 - 1.0 / float(t_mem), **rec})
     return out
+
+
+def summarise(records, loss: str = "next", batches: str = "all"):
+    """Mean over batches of the per-batch records (``batches="last"``: the last batch only, as the
+    original's normalisation study).  Returns (activity, grads) DataFrames with columns
+    arch, norm, t_mem, nu_min, layer, activity, recurrent_activity / group, grad_sq."""
+    import pandas as pd
+
+    df = pd.DataFrame(records)
+    if batches == "last":
+        last = df.groupby(["arch", "norm", "t_mem"])["batch"].transform("max")
+        df = df[df["batch"] == last]
+    elif batches != "all":
+        raise ValueError(f"batches must be 'all' or 'last', not {batches!r}")
+    keys = ["arch", "norm", "t_mem", "nu_min"]
+    act = (df[df.quantity.isin(["activity", "recurrent_activity"])]
+           .groupby(keys + ["layer", "quantity"]).value.mean().unstack("quantity").reset_index())
+    grads = (df[(df.quantity == "grad") & (df["loss"] == loss)]
+             .groupby(keys + ["group", "layer"]).value.mean().rename("grad_sq").reset_index())
+    n_batches = int(df.batch.nunique())
+    act["n_batches"] = grads["n_batches"] = n_batches
+    act.columns.name = None
+    return act, grads

@@ -1,0 +1,46 @@
+"""Rules data_text and embeddings: articles -> 512-token windows -> embedding-layer outputs (SPEC §8)."""
+
+import json
+
+from curse_of_memory.runlog import snakemake_log
+
+with snakemake_log(snakemake):  # noqa: F821
+    import torch
+
+    from curse_of_memory.data import embeddings as E
+    from curse_of_memory.data import text as T
+    from curse_of_memory.io import write_text
+
+    smk = snakemake  # noqa: F821
+    cfg = smk.params.data
+    torch.set_num_threads(smk.threads)
+    if smk.rule == "data_text":
+        articles = T.load_articles(cfg["text"])
+        write_text(smk.output.articles, "".join(json.dumps(a) + "\n" for a in articles))
+        print(f"{len(articles)} articles, {sum(len(a['text']) for a in articles)} characters "
+              f"from {T.describe(cfg['text'])}")
+    else:
+        with open(smk.input.articles) as fh:
+            articles = [json.loads(line) for line in fh]
+        tok, model = E.load_model(cfg["model"])
+        ids, owner = E.make_windows(tok, [a["text"] for a in articles], seed=cfg["shuffle_seed"])
+        available = len(ids)
+        ids, owner = ids[: cfg["max_windows"]], owner[: cfg["max_windows"]]
+        print(f"{available} windows of {E.WINDOW} word-pieces available; keeping {len(ids)}")
+        manifest = {
+            "source": T.describe(cfg["text"]),
+            "text_config": cfg["text"],
+            "model": E.model_label(cfg["model"]),
+            "model_setting": cfg["model"],
+            "embedding": "hidden_states[0] (model.embeddings)",
+            "n_articles": len(articles),
+            "n_windows_available": available,
+            "n_windows": len(ids),
+            "seq_len": E.SEQ_LEN,
+            "window_wordpieces": E.WINDOW,
+            "shuffle_seed": cfg["shuffle_seed"],
+            "window_articles": owner.tolist(),
+        }
+        man = E.write_cache(smk.output.array, model, ids, manifest, dtype=cfg["dtype"],
+                            batch_size=cfg["embed_batch"])
+        print(f"wrote {smk.output.array}: shape {man['shape']} {man['dtype']} sha256 {man['sha256'][:12]}")

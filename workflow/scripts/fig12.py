@@ -1,0 +1,34 @@
+"""Fig 12: autocorrelation of the embeddings and its exponential fit (default and as published)."""
+
+from curse_of_memory.runlog import snakemake_log
+
+with snakemake_log(snakemake):  # noqa: F821
+    import json
+
+    import numpy as np
+    import pandas as pd
+
+    from curse_of_memory.plotting import style
+
+    smk = snakemake  # noqa: F821
+    table = pd.read_parquet(smk.input.table)
+    res = json.loads(open(smk.input.fit).read())
+    lag = table["lag"].to_numpy()
+    data = pd.DataFrame({"lag": lag, "c": table["c"]})
+    for key in ("default", "published"):
+        f = res[key]
+        data[f"fit_{key}"] = f["a1"] * f["r1"] ** lag
+    for key, out in (("default", smk.output.pdf), ("published", smk.output.published)):
+        f = res[key]
+        fig, ax = style.figure(1.9, 1.35)
+        ax.plot(lag, data["c"], color="#1F77B4", label="data")
+        ax.plot(lag, data[f"fit_{key}"], color="black", lw=0.8, label="fit")
+        ax.set_yscale("log")
+        ax.set_xlabel(r"$\Delta$")
+        ax.set_ylabel(r"$c(\Delta)$")
+        ax.text(0.97, 0.95, rf"$y = {f['a1']:.3g} \times {f['r1']:.4f}^{{\Delta}}$",
+                transform=ax.transAxes, ha="right", va="top")
+        rng = f"fit over $\\Delta$ = {f['fit_start']}..{f['fit_stop']}"
+        ax.set_title(f"{res['source']}, {res['model']} ({res['n_sequences']} seq.)\n{rng}",
+                     fontsize=4.5)
+        style.save(fig, out, data=data, tier=smk.params.tier)
