@@ -21,11 +21,6 @@ SIGNAL_RECORDS = [f"results/signal/records_{r}.parquet" for r in SIGNAL_RUNS]
 EMBED_KEYS = ("text", "model", "shuffle_seed", "max_windows", "dtype", "embed_batch")
 
 
-def data_params(*keys):
-    """The part of the data config a rule uses (a params value: only it reruns the rule)."""
-    return {k: DATA[k] for k in keys}
-
-
 rule data_text:
     """The articles of the configured text source (the only step that may need the hub)."""
     output:
@@ -40,7 +35,7 @@ rule data_text:
     threads: 1
     params:
         src=src_fingerprint("data/text.py"),
-        data=data_params("text"),
+        data={"text": DATA["text"]},
     script:
         "../scripts/embeddings.py"
 
@@ -62,7 +57,7 @@ rule embeddings:
     threads: DATA_THREADS
     params:
         src=src_fingerprint("data/text.py", "data/embeddings.py"),
-        data=data_params(*EMBED_KEYS),
+        data={k: DATA[k] for k in EMBED_KEYS},
     script:
         "../scripts/embeddings.py"
 
@@ -84,7 +79,7 @@ rule autocorrelation:
         ENV
     params:
         src=src_fingerprint("data/autocorrelation.py", "data/embeddings.py"),
-        data=data_params("autocorrelation"),
+        data={"autocorrelation": DATA["autocorrelation"]},
     script:
         "../scripts/autocorrelation.py"
 
@@ -129,7 +124,7 @@ rule signal_propagation:
     threads: DATA_THREADS
     params:
         src=src_fingerprint("data/signal.py", "data/embeddings.py", "models"),
-        data=data_params("signal"),
+        data={"signal": DATA["signal"]},
     script:
         "../scripts/signal_propagation.py"
 
@@ -191,7 +186,7 @@ rule gru_jacobians:
     threads: DATA_THREADS
     params:
         src=GRU_SRC,
-        data=data_params("fig14"),
+        data={"fig14": DATA["fig14"]},
     script:
         "../scripts/gru_jacobians.py"
 
@@ -233,7 +228,7 @@ rule gru_sensitivity:
     threads: DATA_THREADS
     params:
         src=GRU_SRC + src_fingerprint("theory/gru.py"),
-        data=data_params("fig15"),
+        data={"fig15": DATA["fig15"]},
     script:
         "../scripts/gru_sensitivity.py"
 
@@ -254,7 +249,7 @@ rule fig15:
         ENV
     params:
         src=src_fingerprint("data/gru_jacobians.py", "plotting"),
-        data=data_params("fig15"),
+        data={"fig15": DATA["fig15"]},
         tier=TIER,
     script:
         "../scripts/fig15.py"
