@@ -59,13 +59,13 @@ with snakemake_log(snakemake):  # noqa: F821
                     ax.plot(s.t_mem, s.grad_sq, color=shade(color, layer, n_layers), marker="o",
                             ms=1.2, label=f"{LABELS[group]}" if layer == n_layers - 1 else None)
             nu_ticks(ax)
-            ax.set_title(f"{LABELS[arch]}: gradient per layer (light = first)")
+            ax.set_title(f"{LABELS[arch]} (light = first layer)")
             ax.legend(fontsize=3.5, loc="upper left")
         top[0].set_ylabel("mean sq. gradient")
         bottom = fig.subplots(1, 3, gridspec_kw={"top": 0.42})
         ng = n_grads[n_grads.layer == -1]
-        for ax, norms, title in ((bottom[0], ("none", "layer"), "cRNN: none (solid) vs LayerNorm (dashed)"),
-                                 (bottom[1], ("none", "batch"), "cRNN: none (solid) vs BatchNorm (dashed)")):
+        for ax, norms, title in ((bottom[0], ("none", "layer"), "cRNN: none vs LayerNorm (- -)"),
+                                 (bottom[1], ("none", "batch"), "cRNN: none vs BatchNorm (- -)")):
             for norm in norms:
                 ls = "-" if norm == "none" else "--"
                 for group, color in (("lambda", "#02741E"), ("all_but_lambda", "#14A82F")):
@@ -80,7 +80,7 @@ with snakemake_log(snakemake):  # noqa: F821
             for layer, color in ((0, "#CDEED1"), (n_layers - 1, "#14A82F")):
                 s = n_act[(n_act.norm == norm) & (n_act.layer == layer)].sort_values("t_mem")
                 ax.plot(s.t_mem, s.activity, color=color, ls=ls, marker="o", ms=1.2,
-                        label=f"{norm} l{layer}")
+                        label=f"{norm}, layer {layer}")
         nu_ticks(ax)
         ax.set_title(r"cRNN: variance $h_t$ by norm")
         ax.legend(fontsize=3.2, ncol=2, loc="upper left")

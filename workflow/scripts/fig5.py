@@ -41,14 +41,15 @@ with snakemake_log(snakemake):  # noqa: F821
                                     ("previous", "last", smk.output.published)):
         act, grads = summarise(recs[recs.norm == "none"], loss=loss, batches="all")
         n_act, n_grads = summarise(recs[recs.arch == "crnn"], loss=loss, batches=norm_batches)
-        fig, axes = style.figure(3.9, 1.2, ncols=3)
+        fig, axes = style.figure(4.2, 1.2, ncols=3)
+        fig.subplots_adjust(wspace=0.6)
         ax = axes[0]
         A = act[act.layer.isin([0, 3])].copy()
         for arch in ("crnn", "lru", "gru"):
             for layer, color in zip((0, 3), LAYER_COLORS[arch]):
                 s = A[(A.arch == arch) & (A.layer == layer)].sort_values("t_mem")
                 ax.plot(s.t_mem, s.activity, color=color, marker="o", ms=1.5,
-                        label=f"{LABELS[arch]} l{layer}")
+                        label=f"{LABELS[arch]}, layer {layer}")
         nu_ticks(ax)
         ax.set_title(r"Variance $h_t$")
         ax.legend(fontsize=3.5, ncol=1, loc="upper left")
