@@ -27,6 +27,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/hessian.smk"
 include: "workflow/rules/data.smk"
+include: "workflow/rules/optimizers.smk"
 include: "workflow/rules/paper.smk"
 
 

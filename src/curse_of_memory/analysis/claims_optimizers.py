@@ -1,0 +1,282 @@
+"""The optimizer study (issue 10, beyond the paper): its curves, its table, its numbers, its claims.
+
+Experiment ``optimizers`` (config.yaml): Fig 3A's nu0 sweep for the dense RNN (``rnn``), the 2x2
+block-diagonal RNN (``block``, N = 64, 32 heads) and the LRU (``lru``, exp + learned gamma), crossed
+with sgd_momentum, adam, adamw, adafactor and muon (not on the LRU).  Cells are named
+``<architecture>-<optimizer>`` with ``_`` written ``-`` (``rnn-sgd-momentum``).
+
+Everything is read from the experiment's aggregated table ``results/tables/optimizers_best.parquet``
+(one row per cell and nu0; SPEC §1.6: an lr with a diverged seed is not eligible; a point without an
+eligible lr is ``flagged`` and carries the published NaN-skipping mean; a point where every seed of
+every lr diverged has a NaN mean).
+
+**Criteria fixed on 2026-11-26 before any run of this study** (git history of this file):
+
+* ``fig_optimizers.adam_dense_degrades`` (paper, C3): rnn-adam loss at nu0 = 0.99 / at the
+  smallest nu0 >= 100 (``T["orders"]``).
+* ``fig_optimizers.sgd_momentum_degrades_diagonal`` (the paper's argument predicts it): the same
+  ratio >= 100 for block-sgd-momentum AND lru-sgd-momentum; a nu0 = 0.99 point where every seed of
+  every lr diverged counts as degraded.
+* ``fig_optimizers.muon_vs_adam_dense`` / ``fig_optimizers.adafactor_vs_adam_dense`` (measured
+  findings, not claims of the paper): the optimizer's dense-RNN loss at nu0 = 0.99 / Adam's
+  <= 1/10, i.e. "better than Adam by at least an order of magnitude"; the numbers are reported
+  either way.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from curse_of_memory.analysis.claims import T, NotEvaluated, claim
+
+EXPERIMENT = "optimizers"
+ARCHS = {"rnn": "dense RNN", "block": "block diagonal (2x2)", "lru": "LRU"}
+OPTIMIZERS = {"sgd_momentum": "SGD+momentum", "adam": "Adam", "adamw": "AdamW",
+              "adafactor": "Adafactor", "muon": "Muon"}
+COLORS = {"sgd_momentum": "#7f7f7f", "adam": "#AC4056", "adamw": "#FCA50A",
+          "adafactor": "#2970B1", "muon": "#1a7f37"}
+BEST_COLUMNS = ["cell", "nu0", "lr", "mean", "sem", "n_seeds", "n_diverged", "n_diverged_total",
+                "flagged", "edge"]
+
+
+def split_cell(cell: str) -> tuple[str, str]:
+    """``"rnn-sgd-momentum"`` -> ``("rnn", "sgd_momentum")``."""
+    arch, _, opt = str(cell).partition("-")
+    if arch not in ARCHS or opt.replace("-", "_") not in OPTIMIZERS:
+        raise ValueError(f"cell {cell!r} is not <architecture>-<optimizer> "
+                         f"({'|'.join(ARCHS)} x {'|'.join(OPTIMIZERS)})")
+    return arch, opt.replace("-", "_")
+
+
+def x_of(nu0) -> np.ndarray:
+    """Fig 3A's axis: x = 6 - log2(100 (1 - nu0)), 0..6 for nu0 = 0.36..0.99."""
+    return 6 - np.log2(100 * (1 - np.asarray(nu0, dtype=float)))
+
+
+def curves(best: pd.DataFrame) -> pd.DataFrame:
+    """One row per (architecture, optimizer, nu0): the plotted loss +- SEM at the best lr.
+
+    Columns: arch, optimizer, cell, nu0, x, loss, sem, lr, n_seeds, n_diverged (at the chosen
+    lr), n_diverged_total (all lrs), flagged (no lr without a diverged seed: the published
+    NaN-skipping mean is shown), all_diverged (every seed of every lr diverged: no point), edge.
+    Rows of cells that are not <architecture>-<optimizer> are ignored.
+    """
+    missing = [c for c in BEST_COLUMNS if c not in best.columns]
+    if missing:
+        raise NotEvaluated(f"optimizers_best lacks columns {missing}")
+    rows = []
+    for _, r in best.iterrows():
+        try:
+            arch, opt = split_cell(r["cell"])
+        except ValueError:
+            continue
+        loss = float(r["mean"])
+        rows.append(dict(arch=arch, optimizer=opt, cell=r["cell"], nu0=float(r["nu0"]),
+                         x=float(x_of(r["nu0"])), loss=loss, sem=float(r["sem"]), lr=float(r["lr"]),
+                         n_seeds=int(r["n_seeds"]), n_diverged=int(r["n_diverged"]),
+                         n_diverged_total=int(r["n_diverged_total"]), flagged=bool(r["flagged"]),
+                         all_diverged=not math.isfinite(loss), edge=bool(r["edge"])))
+    cols = ["arch", "optimizer", "cell", "nu0", "x", "loss", "sem", "lr", "n_seeds", "n_diverged",
+            "n_diverged_total", "flagged", "all_diverged", "edge"]
+    out = pd.DataFrame(rows, columns=cols)
+    order = {k: i for i, k in enumerate(ARCHS)} | {k: i for i, k in enumerate(OPTIMIZERS)}
+    if len(out):
+        out = out.sort_values(["arch", "optimizer", "nu0"],
+                              key=lambda s: s.map(order) if s.name != "nu0" else s).reset_index(drop=True)
+    return out
+
+
+def _point(c: pd.DataFrame, arch: str, opt: str, nu0: float | None = None) -> pd.Series:
+    """The curve row of (arch, opt) at nu0 (None: the smallest nu0 of the run)."""
+    d = c[(c["arch"] == arch) & (c["optimizer"] == opt)]
+    if d.empty:
+        raise NotEvaluated(f"no {arch}-{opt.replace('_', '-')} cell in this run")
+    if nu0 is None:
+        return d.loc[d["nu0"].idxmin()]
+    d = d[np.isclose(d["nu0"], nu0)]
+    if d.empty:
+        raise NotEvaluated(f"{arch}-{opt.replace('_', '-')} has no nu0 = {nu0} point")
+    return d.iloc[0]
+
+
+def degradation(c: pd.DataFrame, arch: str, opt: str) -> dict:
+    """Loss at nu0 = 0.99, at the smallest nu0, their ratio (inf when every run at 0.99
+    diverged); raises NotEvaluated when the smallest-nu0 point has no finite loss."""
+    hi, lo = _point(c, arch, opt, 0.99), _point(c, arch, opt)
+    if np.isclose(lo["nu0"], 0.99):
+        raise NotEvaluated(f"{arch}-{opt}: only nu0 = 0.99 in this run")
+    if not math.isfinite(lo["loss"]) or lo["loss"] <= 0:
+        raise NotEvaluated(f"{arch}-{opt}: no finite loss at nu0 = {lo['nu0']:g}")
+    v = {"loss_099": float(hi["loss"]), "loss_low": float(lo["loss"]), "nu0_low": float(lo["nu0"])}
+    v["ratio"] = v["loss_099"] / v["loss_low"] if math.isfinite(v["loss_099"]) else math.inf
+    v["all_diverged_099"] = float(bool(hi["all_diverged"]))
+    return v
+
+
+def versus_adam(c: pd.DataFrame, opt: str, arch: str = "rnn") -> dict:
+    """opt's and Adam's loss at nu0 = 0.99 on ``arch`` and their ratio (inf if opt diverged
+    everywhere); raises NotEvaluated when Adam has no finite loss there."""
+    o, a = _point(c, arch, opt, 0.99), _point(c, arch, "adam", 0.99)
+    if not math.isfinite(a["loss"]):
+        raise NotEvaluated(f"{arch}-adam: every run diverged at nu0 = 0.99")
+    v = {f"{opt}_099": float(o["loss"]), "adam_099": float(a["loss"])}
+    v["ratio"] = v[f"{opt}_099"] / v["adam_099"] if math.isfinite(v[f"{opt}_099"]) else math.inf
+    v[f"{opt}_lr"], v["adam_lr"] = float(o["lr"]), float(a["lr"])
+    return v
+
+
+def _curves_of(src) -> pd.DataFrame:
+    return curves(src.table(f"{EXPERIMENT}_best", BEST_COLUMNS))
+
+
+# --- claims (criteria fixed before any run of this study; see the module docstring) ----------
+@claim(
+    "fig_optimizers.adam_dense_degrades", "fig_optimizers", "C3",
+    "With Adam the dense RNN degrades by orders of magnitude toward nu0 = 0.99 (paper).",
+    "rnn-adam mean final loss (best lr) at nu0 = 0.99 / at the smallest nu0 of the run >= 100",
+)
+def _adam_dense(src):
+    v = degradation(_curves_of(src), "rnn", "adam")
+    return v, v["ratio"] >= T["orders"]
+
+
+@claim(
+    "fig_optimizers.sgd_momentum_degrades_diagonal", "fig_optimizers", "C3",
+    "SGD with momentum degrades the diagonal models too (the paper's argument predicts it: without "
+    "per-coordinate step sizes the few sensitive coordinates dictate one small step for all).",
+    "for block-sgd-momentum and lru-sgd-momentum: loss at nu0 = 0.99 / at the smallest nu0 >= 100 "
+    "(a nu0 = 0.99 point where every seed of every lr diverged counts as degraded)",
+)
+def _sgd_diagonal(src):
+    c = _curves_of(src)
+    v, ok = {}, True
+    for arch in ("block", "lru"):
+        d = degradation(c, arch, "sgd_momentum")
+        v |= {f"{arch}_{k}": x for k, x in d.items() if k != "nu0_low"}
+        ok &= d["ratio"] >= T["orders"]
+    return v, bool(ok)
+
+
+def _versus_claim(opt):
+    label = OPTIMIZERS[opt]
+
+    @claim(
+        f"fig_optimizers.{opt}_vs_adam_dense", "fig_optimizers", "fig",
+        f"Measured, beyond the paper: {label}'s dense-RNN final loss at nu0 = 0.99 relative to "
+        "Adam's (does it lift the curse of memory for the dense RNN?).",
+        f"rnn-{opt} / rnn-adam mean final loss (each at its best lr) at nu0 = 0.99 <= 0.1 "
+        f"({label} better by at least an order of magnitude); reported either way",
+    )
+    def _check(src):
+        c = _curves_of(src)
+        v = versus_adam(c, opt)
+        try:  # context: how the optimizer itself degrades, and the block-diagonal RNN with Adam
+            v[f"{opt}_degradation"] = degradation(c, "rnn", opt)["ratio"]
+        except NotEvaluated:
+            pass
+        try:
+            v["block_adam_099"] = float(_point(c, "block", "adam", 0.99)["loss"])
+        except NotEvaluated:
+            pass
+        return v, v["ratio"] <= 1 / T["order"]
+
+    return _check
+
+
+for _opt in ("muon", "adafactor"):
+    _versus_claim(_opt)
+
+
+# --- paper outputs ---------------------------------------------------------------------------
+def _tex_num(v: float) -> str:
+    if v is None or not math.isfinite(v):
+        return "n/a" if v is None or math.isnan(v) else r"$\infty$"
+    m, e = f"{v:.2e}".split("e")
+    e = int(e)
+    if -2 <= e <= 2:
+        return f"{v:.3g}"
+    return rf"\ensuremath{{{float(m):.2g}\times10^{{{e}}}}}"
+
+
+def lr_table(c: pd.DataFrame, grids: dict[str, list[float]], tier: str) -> str:
+    """Booktabs table: per cell its lr grid, the best lr at each nu0 (edge marked *, no eligible
+    lr marked dagger, every run diverged: --) and the diverged runs over all lrs."""
+    nus = sorted(c["nu0"].unique()) if len(c) else []
+    spec = "ll" + "c" * len(nus) + "r"
+    lines = [
+        "% generated by workflow/scripts/fig_optimizers.py -- do not edit",
+        r"\begin{table}[htbp]\centering\small",
+        r"\caption{Optimizer study (" + tier + r" tier): best learning rate at each $\nu_0$ "
+        r"(lowest mean final loss over the lrs without a diverged seed). $^*$: at the edge of the "
+        r"grid run in this tier (a limit of the study: the optimum may lie outside); $^\dagger$: "
+        r"every lr had a diverged seed (published NaN-skipping mean shown in the figure); --: every "
+        r"run diverged. Diverged: runs that diverged, over all lrs and $\nu_0$.}\label{tab:optimizers}",
+        r"\begin{tabular}{@{}" + spec + "@{}}",
+        r"\toprule",
+        "architecture & optimizer (lr grid) & " + " & ".join(f"$\\nu_0={n:g}$" for n in nus)
+        + r" & diverged \\",
+        r"\midrule",
+    ]
+    last = None
+    for (arch, opt), d in c.groupby(["arch", "optimizer"], sort=False):
+        if last is not None and arch != last:
+            lines.append(r"\midrule")
+        g = grids.get(f"{arch}-{opt.replace('_', '-')}", [])
+        rng = f" ({_tex_num(min(g))}--{_tex_num(max(g))}, {len(g)})" if g else ""
+        cells = []
+        for n in nus:
+            r = d[np.isclose(d["nu0"], n)]
+            if r.empty:
+                cells.append("")
+                continue
+            r = r.iloc[0]
+            if r["all_diverged"]:
+                cells.append("--")
+                continue
+            mark = (r"$^\dagger$" if r["flagged"] else "") + ("$^*$" if r["edge"] else "")
+            cells.append(_tex_num(r["lr"]) + mark)
+        runs = int(d["n_seeds"].max()) * len(g) * len(d) if g else 0
+        div = int(d["n_diverged_total"].sum())
+        lines.append(f"{ARCHS[arch] if arch != last else ''} & {OPTIMIZERS[opt]}{rng} & "
+                     + " & ".join(cells) + f" & {div}" + (f"/{runs}" if runs else "") + r" \\")
+        last = arch
+    lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
+    return "\n".join(lines) + "\n"
+
+
+def numbers(c: pd.DataFrame) -> dict[str, str]:
+    """LaTeX macros (name -> text) quoted by paper/sections/optimizers.tex; "n/a" when a number's
+    cell or point was not produced in this run."""
+    out = {}
+
+    def put(name, fn, key):
+        try:
+            out[name] = _tex_num(fn()[key])
+        except NotEvaluated:
+            out[name] = "n/a"
+
+    for arch, a in (("rnn", "Dense"), ("block", "Block"), ("lru", "Lru")):
+        for opt, o in (("adam", "Adam"), ("sgd_momentum", "Sgdm"), ("adamw", "Adamw"),
+                       ("adafactor", "Adafactor"), ("muon", "Muon")):
+            put(f"Opt{a}{o}Loss", lambda: _point(c, arch, opt, 0.99), "loss")
+            put(f"Opt{a}{o}Degradation", lambda: degradation(c, arch, opt), "ratio")
+    for opt, o in (("muon", "Muon"), ("adafactor", "Adafactor"), ("adamw", "Adamw"),
+                   ("sgd_momentum", "Sgdm")):
+        put(f"Opt{o}OverAdam", lambda: versus_adam(c, opt), "ratio")
+    nus = sorted(c["nu0"].unique()) if len(c) else []
+    out["OptNuLow"] = f"{nus[0]:g}" if nus else "n/a"
+    out["OptNuValues"] = ", ".join(f"{n:g}" for n in nus) if nus else "n/a"
+    out["OptEdgeCount"] = str(int(c["edge"].sum())) if len(c) else "n/a"
+    out["OptPointCount"] = str(len(c)) if len(c) else "n/a"
+    out["OptFlaggedCount"] = str(int((c["flagged"] & ~c["all_diverged"]).sum())) if len(c) else "n/a"
+    out["OptAllDivergedCount"] = str(int(c["all_diverged"].sum())) if len(c) else "n/a"
+    return out
+
+
+def numbers_tex(defs: dict[str, str]) -> str:
+    lines = ["% generated by workflow/scripts/fig_optimizers.py -- do not edit"]
+    lines += [f"\\newcommand{{\\{k}}}{{{v}}}" for k, v in defs.items()]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,148 @@
+"""The optimizer study (issue 10): curves, claims, table, numbers and the figure on synthetic
+aggregated tables (results/tables/optimizers_best.parquet format)."""
+
+import importlib.util
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from curse_of_memory.analysis import claims
+from curse_of_memory.analysis import claims_optimizers as co
+from curse_of_memory.analysis.cells import build_cells
+
+ROOT = Path(__file__).resolve().parents[1]
+NUS = (0.36, 0.92, 0.99)
+
+
+def _best(losses, flagged=(), diverged=()):
+    """losses: {cell: [loss at each of NUS]}; NaN = every run diverged."""
+    rows = []
+    for cell, ls in losses.items():
+        for nu, loss in zip(NUS, ls):
+            rows.append(dict(experiment="optimizers", cell=cell, nu0=nu, theta0=3.14, lr=1e-3,
+                             mean=loss, sem=0.1 * loss, n_seeds=3, n_diverged=0,
+                             n_diverged_total=9 if math.isnan(loss) else int((cell, nu) in diverged),
+                             flagged=(cell, nu) in flagged or math.isnan(loss), edge=nu == 0.99))
+    return pd.DataFrame(rows)
+
+
+# the paper's picture plus a Muon that helps and an Adafactor that does not
+PAPERLIKE = {
+    "rnn-adam": [1e-6, 1e-3, 10.0], "rnn-muon": [1e-7, 1e-5, 1e-3], "rnn-adafactor": [1e-6, 1e-3, 9.0],
+    "rnn-sgd-momentum": [1e-5, float("nan"), float("nan")],
+    "block-adam": [1e-3, 1e-2, 0.05], "block-sgd-momentum": [1e-3, 5.0, float("nan")],
+    "lru-adam": [1e-4, 1e-2, 0.05], "lru-sgd-momentum": [1e-3, 0.1, 100.0],
+}
+
+
+def _evaluate(tmp_path, best):
+    (tmp_path / "t").mkdir(exist_ok=True)
+    best.to_parquet(tmp_path / "t" / "optimizers_best.parquet")
+    src = claims.Sources(tmp_path / "f", tmp_path / "t", tmp_path / "r")
+    recs = claims.evaluate(src, [c for c in claims.CLAIMS if c.figure == "fig_optimizers"])
+    return {r["id"].split(".", 1)[1]: r for r in recs}
+
+
+def test_split_cell_and_curves():
+    assert co.split_cell("rnn-sgd-momentum") == ("rnn", "sgd_momentum")
+    assert co.split_cell("lru-adam") == ("lru", "adam")
+    with pytest.raises(ValueError):
+        co.split_cell("heads-2")
+    c = co.curves(_best(PAPERLIKE))
+    assert len(c) == 3 * len(PAPERLIKE)
+    assert list(c["arch"].unique()) == ["rnn", "block", "lru"]  # panel order
+    assert np.allclose(c.loc[c["cell"] == "rnn-adam", "x"], co.x_of(NUS)) and np.isclose(co.x_of(0.99), 6)
+    dead = c[c["all_diverged"]]
+    assert set(zip(dead["cell"], dead["nu0"])) == {("rnn-sgd-momentum", 0.92), ("rnn-sgd-momentum", 0.99),
+                                                    ("block-sgd-momentum", 0.99)}
+
+
+def test_claims_pass_on_paperlike_data(tmp_path):
+    r = _evaluate(tmp_path, _best(PAPERLIKE))
+    assert r["adam_dense_degrades"]["status"] == "pass"
+    assert r["adam_dense_degrades"]["values"]["ratio"] == pytest.approx(1e7)
+    sgd = r["sgd_momentum_degrades_diagonal"]
+    assert sgd["status"] == "pass"  # block: all diverged at 0.99 counts as degraded; lru: 1e5
+    assert sgd["values"]["block_ratio"] is None and sgd["values"]["block_all_diverged_099"] == 1.0
+    assert sgd["values"]["lru_ratio"] == pytest.approx(1e5)
+    assert r["muon_vs_adam_dense"]["status"] == "pass"
+    assert r["muon_vs_adam_dense"]["values"]["ratio"] == pytest.approx(1e-4)
+    assert r["adafactor_vs_adam_dense"]["status"] == "fail"  # 0.9: not an order of magnitude
+    assert r["adafactor_vs_adam_dense"]["values"]["ratio"] == pytest.approx(0.9)
+
+
+def test_claims_fail_when_the_effect_is_absent(tmp_path):
+    flat = {k: [1e-3, 1e-3, 2e-3] for k in PAPERLIKE}
+    r = _evaluate(tmp_path, _best(flat))
+    assert r["adam_dense_degrades"]["status"] == "fail"
+    assert r["sgd_momentum_degrades_diagonal"]["status"] == "fail"
+    assert r["muon_vs_adam_dense"]["status"] == "fail"  # Muon equal to Adam
+
+
+def test_claims_not_evaluated_without_table_or_cells(tmp_path):
+    src = claims.Sources(tmp_path / "f", tmp_path / "t", tmp_path / "r")
+    recs = claims.evaluate(src, [c for c in claims.CLAIMS if c.figure == "fig_optimizers"])
+    assert len(recs) == 4 and all(x["status"] == "not evaluated" and not x["pass"] for x in recs)
+    only_adam = {"rnn-adam": PAPERLIKE["rnn-adam"]}
+    r = _evaluate(tmp_path, _best(only_adam))
+    assert r["adam_dense_degrades"]["status"] == "pass"
+    assert r["muon_vs_adam_dense"]["status"] == "not evaluated"
+    dead_adam = dict(PAPERLIKE, **{"rnn-adam": [1e-6, 1e-3, float("nan")]})
+    assert _evaluate(tmp_path, _best(dead_adam))["muon_vs_adam_dense"]["status"] == "not evaluated"
+
+
+def test_table_and_numbers():
+    c = co.curves(_best(PAPERLIKE, flagged={("block-sgd-momentum", 0.92)}))
+    grids = {k: [0.032, 0.01, 0.0032, 0.001, 3.2e-4, 1e-4, 3.2e-5] for k in PAPERLIKE}
+    tex = co.lr_table(c, grids, "quick")
+    assert r"\toprule" in tex and r"\bottomrule" in tex and tex.count(r" \\") == 1 + len(PAPERLIKE)
+    assert "--" in tex and r"$^\dagger$" in tex and "$^*$" in tex
+    assert "18/63" in tex  # rnn-sgd-momentum: 2 points x 9 diverged runs of 3 seeds x 7 lrs x 3 nu0
+    n = co.numbers(c)
+    assert n["OptMuonOverAdam"] == r"\ensuremath{1\times10^{-4}}"
+    assert n["OptDenseAdamLoss"] == "10" and n["OptDenseSgdmLoss"] == "n/a"
+    assert n["OptLruMuonLoss"] == "n/a" and n["OptAllDivergedCount"] == "3" and n["OptFlaggedCount"] == "1"
+    assert co.numbers_tex(n).count(r"\newcommand") == len(n)
+    empty = co.numbers(co.curves(pd.DataFrame(columns=co.BEST_COLUMNS)))
+    assert set(empty) == set(n) and set(empty.values()) == {"n/a"}
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("fig_optimizers", ROOT / "workflow/scripts/fig_optimizers.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_figure_on_synthetic_and_empty_tables(tmp_path):
+    mod = _script()
+    c = co.curves(_best(PAPERLIKE))
+    mod.plot(c, tmp_path / "fig_optimizers.pdf", tier="quick")
+    assert (tmp_path / "fig_optimizers.pdf").stat().st_size > 0 and (tmp_path / "fig_optimizers.png").exists()
+    back = pd.read_csv(tmp_path / "fig_optimizers.csv")
+    assert len(back) == len(c) and np.allclose(back["loss"].dropna(), c["loss"].dropna())
+    mod.plot(co.curves(pd.DataFrame(columns=co.BEST_COLUMNS)), tmp_path / "empty.pdf", tier="test")
+    assert (tmp_path / "empty.pdf").exists()
+
+
+def test_config_cells_and_grids():
+    """14 cells (muon not on the LRU), one 7-value grid per optimizer, the same for every
+    architecture; the quick tier keeps 3 nu0 including 0.99."""
+    raw = yaml.safe_load((ROOT / "config.yaml").read_text())
+    cells = {c: v for (e, c), v in build_cells(raw["training"]).items() if e == "optimizers"}
+    assert len(cells) == 14 and "lru-muon" not in cells
+    grids = {}
+    for name, v in cells.items():
+        arch, opt = co.split_cell(name)
+        assert v["cell"]["optimizer"]["name"] == opt
+        assert 5 <= len(v["cell"]["lrs"]) <= 7 and len(v["cell"]["points"]) == 7
+        assert v["cell"]["seeds"] == list(range(10)) and v["cell"]["steps"] == 10000
+        grids.setdefault(opt, set()).add(tuple(v["cell"]["lrs"]))
+    assert all(len(g) == 1 for g in grids.values())
+    quick = raw["tiers"]["quick"]["training"]["experiments"]["optimizers"]["points"]["nu0"]
+    assert len(quick) == 3 and 0.99 in quick
+    assert "optimizers" not in raw["tiers"]["test"]["training"]["select"]

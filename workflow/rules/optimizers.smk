@@ -1,0 +1,34 @@
+# The optimizer study (issue 10, beyond the paper): Fig 3A's nu0 sweep for the dense RNN, the 2x2
+# block-diagonal RNN and the LRU x five optimizers.  Training and aggregation are the generic
+# train_cell / aggregate rules (experiment `optimizers` in config.yaml); this file draws the
+# figure, the best-lr table and the numbers of paper/sections/optimizers.tex.  Not trained in the
+# test tier (its 6 training jobs are taken): there the figure is not a target.
+_OPT_CELLS = {c: CELLS[(e, c)] for e, c in cells_of("optimizers")}
+
+
+rule fig_optimizers:
+    """Final loss vs nu0 per architecture and optimizer; best lrs and divergence counts."""
+    input:
+        best=tables("optimizers"),
+    output:
+        pdf="paper/figures/fig_optimizers.pdf",
+        table="paper/tables/optimizers.tex",
+        numbers="paper/generated/optimizers.tex",
+    log:
+        "results/logs/fig_optimizers/fig_optimizers.log",
+    conda:
+        ENV
+    params:
+        tier=TIER,
+        grids={c: v["cell"]["lrs"] for c, v in _OPT_CELLS.items()},
+        src=src_fingerprint("analysis/claims_optimizers.py"),
+    script:
+        "../scripts/fig_optimizers.py"
+
+
+if "optimizers" in EXPERIMENTS:
+    ALL_TARGETS += [
+        "paper/figures/fig_optimizers.pdf",
+        "paper/tables/optimizers.tex",
+        "paper/generated/optimizers.tex",
+    ]
