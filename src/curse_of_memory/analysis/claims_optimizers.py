@@ -10,7 +10,9 @@ Everything is read from the experiment's aggregated table ``results/tables/optim
 eligible lr is ``flagged`` and carries the published NaN-skipping mean; a point where every seed of
 every lr diverged has a NaN mean).
 
-**Criteria fixed on 2026-11-26 before any run of this study** (git history of this file):
+**Criteria** (2026-11-26; the shared thresholds ``T`` of claims.py, none added).  They were
+planned before the study's first quick-tier run but committed after its aggregated table had been
+printed; none was chosen or changed in the light of it (git history of this file):
 
 * ``fig_optimizers.adam_dense_degrades`` (paper, C3): rnn-adam loss at nu0 = 0.99 / at the
   smallest nu0 >= 100 (``T["orders"]``).
@@ -132,7 +134,7 @@ def _curves_of(src) -> pd.DataFrame:
     return curves(src.table(f"{EXPERIMENT}_best", BEST_COLUMNS))
 
 
-# --- claims (criteria fixed before any run of this study; see the module docstring) ----------
+# --- claims (criteria: see the module docstring) ------------------------------------------
 @claim(
     "fig_optimizers.adam_dense_degrades", "fig_optimizers", "C3",
     "With Adam the dense RNN degrades by orders of magnitude toward nu0 = 0.99 (paper).",
