@@ -146,3 +146,16 @@ def test_config_cells_and_grids():
     quick = raw["tiers"]["quick"]["training"]["experiments"]["optimizers"]["points"]["nu0"]
     assert len(quick) == 3 and 0.99 in quick
     assert "optimizers" not in raw["tiers"]["test"]["training"]["select"]
+
+
+def test_verdict_words_follow_the_numbers():
+    assert co.compare_words(1e-4, "Adam's").startswith("lower than Adam's by at least")
+    assert co.compare_words(0.9, "Adam's").startswith("within an order")
+    assert co.compare_words(50.0, "Adam's").startswith("higher than")
+    assert "diverged" in co.compare_words(math.inf, "Adam's")
+    n = co.numbers(co.curves(_best(PAPERLIKE)))
+    assert n["OptMuonVerdict"].startswith("lower") and n["OptAdafactorVerdict"].startswith("within")
+    assert n["OptAdamVerdict"] == "rises by orders of magnitude"
+    assert n["OptSgdmVerdict"] == "degrade by orders of magnitude as well"
+    flat = co.numbers(co.curves(_best({k: [1e-3, 1e-3, 2e-3] for k in PAPERLIKE})))
+    assert flat["OptAdamVerdict"].startswith("does not") and flat["OptSgdmVerdict"].startswith("do not")

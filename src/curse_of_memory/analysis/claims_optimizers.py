@@ -203,6 +203,17 @@ def _tex_num(v: float) -> str:
     return rf"\ensuremath{{{float(m):.2g}\times10^{{{e}}}}}"
 
 
+def compare_words(ratio: float, other: str) -> str:
+    """A loss ratio in words, with the study's thresholds (an order of magnitude = a factor 10)."""
+    if not math.isfinite(ratio):
+        return f"undefined (every run diverged), against {other}"
+    if ratio <= 1 / T["order"]:
+        return f"lower than {other} by at least an order of magnitude"
+    if ratio >= T["order"]:
+        return f"higher than {other} by at least an order of magnitude"
+    return f"within an order of magnitude of {other}"
+
+
 def lr_table(c: pd.DataFrame, grids: dict[str, list[float]], tier: str) -> str:
     """Booktabs table: per cell its lr grid, the best lr at each nu0 (edge marked *, no eligible
     lr marked dagger, every run diverged: --) and the diverged runs over all lrs."""
@@ -268,6 +279,28 @@ def numbers(c: pd.DataFrame) -> dict[str, str]:
     for opt, o in (("muon", "Muon"), ("adafactor", "Adafactor"), ("adamw", "Adamw"),
                    ("sgd_momentum", "Sgdm")):
         put(f"Opt{o}OverAdam", lambda: versus_adam(c, opt), "ratio")
+    for name, fn in (
+        ("OptMuonVerdict", lambda: versus_adam(c, "muon")["ratio"]),
+        ("OptAdafactorVerdict", lambda: versus_adam(c, "adafactor")["ratio"]),
+        ("OptAdamwVerdict", lambda: versus_adam(c, "adamw")["ratio"]),
+        ("OptBlockMuonVerdict", lambda: versus_adam(c, "muon", "block")["ratio"]),
+    ):
+        try:
+            out[name] = compare_words(fn(), "Adam's")
+        except NotEvaluated:
+            out[name] = "n/a"
+    try:
+        r = degradation(c, "rnn", "adam")["ratio"]
+        out["OptAdamVerdict"] = ("rises by orders of magnitude" if r >= T["orders"]
+                                 else "does not rise by orders of magnitude (criterion: a factor 100)")
+    except NotEvaluated:
+        out["OptAdamVerdict"] = "n/a"
+    try:
+        ok = all(degradation(c, a, "sgd_momentum")["ratio"] >= T["orders"] for a in ("block", "lru"))
+        out["OptSgdmVerdict"] = ("degrade by orders of magnitude as well" if ok
+                                 else "do not both degrade by orders of magnitude (criterion: a factor 100)")
+    except NotEvaluated:
+        out["OptSgdmVerdict"] = "n/a"
     nus = sorted(c["nu0"].unique()) if len(c) else []
     out["OptNuLow"] = f"{nus[0]:g}" if nus else "n/a"
     out["OptNuValues"] = ", ".join(f"{n:g}" for n in nus) if nus else "n/a"
