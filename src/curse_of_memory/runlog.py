@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
+import traceback
 from pathlib import Path
 
 from curse_of_memory.errors import UserError
@@ -42,6 +43,7 @@ def snakemake_log(smk):
             sys.exit(2)
         except OSError as exc:  # a full disk (or quota) ends in one line too, as in errors.cli_errors
             if exc.errno not in (28, 122):
+                traceback.print_exc(file=fh)  # keep the traceback in the rule's log as well
                 raise
             msg = (f"no space left while writing {exc.filename or 'an output'} ({exc.strerror}); free disk "
                    "space and rerun - finished outputs are kept")
@@ -49,5 +51,8 @@ def snakemake_log(smk):
             sys.stdout, sys.stderr = old_out, old_err
             print(f"error: {msg}  (log: {path})", file=sys.stderr)
             sys.exit(2)
+        except Exception:
+            traceback.print_exc(file=fh)  # an unexpected error: the rule's log keeps the traceback
+            raise
         finally:
             sys.stdout, sys.stderr = old_out, old_err
