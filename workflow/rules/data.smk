@@ -90,7 +90,12 @@ rule fig12:
         table="results/data/autocorrelation.parquet",
         fit="results/data/autocorrelation_fit.json",
     output:
-        pdf="paper/figures/fig12.pdf",
+        pdf=report(
+            "paper/figures/fig12.pdf",
+            caption="../report/fig12.rst",
+            category="Figures",
+            labels={"figure": "Fig 12"},
+        ),
         published="paper/figures/fig12_published.pdf",
     log:
         "results/logs/fig12/fig12.log",
@@ -135,7 +140,12 @@ rule fig5:
         records=SIGNAL_RECORDS,
         manifest=EMB_MANIFEST,
     output:
-        pdf="paper/figures/fig5.pdf",
+        pdf=report(
+            "paper/figures/fig5.pdf",
+            caption="../report/fig5.rst",
+            category="Figures",
+            labels={"figure": "Fig 5"},
+        ),
         published="paper/figures/fig5_published.pdf",
     log:
         "results/logs/fig5/fig5.log",
@@ -155,7 +165,12 @@ rule fig13:
         records=SIGNAL_RECORDS,
         manifest=EMB_MANIFEST,
     output:
-        pdf="paper/figures/fig13.pdf",
+        pdf=report(
+            "paper/figures/fig13.pdf",
+            caption="../report/fig13.rst",
+            category="Figures",
+            labels={"figure": "Fig 13"},
+        ),
         published="paper/figures/fig13_published.pdf",
     log:
         "results/logs/fig13/fig13.log",
@@ -196,7 +211,12 @@ rule fig14:
     input:
         jac="results/signal/gru_jacobians.parquet",
     output:
-        pdf="paper/figures/fig14.pdf",
+        pdf=report(
+            "paper/figures/fig14.pdf",
+            caption="../report/fig14.rst",
+            category="Figures",
+            labels={"figure": "Fig 14"},
+        ),
     log:
         "results/logs/fig14/fig14.log",
     localrule: True
@@ -240,7 +260,12 @@ rule fig15:
         theory="results/signal/gru_theory.parquet",
         fit="results/data/autocorrelation_fit.json",
     output:
-        pdf="paper/figures/fig15.pdf",
+        pdf=report(
+            "paper/figures/fig15.pdf",
+            caption="../report/fig15.rst",
+            category="Figures",
+            labels={"figure": "Fig 15"},
+        ),
         published="paper/figures/fig15_published.pdf",
     log:
         "results/logs/fig15/fig15.log",
