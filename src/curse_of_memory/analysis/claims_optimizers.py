@@ -289,6 +289,15 @@ def numbers(c: pd.DataFrame) -> dict[str, str]:
             out[name] = compare_words(fn(), "Adam's")
         except NotEvaluated:
             out[name] = "n/a"
+    for name, arch in (("OptMuonVsBlockVerdict", "block"), ("OptMuonVsLruVerdict", "lru")):
+        try:  # the dense RNN with Muon against a diagonal model with Adam, at nu0 = 0.99
+            ref = float(_point(c, arch, "adam", 0.99)["loss"])
+            if not math.isfinite(ref):
+                raise NotEvaluated(f"{arch}-adam diverged")
+            out[name] = compare_words(float(_point(c, "rnn", "muon", 0.99)["loss"]) / ref,
+                                      f"the {ARCHS[arch].split(' (')[0]}'s with Adam")
+        except NotEvaluated:
+            out[name] = "n/a"
     try:
         r = degradation(c, "rnn", "adam")["ratio"]
         out["OptAdamVerdict"] = ("rises by orders of magnitude" if r >= T["orders"]
