@@ -37,6 +37,7 @@ SINGLE_RUNS = {
 
 
 rule hessians:
+    localrule: True
     """Figs 4/9 top: every student placed exactly at the hand-built teacher; float64 Hessians."""
     output:
         **HESSIAN_FILES,
@@ -52,6 +53,7 @@ rule hessians:
 
 
 rule fig4:
+    localrule: True
     """Fig 4: Hessians (RNN, complex diagonal) and effective lrs after training (fig4 runs)."""
     input:
         **HESSIAN_FILES,
@@ -79,6 +81,7 @@ rule fig4:
 
 
 rule fig9:
+    localrule: True
     """Fig 9: as Fig 4 for the LRU and the S4-like SSM; fig9_published uses the S4 as-published
     init run (SPEC §7 item 7) in the S4 row."""
     input:
@@ -112,6 +115,7 @@ rule fig9:
 
 
 rule fig10:
+    localrule: True
     """Fig 10: theory lambda-Hessians (top) and final loss vs theta0 (bottom); fig10_published
     with the as-published teacher remap (SPEC §7 item 4)."""
     input:

@@ -9,6 +9,7 @@ THEORY_SRC = src_fingerprint("theory", "plotting")
 
 
 rule theory_fig1:
+    localrule: True
     """Fig 1: sensitivity vs lambda, 1-D loss vs magnitude and angle."""
     output:
         pdf=report(
@@ -33,6 +34,7 @@ rule theory_fig1:
 
 
 rule theory_fig2:
+    localrule: True
     """Fig 2: normalised variance and normalised + exp-reparametrised sensitivity."""
     output:
         pdf=report(
@@ -56,6 +58,7 @@ rule theory_fig2:
 
 
 rule theory_fig6:
+    localrule: True
     """Fig 6: loss and curvature landscapes of the polar, exp and opt parametrisations."""
     output:
         pdf=report(
@@ -79,6 +82,7 @@ rule theory_fig6:
 
 
 rule theory_fig7:
+    localrule: True
     """Fig 7: learning the angle; real Adam (fig7) and the as-published sign descent."""
     output:
         pdf=report(
@@ -105,6 +109,7 @@ rule theory_fig7:
 
 
 rule theory_fig8:
+    localrule: True
     """Fig 8: |S(lam, lam0, rho)| over the unit disk; exact S (fig8) and S_vis (fig8_published)."""
     output:
         pdf=report(
@@ -129,6 +134,7 @@ rule theory_fig8:
 
 
 rule theory_hessians:
+    localrule: True
     """Fig 10 top: Gauss-Newton lambda-Hessians of a complex diagonal network for three phase ranges."""
     output:
         npz="results/theory/fig10_theory_hessians.npz",
