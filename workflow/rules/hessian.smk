@@ -37,8 +37,8 @@ SINGLE_RUNS = {
 
 
 rule hessians:
-    localrule: True
     """Figs 4/9 top: every student placed exactly at the hand-built teacher; float64 Hessians."""
+    localrule: True
     output:
         **HESSIAN_FILES,
     log:
@@ -53,8 +53,8 @@ rule hessians:
 
 
 rule fig4:
-    localrule: True
     """Fig 4: Hessians (RNN, complex diagonal) and effective lrs after training (fig4 runs)."""
+    localrule: True
     input:
         **HESSIAN_FILES,
         finals=[r["final"] for r in SINGLE_RUNS["fig4"].values()],
