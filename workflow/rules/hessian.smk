@@ -37,12 +37,12 @@ SINGLE_RUNS = {
 
 
 rule hessians:
-    """Figs 4/9 top: every student placed exactly at the hand-built teacher; float64 Hessians."""
-    localrule: True
     output:
         **HESSIAN_FILES,
     log:
         "results/logs/hessians/hessians.log",
+    """Figs 4/9 top: every student placed exactly at the hand-built teacher; float64 Hessians."""
+    localrule: True
     conda:
         ENV
     params:
@@ -53,8 +53,6 @@ rule hessians:
 
 
 rule fig4:
-    """Fig 4: Hessians (RNN, complex diagonal) and effective lrs after training (fig4 runs)."""
-    localrule: True
     input:
         **HESSIAN_FILES,
         finals=[r["final"] for r in SINGLE_RUNS["fig4"].values()],
@@ -69,6 +67,8 @@ rule fig4:
         csv=expand("paper/figures/fig4_{part}.csv", part=STRIP_PARTS),
     log:
         "results/logs/fig4/fig4.log",
+    """Fig 4: Hessians (RNN, complex diagonal) and effective lrs after training (fig4 runs)."""
+    localrule: True
     conda:
         ENV
     params:
@@ -81,9 +81,6 @@ rule fig4:
 
 
 rule fig9:
-    localrule: True
-    """Fig 9: as Fig 4 for the LRU and the S4-like SSM; fig9_published uses the S4 as-published
-    init run (SPEC §7 item 7) in the S4 row."""
     input:
         **HESSIAN_FILES,
         finals=[r["final"] for r in SINGLE_RUNS["fig9"].values()],
@@ -103,6 +100,9 @@ rule fig9:
         ),
     log:
         "results/logs/fig9/fig9.log",
+    """Fig 9: as Fig 4 for the LRU and the S4-like SSM; fig9_published uses the S4 as-published
+    init run (SPEC §7 item 7) in the S4 row."""
+    localrule: True
     conda:
         ENV
     params:
@@ -115,9 +115,6 @@ rule fig9:
 
 
 rule fig10:
-    localrule: True
-    """Fig 10: theory lambda-Hessians (top) and final loss vs theta0 (bottom); fig10_published
-    with the as-published teacher remap (SPEC §7 item 4)."""
     input:
         theory="results/theory/fig10_theory_hessians.npz",
         table="results/tables/fig10.parquet",
@@ -137,6 +134,9 @@ rule fig10:
         ),
     log:
         "results/logs/fig10/fig10.log",
+    """Fig 10: theory lambda-Hessians (top) and final loss vs theta0 (bottom); fig10_published
+    with the as-published teacher remap (SPEC §7 item 4)."""
+    localrule: True
     conda:
         ENV
     params:

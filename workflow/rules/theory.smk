@@ -9,8 +9,6 @@ THEORY_SRC = src_fingerprint("theory", "plotting")
 
 
 rule theory_fig1:
-    localrule: True
-    """Fig 1: sensitivity vs lambda, 1-D loss vs magnitude and angle."""
     output:
         pdf=report(
             "paper/figures/fig1.pdf",
@@ -23,6 +21,8 @@ rule theory_fig1:
         C="results/theory/fig1_C.csv",
     log:
         "results/logs/theory_fig1/fig1.log",
+    """Fig 1: sensitivity vs lambda, 1-D loss vs magnitude and angle."""
+    localrule: True
     conda:
         ENV
     params:
@@ -34,8 +34,6 @@ rule theory_fig1:
 
 
 rule theory_fig2:
-    localrule: True
-    """Fig 2: normalised variance and normalised + exp-reparametrised sensitivity."""
     output:
         pdf=report(
             "paper/figures/fig2.pdf",
@@ -47,6 +45,8 @@ rule theory_fig2:
         right="results/theory/fig2_right.csv",
     log:
         "results/logs/theory_fig2/fig2.log",
+    """Fig 2: normalised variance and normalised + exp-reparametrised sensitivity."""
+    localrule: True
     conda:
         ENV
     params:
@@ -58,8 +58,6 @@ rule theory_fig2:
 
 
 rule theory_fig6:
-    localrule: True
-    """Fig 6: loss and curvature landscapes of the polar, exp and opt parametrisations."""
     output:
         pdf=report(
             "paper/figures/fig6.pdf",
@@ -71,6 +69,8 @@ rule theory_fig6:
         optimum="results/theory/fig6_optimum.csv",
     log:
         "results/logs/theory_fig6/fig6.log",
+    """Fig 6: loss and curvature landscapes of the polar, exp and opt parametrisations."""
+    localrule: True
     conda:
         ENV
     params:
@@ -82,8 +82,6 @@ rule theory_fig6:
 
 
 rule theory_fig7:
-    localrule: True
-    """Fig 7: learning the angle; real Adam (fig7) and the as-published sign descent."""
     output:
         pdf=report(
             "paper/figures/fig7.pdf",
@@ -98,6 +96,8 @@ rule theory_fig7:
         npz="results/theory/fig7_trajectories.npz",
     log:
         "results/logs/theory_fig7/fig7.log",
+    """Fig 7: learning the angle; real Adam (fig7) and the as-published sign descent."""
+    localrule: True
     conda:
         ENV
     params:
@@ -109,8 +109,6 @@ rule theory_fig7:
 
 
 rule theory_fig8:
-    localrule: True
-    """Fig 8: |S(lam, lam0, rho)| over the unit disk; exact S (fig8) and S_vis (fig8_published)."""
     output:
         pdf=report(
             "paper/figures/fig8.pdf",
@@ -123,6 +121,8 @@ rule theory_fig8:
         npz="results/theory/fig8_grid.npz",
     log:
         "results/logs/theory_fig8/fig8.log",
+    """Fig 8: |S(lam, lam0, rho)| over the unit disk; exact S (fig8) and S_vis (fig8_published)."""
+    localrule: True
     conda:
         ENV
     params:
@@ -134,13 +134,13 @@ rule theory_fig8:
 
 
 rule theory_hessians:
-    localrule: True
-    """Fig 10 top: Gauss-Newton lambda-Hessians of a complex diagonal network for three phase ranges."""
     output:
         npz="results/theory/fig10_theory_hessians.npz",
         csv="results/theory/fig10_theory_hessians.csv",
     log:
         "results/logs/theory_hessians/theory_hessians.log",
+    """Fig 10 top: Gauss-Newton lambda-Hessians of a complex diagonal network for three phase ranges."""
+    localrule: True
     conda:
         ENV
     params:
