@@ -93,7 +93,7 @@ def test_paper_tier_dry_run_lists_one_training_job_per_cell(fresh):
 
 def test_named_figure_target_builds_exactly_what_it_needs(fresh):
     for target in ("fig3", "paper/figures/fig3.pdf"):
-        proc = snakemake(fresh, "-n", "--config", "tier=paper", target, timeout=300)
+        proc = snakemake(fresh, "-n", target, "--config", "tier=paper", timeout=300)
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
         jobs = dry_run_jobs(proc.stdout)
         exps = {j["wildcards"].get("experiment") for j in jobs if j["rule"] in ("train_cell", "aggregate")}
