@@ -156,7 +156,7 @@ def test_verdict_words_follow_the_numbers():
     n = co.numbers(co.curves(_best(PAPERLIKE)))
     assert n["OptMuonVerdict"].startswith("lower") and n["OptAdafactorVerdict"].startswith("within")
     assert n["OptAdamVerdict"] == "rises by orders of magnitude"
-    assert n["OptMuonVsBlockVerdict"].startswith("lower than the block diagonal")
+    assert n["OptMuonVsBlockVerdict"].startswith("lower than the block-diagonal RNN")
     assert n["OptSgdmVerdict"] == "degrade by orders of magnitude as well"
     flat = co.numbers(co.curves(_best({k: [1e-3, 1e-3, 2e-3] for k in PAPERLIKE})))
     assert flat["OptAdamVerdict"].startswith("does not") and flat["OptSgdmVerdict"].startswith("do not")
