@@ -2,11 +2,20 @@
 # source fingerprints, targets.
 import copy
 import hashlib
+import os
 import sys
 from pathlib import Path
 
 import jsonschema
 import yaml
+
+# This checkout's own library, whatever copy pip installed: the DAG (here) and every job
+# (through PYTHONPATH) import src/ of the checkout that the source fingerprints hash.
+_SRC = str(Path(workflow.basedir) / "src")
+sys.path.insert(0, _SRC)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [_SRC] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+)
 
 from curse_of_memory.analysis.cells import build_cells, drop_coinciding, n_members
 from curse_of_memory.errors import UserError
