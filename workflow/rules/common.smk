@@ -13,9 +13,8 @@ import yaml
 # (through PYTHONPATH) import src/ of the checkout that the source fingerprints hash.
 _SRC = str(Path(workflow.basedir) / "src")
 sys.path.insert(0, _SRC)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    [_SRC] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-)
+_PYTHONPATH = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+os.environ.update(PYTHONPATH=os.pathsep.join([_SRC] + _PYTHONPATH))
 
 from curse_of_memory.analysis.cells import build_cells, drop_coinciding, n_members
 from curse_of_memory.errors import UserError
