@@ -4,7 +4,6 @@
 
 
 rule aggregate:
-    """Per experiment: per-(configuration, lr) table, best lr per configuration, history."""
     input:
         metrics=experiment_files("metrics.parquet"),
         elr=experiment_files("elr.parquet"),
@@ -15,6 +14,8 @@ rule aggregate:
         history="results/tables/{experiment}_history.parquet",
     log:
         "results/logs/aggregate/{experiment}.log",
+    """Per experiment: per-(configuration, lr) table, best lr per configuration, history."""
+    localrule: True
     conda:
         ENV
     params:
@@ -25,7 +26,6 @@ rule aggregate:
 
 
 rule diagnostics:
-    """Per cell: learning curves of every member, loss vs lr with the chosen lr and edge flag."""
     input:
         metrics=experiment_files("metrics.parquet"),
         by_lr="results/tables/{experiment}_by_lr.parquet",
@@ -34,6 +34,8 @@ rule diagnostics:
         directory("results/diagnostics/{experiment}"),
     log:
         "results/logs/diagnostics/{experiment}.log",
+    """Per cell: learning curves of every member, loss vs lr with the chosen lr and edge flag."""
+    localrule: True
     conda:
         ENV
     params:
@@ -45,15 +47,21 @@ rule diagnostics:
 
 
 rule fig3:
-    """Fig 3: final loss vs nu0 (A) and the RNN -> LRU ablation at nu0 = 0.99 (B)."""
     input:
         left=tables("fig3_left"),
         right=tables("fig3_right"),
     output:
-        pdf="paper/figures/fig3.pdf",
+        pdf=report(
+            "paper/figures/fig3.pdf",
+            caption="../report/fig3.rst",
+            category="Figures",
+            labels={"figure": "Fig 3"},
+        ),
         published="paper/figures/fig3_published.pdf",
     log:
         "results/logs/fig3/fig3.log",
+    """Fig 3: final loss vs nu0 (A) and the RNN -> LRU ablation at nu0 = 0.99 (B)."""
+    localrule: True
     conda:
         ENV
     params:
@@ -64,14 +72,20 @@ rule fig3:
 
 
 rule fig11:
-    """Fig 11: loss vs number of heads (left), effective lr of A over training (right)."""
     input:
         best=tables("fig11"),
         history=tables("fig11", kind="history"),
     output:
-        pdf="paper/figures/fig11.pdf",
+        pdf=report(
+            "paper/figures/fig11.pdf",
+            caption="../report/fig11.rst",
+            category="Figures",
+            labels={"figure": "Fig 11"},
+        ),
     log:
         "results/logs/fig11/fig11.log",
+    """Fig 11: loss vs number of heads (left), effective lr of A over training (right)."""
+    localrule: True
     conda:
         ENV
     params:
@@ -81,7 +95,6 @@ rule fig11:
 
 
 rule fig10_table:
-    """Fig 10 bottom, both remaps, for the Hessian rules (which draw Fig 10)."""
     input:
         default=tables("fig10"),
         published=tables("fig10_published"),
@@ -89,6 +102,8 @@ rule fig10_table:
         "results/tables/fig10.parquet",
     log:
         "results/logs/fig10_table/fig10_table.log",
+    """Fig 10 bottom, both remaps, for the Hessian rules (which draw Fig 10)."""
+    localrule: True
     conda:
         ENV
     params:
@@ -98,7 +113,6 @@ rule fig10_table:
 
 
 rule hyperparameter_tables:
-    """Tables 1-3 (Figs 3A, 3B, 10): settings from config.yaml plus the selected lrs."""
     input:
         best=tables("fig3_left", "fig3_right", "fig10"),
     output:
@@ -106,6 +120,8 @@ rule hyperparameter_tables:
         tex=expand("paper/tables/table{n}.tex", n=[1, 2, 3]),
     log:
         "results/logs/hyperparameter_tables/tables.log",
+    """Tables 1-3 (Figs 3A, 3B, 10): settings from config.yaml plus the selected lrs."""
+    localrule: True
     conda:
         ENV
     params:

@@ -96,9 +96,9 @@ def src_fingerprint(*subpackages):
     for sub in subpackages or ("",):
         target = root / sub
         files += [target] if target.is_file() else sorted(target.rglob("*.py"))
-    files += sorted(
-        p for p in root.glob("*.py")
-    )  # top-level helpers (io, errors) always count
+    # the helpers every module imports count for every rule; other top-level modules (train.py,
+    # device.py, runlog.py) count only where a rule names them, so a logging fix retrains nothing
+    files += [root / name for name in ("__init__.py", "io.py", "errors.py")]
     digest = hashlib.sha256()
     for path in sorted(set(files)):
         digest.update(str(path.relative_to(root)).encode())

@@ -7,7 +7,6 @@ _OPT_CELLS = {c: CELLS[(e, c)] for e, c in cells_of("optimizers")}
 
 
 rule fig_optimizers:
-    """Final loss vs nu0 per architecture and optimizer; best lrs and divergence counts."""
     input:
         best=tables("optimizers"),
     output:
@@ -16,6 +15,8 @@ rule fig_optimizers:
         numbers="paper/generated/optimizers.tex",
     log:
         "results/logs/fig_optimizers/fig_optimizers.log",
+    """Final loss vs nu0 per architecture and optimizer; best lrs and divergence counts."""
+    localrule: True
     conda:
         ENV
     params:

@@ -37,7 +37,7 @@ rule train_cell:
         mem_mb=4000,
         runtime=240,
     params:
-        src=src_fingerprint("models", "tasks", "training"),
+        src=src_fingerprint("models", "tasks", "training", "train.py", "device.py"),
         out=lambda wc: cell_dir(wc.experiment, wc.cell),
         python=PYTHON,
     shell:
