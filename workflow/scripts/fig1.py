@@ -7,17 +7,10 @@ import numpy as np
 
 from curse_of_memory.io import write_csv
 from curse_of_memory.plotting import style
+from curse_of_memory.plotting.axes import memory_axis
 from curse_of_memory.runlog import snakemake_log
 from curse_of_memory.theory.figdata import fig1_data, lam_star_colors, rho_colors
 
-
-def lambda_axis(ax):
-    ax.set_xticks([0, 2, 4])
-    ax.set_xticklabels(["0", "0.99", "0.9999"])
-    ax.set_xlabel(r"$\lambda$")
-    ax.set_xlim(0, 4)
-    ax.set_yscale("log")
-    ax.minorticks_off()
 
 
 def main(smk):
@@ -31,7 +24,7 @@ def main(smk):
         ax_a.plot(d["x"], d["y"], color=col, label=f"{rho:g}")
     ref = A[A["curve"] == "variance"]
     ax_a.plot(ref["x"], ref["y"], color="0.6", ls="--", label=r"variance $h_t$")
-    lambda_axis(ax_a)
+    memory_axis(ax_a)
     ax_a.set_ylabel(r"$\mathbb{E}[(\mathrm{d}_\lambda h_t)^2]$")
     ax_a.set_title(r"Sensitivity $\mathrm{d}_\lambda h_t$")
     h, lab = ax_a.get_legend_handles_labels()

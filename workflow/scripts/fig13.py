@@ -4,6 +4,7 @@ fig13.pdf: next-embedding loss, all batches; fig13_published.pdf: previous-token
 on the last batch only (SPEC §7 item 12).
 """
 
+from curse_of_memory.plotting.axes import SIGNAL_LABELS, nu_axis
 from curse_of_memory.runlog import snakemake_log
 
 with snakemake_log(snakemake):  # noqa: F821
@@ -24,21 +25,10 @@ with snakemake_log(snakemake):  # noqa: F821
             ("lru", "theta"): "#DB680A", ("crnn", "all_but_lambda"): "#14A82F",
             ("crnn", "lambda"): "#02741E", ("gru", "all_but_seq"): "#10418B",
             ("gru", "seq"): "#1F77B4"}
-    LABELS = {"crnn": "cRNN", "lru": "LRU", "gru": "GRU", "all_but_lambda": r"all but $\lambda$",
-              "lambda": r"$\lambda$", "nu": r"$\nu$", "theta": r"$\theta$", "seq": "GRU params",
-              "all_but_seq": "all but GRU"}
 
     def shade(color, layer, n_layers):
         f = (n_layers - 1 - layer) / 5.0
         return tuple(f * 1.0 + (1 - f) * c for c in mcolors.to_rgb(color))
-
-    def nu_ticks(ax):
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xticks([1, 10, 100])
-        ax.set_xticklabels(["0", "0.9", "0.99"])
-        ax.minorticks_off()
-        ax.set_xlabel(r"$\nu$")
 
     for loss, norm_batches, out in (("next", "all", smk.output.pdf),
                                     ("previous", "last", smk.output.published)):
@@ -57,9 +47,9 @@ with snakemake_log(snakemake):  # noqa: F821
                     s = layered[(layered.arch == arch) & (layered.group == group)
                                 & (layered.layer == layer)].sort_values("t_mem")
                     ax.plot(s.t_mem, s.grad_sq, color=shade(color, layer, n_layers), marker="o",
-                            ms=1.2, label=f"{LABELS[group]}" if layer == n_layers - 1 else None)
-            nu_ticks(ax)
-            ax.set_title(f"{LABELS[arch]} (light = first layer)")
+                            ms=1.2, label=f"{SIGNAL_LABELS[group]}" if layer == n_layers - 1 else None)
+            nu_axis(ax)
+            ax.set_title(f"{SIGNAL_LABELS[arch]} (light = first layer)")
             ax.legend(fontsize=3.5, loc="upper left")
         top[0].set_ylabel("mean sq. gradient")
         bottom = fig.subplots(1, 3, gridspec_kw={"top": 0.42})
@@ -71,8 +61,8 @@ with snakemake_log(snakemake):  # noqa: F821
                 for group, color in (("lambda", "#02741E"), ("all_but_lambda", "#14A82F")):
                     s = ng[(ng.norm == norm) & (ng.group == group)].sort_values("t_mem")
                     ax.plot(s.t_mem, s.grad_sq, color=color, ls=ls, marker="o", ms=1.2,
-                            label=LABELS[group] if norm == "none" else None)
-            nu_ticks(ax)
+                            label=SIGNAL_LABELS[group] if norm == "none" else None)
+            nu_axis(ax)
             ax.set_title(title)
             ax.legend(fontsize=3.5, loc="upper left")
         ax = bottom[2]
@@ -81,7 +71,7 @@ with snakemake_log(snakemake):  # noqa: F821
                 s = n_act[(n_act.norm == norm) & (n_act.layer == layer)].sort_values("t_mem")
                 ax.plot(s.t_mem, s.activity, color=color, ls=ls, marker="o", ms=1.2,
                         label=f"{norm}, layer {layer}")
-        nu_ticks(ax)
+        nu_axis(ax)
         ax.set_title(r"cRNN: variance $h_t$ by norm")
         ax.legend(fontsize=3.2, ncol=2, loc="upper left")
         variant = ("next-embedding loss, mean of all batches" if loss == "next" else

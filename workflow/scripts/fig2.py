@@ -5,18 +5,10 @@ Outputs: output.pdf (+ .png, fig2_{left,right}.csv beside it) and output.left/ri
 
 from curse_of_memory.io import write_csv
 from curse_of_memory.plotting import style
+from curse_of_memory.plotting.axes import memory_axis
 from curse_of_memory.runlog import snakemake_log
 from curse_of_memory.theory.figdata import fig2_data, rho_colors
 
-
-def lambda_axis(ax):
-    """The Fig 1A axis: x = -log10(1 - lam), ticks labelled with lam; log y without minor ticks."""
-    ax.set_xticks([0, 2, 4])
-    ax.set_xticklabels(["0", "0.99", "0.9999"])
-    ax.set_xlabel(r"$\lambda$")
-    ax.set_xlim(0, 4)
-    ax.set_yscale("log")
-    ax.minorticks_off()
 
 
 def main(smk):
@@ -33,7 +25,7 @@ def main(smk):
             ax.plot(c["x"], c["y"].where(c["y"] > 0), color=col, label=f"{rho:g}")
         g = d[d["curve"] == grey]
         ax.plot(g["x"], g["y"], color="0.6", ls="--")
-        lambda_axis(ax)
+        memory_axis(ax)
         # annotate the grey curve where it is still inside the axes
         yg = float(g.iloc[(g["x"] - xg).abs().argmin()]["y"])
         if side == "right":  # text above-left of the grey line

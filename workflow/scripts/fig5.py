@@ -4,6 +4,7 @@ fig5.pdf: next-embedding loss, all batches averaged (norm study too).
 fig5_published.pdf: previous-token loss (SPEC §7 item 12a), norm study on the last batch only (12c).
 """
 
+from curse_of_memory.plotting.axes import SIGNAL_LABELS, nu_axis
 from curse_of_memory.runlog import snakemake_log
 
 with snakemake_log(snakemake):  # noqa: F821
@@ -25,17 +26,7 @@ with snakemake_log(snakemake):  # noqa: F821
                     ("lru", "theta"): "#DB680A", ("crnn", "all_but_lambda"): "#14A82F",
                     ("crnn", "lambda"): "#02741E", ("gru", "all_but_seq"): "#10418B",
                     ("gru", "seq"): "#1F77B4"}
-    LABELS = {"crnn": "cRNN", "lru": "LRU", "gru": "GRU", "all_but_lambda": r"all but $\lambda$",
-              "lambda": r"$\lambda$", "nu": r"$\nu$", "theta": r"$\theta$", "seq": "GRU params",
-              "all_but_seq": "all but GRU"}
 
-    def nu_ticks(ax):
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xticks([1, 10, 100])
-        ax.set_xticklabels(["0", "0.9", "0.99"])
-        ax.minorticks_off()
-        ax.set_xlabel(r"$\nu$")
 
     for loss, norm_batches, out in (("next", "all", smk.output.pdf),
                                     ("previous", "last", smk.output.published)):
@@ -49,8 +40,8 @@ with snakemake_log(snakemake):  # noqa: F821
             for layer, color in zip((0, 3), LAYER_COLORS[arch]):
                 s = A[(A.arch == arch) & (A.layer == layer)].sort_values("t_mem")
                 ax.plot(s.t_mem, s.activity, color=color, marker="o", ms=1.5,
-                        label=f"{LABELS[arch]}, layer {layer}")
-        nu_ticks(ax)
+                        label=f"{SIGNAL_LABELS[arch]}, layer {layer}")
+        nu_axis(ax)
         ax.set_title(r"Variance $h_t$")
         ax.legend(fontsize=3.5, ncol=1, loc="upper left")
         ax = axes[1]
@@ -58,8 +49,8 @@ with snakemake_log(snakemake):  # noqa: F821
         for (arch, group), color in GROUP_COLORS.items():
             s = B[(B.arch == arch) & (B.group == group)].sort_values("t_mem")
             ax.plot(s.t_mem, s.grad_sq, color=color, marker="o", ms=1.5,
-                    label=f"{LABELS[arch]}: {LABELS[group]}")
-        nu_ticks(ax)
+                    label=f"{SIGNAL_LABELS[arch]}: {SIGNAL_LABELS[group]}")
+        nu_axis(ax)
         ax.set_title("Variance of the loss gradient")
         ax.legend(fontsize=3.5, loc="upper left")
         ax = axes[2]
@@ -68,8 +59,8 @@ with snakemake_log(snakemake):  # noqa: F821
             for group, color in (("lambda", "#02741E"), ("all_but_lambda", "#14A82F")):
                 s = Cg[(Cg.norm == norm) & (Cg.group == group)].sort_values("t_mem")
                 ax.plot(s.t_mem, s.grad_sq, color=color, ls=ls, marker="o", ms=1.5,
-                        label=f"{'no norm' if norm == 'none' else 'LayerNorm'}: {LABELS[group]}")
-        nu_ticks(ax)
+                        label=f"{'no norm' if norm == 'none' else 'LayerNorm'}: {SIGNAL_LABELS[group]}")
+        nu_axis(ax)
         ax.set_title("cRNN: effect of normalisation")
         ax.legend(fontsize=3.5, loc="upper left")
         variant = ("next-embedding loss, mean of all batches" if loss == "next" else
