@@ -4,6 +4,7 @@
 
 
 rule aggregate:
+    """Per experiment: per-(configuration, lr) table, best lr per configuration, history."""
     input:
         metrics=experiment_files("metrics.parquet"),
         elr=experiment_files("elr.parquet"),
@@ -14,7 +15,6 @@ rule aggregate:
         history="results/tables/{experiment}_history.parquet",
     log:
         "results/logs/aggregate/{experiment}.log",
-    """Per experiment: per-(configuration, lr) table, best lr per configuration, history."""
     localrule: True
     conda:
         ENV
@@ -26,6 +26,7 @@ rule aggregate:
 
 
 rule diagnostics:
+    """Per cell: learning curves of every member, loss vs lr with the chosen lr and edge flag."""
     input:
         metrics=experiment_files("metrics.parquet"),
         by_lr="results/tables/{experiment}_by_lr.parquet",
@@ -34,7 +35,6 @@ rule diagnostics:
         directory("results/diagnostics/{experiment}"),
     log:
         "results/logs/diagnostics/{experiment}.log",
-    """Per cell: learning curves of every member, loss vs lr with the chosen lr and edge flag."""
     localrule: True
     conda:
         ENV
@@ -47,6 +47,7 @@ rule diagnostics:
 
 
 rule fig3:
+    """Fig 3: final loss vs nu0 (A) and the RNN -> LRU ablation at nu0 = 0.99 (B)."""
     input:
         left=tables("fig3_left"),
         right=tables("fig3_right"),
@@ -60,7 +61,6 @@ rule fig3:
         published="paper/figures/fig3_published.pdf",
     log:
         "results/logs/fig3/fig3.log",
-    """Fig 3: final loss vs nu0 (A) and the RNN -> LRU ablation at nu0 = 0.99 (B)."""
     localrule: True
     conda:
         ENV
@@ -72,6 +72,7 @@ rule fig3:
 
 
 rule fig11:
+    """Fig 11: loss vs number of heads (left), effective lr of A over training (right)."""
     input:
         best=tables("fig11"),
         history=tables("fig11", kind="history"),
@@ -84,7 +85,6 @@ rule fig11:
         ),
     log:
         "results/logs/fig11/fig11.log",
-    """Fig 11: loss vs number of heads (left), effective lr of A over training (right)."""
     localrule: True
     conda:
         ENV
@@ -95,6 +95,7 @@ rule fig11:
 
 
 rule fig10_table:
+    """Fig 10 bottom, both remaps, for the Hessian rules (which draw Fig 10)."""
     input:
         default=tables("fig10"),
         published=tables("fig10_published"),
@@ -102,7 +103,6 @@ rule fig10_table:
         "results/tables/fig10.parquet",
     log:
         "results/logs/fig10_table/fig10_table.log",
-    """Fig 10 bottom, both remaps, for the Hessian rules (which draw Fig 10)."""
     localrule: True
     conda:
         ENV
@@ -113,6 +113,7 @@ rule fig10_table:
 
 
 rule hyperparameter_tables:
+    """Tables 1-3 (Figs 3A, 3B, 10): settings from config.yaml plus the selected lrs."""
     input:
         best=tables("fig3_left", "fig3_right", "fig10"),
     output:
@@ -120,7 +121,6 @@ rule hyperparameter_tables:
         tex=expand("paper/tables/table{n}.tex", n=[1, 2, 3]),
     log:
         "results/logs/hyperparameter_tables/tables.log",
-    """Tables 1-3 (Figs 3A, 3B, 10): settings from config.yaml plus the selected lrs."""
     localrule: True
     conda:
         ENV

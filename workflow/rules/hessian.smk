@@ -37,11 +37,11 @@ SINGLE_RUNS = {
 
 
 rule hessians:
+    """Figs 4/9 top: every student placed exactly at the hand-built teacher; float64 Hessians."""
     output:
         **HESSIAN_FILES,
     log:
         "results/logs/hessians/hessians.log",
-    """Figs 4/9 top: every student placed exactly at the hand-built teacher; float64 Hessians."""
     localrule: True
     conda:
         ENV
@@ -53,6 +53,7 @@ rule hessians:
 
 
 rule fig4:
+    """Fig 4: Hessians (RNN, complex diagonal) and effective lrs after training (fig4 runs)."""
     input:
         **HESSIAN_FILES,
         finals=[r["final"] for r in SINGLE_RUNS["fig4"].values()],
@@ -67,7 +68,6 @@ rule fig4:
         csv=expand("paper/figures/fig4_{part}.csv", part=STRIP_PARTS),
     log:
         "results/logs/fig4/fig4.log",
-    """Fig 4: Hessians (RNN, complex diagonal) and effective lrs after training (fig4 runs)."""
     localrule: True
     conda:
         ENV
@@ -81,6 +81,8 @@ rule fig4:
 
 
 rule fig9:
+    """Fig 9: as Fig 4 for the LRU and the S4-like SSM; fig9_published uses the S4 as-published
+    init run (SPEC §7 item 7) in the S4 row."""
     input:
         **HESSIAN_FILES,
         finals=[r["final"] for r in SINGLE_RUNS["fig9"].values()],
@@ -100,8 +102,6 @@ rule fig9:
         ),
     log:
         "results/logs/fig9/fig9.log",
-    """Fig 9: as Fig 4 for the LRU and the S4-like SSM; fig9_published uses the S4 as-published
-    init run (SPEC §7 item 7) in the S4 row."""
     localrule: True
     conda:
         ENV
@@ -115,6 +115,8 @@ rule fig9:
 
 
 rule fig10:
+    """Fig 10: theory lambda-Hessians (top) and final loss vs theta0 (bottom); fig10_published
+    with the as-published teacher remap (SPEC §7 item 4)."""
     input:
         theory="results/theory/fig10_theory_hessians.npz",
         table="results/tables/fig10.parquet",
@@ -134,8 +136,6 @@ rule fig10:
         ),
     log:
         "results/logs/fig10/fig10.log",
-    """Fig 10: theory lambda-Hessians (top) and final loss vs theta0 (bottom); fig10_published
-    with the as-published teacher remap (SPEC §7 item 4)."""
     localrule: True
     conda:
         ENV

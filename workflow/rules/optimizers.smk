@@ -7,6 +7,7 @@ _OPT_CELLS = {c: CELLS[(e, c)] for e, c in cells_of("optimizers")}
 
 
 rule fig_optimizers:
+    """Final loss vs nu0 per architecture and optimizer; best lrs and divergence counts."""
     input:
         best=tables("optimizers"),
     output:
@@ -15,7 +16,6 @@ rule fig_optimizers:
         numbers="paper/generated/optimizers.tex",
     log:
         "results/logs/fig_optimizers/fig_optimizers.log",
-    """Final loss vs nu0 per architecture and optimizer; best lrs and divergence counts."""
     localrule: True
     conda:
         ENV

@@ -9,6 +9,7 @@ THEORY_SRC = src_fingerprint("theory", "plotting")
 
 
 rule theory_fig1:
+    """Fig 1: sensitivity vs lambda, 1-D loss vs magnitude and angle."""
     output:
         pdf=report(
             "paper/figures/fig1.pdf",
@@ -21,7 +22,6 @@ rule theory_fig1:
         C="results/theory/fig1_C.csv",
     log:
         "results/logs/theory_fig1/fig1.log",
-    """Fig 1: sensitivity vs lambda, 1-D loss vs magnitude and angle."""
     localrule: True
     conda:
         ENV
@@ -34,6 +34,7 @@ rule theory_fig1:
 
 
 rule theory_fig2:
+    """Fig 2: normalised variance and normalised + exp-reparametrised sensitivity."""
     output:
         pdf=report(
             "paper/figures/fig2.pdf",
@@ -45,7 +46,6 @@ rule theory_fig2:
         right="results/theory/fig2_right.csv",
     log:
         "results/logs/theory_fig2/fig2.log",
-    """Fig 2: normalised variance and normalised + exp-reparametrised sensitivity."""
     localrule: True
     conda:
         ENV
@@ -58,6 +58,7 @@ rule theory_fig2:
 
 
 rule theory_fig6:
+    """Fig 6: loss and curvature landscapes of the polar, exp and opt parametrisations."""
     output:
         pdf=report(
             "paper/figures/fig6.pdf",
@@ -69,7 +70,6 @@ rule theory_fig6:
         optimum="results/theory/fig6_optimum.csv",
     log:
         "results/logs/theory_fig6/fig6.log",
-    """Fig 6: loss and curvature landscapes of the polar, exp and opt parametrisations."""
     localrule: True
     conda:
         ENV
@@ -82,6 +82,7 @@ rule theory_fig6:
 
 
 rule theory_fig7:
+    """Fig 7: learning the angle; real Adam (fig7) and the as-published sign descent."""
     output:
         pdf=report(
             "paper/figures/fig7.pdf",
@@ -96,7 +97,6 @@ rule theory_fig7:
         npz="results/theory/fig7_trajectories.npz",
     log:
         "results/logs/theory_fig7/fig7.log",
-    """Fig 7: learning the angle; real Adam (fig7) and the as-published sign descent."""
     localrule: True
     conda:
         ENV
@@ -109,6 +109,7 @@ rule theory_fig7:
 
 
 rule theory_fig8:
+    """Fig 8: |S(lam, lam0, rho)| over the unit disk; exact S (fig8) and S_vis (fig8_published)."""
     output:
         pdf=report(
             "paper/figures/fig8.pdf",
@@ -121,7 +122,6 @@ rule theory_fig8:
         npz="results/theory/fig8_grid.npz",
     log:
         "results/logs/theory_fig8/fig8.log",
-    """Fig 8: |S(lam, lam0, rho)| over the unit disk; exact S (fig8) and S_vis (fig8_published)."""
     localrule: True
     conda:
         ENV
@@ -134,12 +134,12 @@ rule theory_fig8:
 
 
 rule theory_hessians:
+    """Fig 10 top: Gauss-Newton lambda-Hessians of a complex diagonal network for three phase ranges."""
     output:
         npz="results/theory/fig10_theory_hessians.npz",
         csv="results/theory/fig10_theory_hessians.csv",
     log:
         "results/logs/theory_hessians/theory_hessians.log",
-    """Fig 10 top: Gauss-Newton lambda-Hessians of a complex diagonal network for three phase ranges."""
     localrule: True
     conda:
         ENV
