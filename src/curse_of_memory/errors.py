@@ -58,3 +58,13 @@ def cli_errors(main):
             sys.exit(2)
 
     return wrapper
+
+
+def registered_name(spec, field: str, names, kind: str) -> str:
+    """The ``name`` of a ``{name: ..., options...}`` spec, checked against a registry (one-line errors)."""
+    if not isinstance(spec, dict) or "name" not in spec:
+        raise ConfigError(f"{field}.name", "missing", ", ".join(names))
+    name = spec["name"]
+    if name not in names:
+        raise ConfigError(f"{field}.name", f"unknown {kind} {name!r}", ", ".join(names))
+    return name

@@ -60,7 +60,7 @@ from __future__ import annotations
 
 import torch
 
-from curse_of_memory.errors import ConfigError
+from curse_of_memory.errors import ConfigError, registered_name
 from curse_of_memory.models import init as _init
 from curse_of_memory.models.linear import LRU, S4, LinearRNN, PopulationModel, LRU_GAMMAS, LRU_PARAMS
 
@@ -75,11 +75,7 @@ _KEYS = {
 
 def validate_model_spec(spec: dict, field: str = "model") -> dict:
     """Check a model spec; return it with defaults filled in.  Raises ConfigError (one line)."""
-    if not isinstance(spec, dict) or "name" not in spec:
-        raise ConfigError(f"{field}.name", "missing", ", ".join(MODEL_NAMES))
-    name = spec["name"]
-    if name not in MODEL_NAMES:
-        raise ConfigError(f"{field}.name", f"unknown model {name!r}", ", ".join(MODEL_NAMES))
+    name = registered_name(spec, field, MODEL_NAMES, "model")
     unknown = set(spec) - _KEYS[name]
     if unknown:
         raise ConfigError(f"{field}.{sorted(unknown)[0]}", f"unknown option for model {name}",

@@ -29,7 +29,7 @@ import math
 
 import torch
 
-from curse_of_memory.errors import ConfigError
+from curse_of_memory.errors import ConfigError, registered_name
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "sgd_momentum", "adafactor", "muon")
 _OPTIONS = {
@@ -46,11 +46,7 @@ NS_COEFFS = (3.4445, -4.7750, 2.0315)
 
 
 def validate_optimizer_spec(spec: dict, field: str = "optimizer") -> dict:
-    if not isinstance(spec, dict) or "name" not in spec:
-        raise ConfigError(f"{field}.name", "missing", ", ".join(OPTIMIZERS))
-    name = spec["name"]
-    if name not in OPTIMIZERS:
-        raise ConfigError(f"{field}.name", f"unknown optimizer {name!r}", ", ".join(OPTIMIZERS))
+    name = registered_name(spec, field, OPTIMIZERS, "optimizer")
     unknown = set(spec) - _OPTIONS[name] - {"name"}
     if unknown:
         allowed = ", ".join(sorted(_OPTIONS[name])) or "(no options)"
