@@ -135,7 +135,7 @@ def test_final_pt_groups_agree_with_the_engine_grouping(tmp_path, model):
     fin = hs.read_final(path)
     np.testing.assert_allclose(fin["lr"], [1e-3, 1e-2])
     assert fin["step"] == 4
-    engine = torch.load(path, weights_only=False)["elr"]
+    engine = torch.load(path, weights_only=True)["elr"]
     kind = hs.kind_of_model(model)
     for member in (0, 1):
         groups = hs.elr_by_group(fin["elr"], kind, member)

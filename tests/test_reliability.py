@@ -192,7 +192,7 @@ def test_rerun_incomplete_resumes_to_bit_identical_metrics(killed):
         for name in ("metrics.parquet", "elr.parquet"):
             pd.testing.assert_frame_equal(pd.read_parquet(ref / name), pd.read_parquet(got / name),
                                           check_exact=True)
-        a, b = (torch.load(d / "final.pt", weights_only=False) for d in (ref, got))
+        a, b = (torch.load(d / "final.pt", weights_only=True) for d in (ref, got))
         assert a["params"].keys() == b["params"].keys()
         assert all(torch.equal(a["params"][n], b["params"][n]) for n in a["params"])
         sa, sb = (json.loads((d / "summary.json").read_text()) for d in (ref, got))

@@ -8,8 +8,11 @@ The cell file format and the output folder are documented in docs/CELL_FORMAT.md
 Options: ``--state-dir`` (default ``results/state/<experiment>/<cell>-<config hash>/``, next to the
 ``runs`` folder when ``--out`` is ``.../runs/<experiment>/<cell>``), ``--threads`` (default: the
 OMP_NUM_THREADS environment variable, else torch's default), ``--device`` (overrides the cell's),
-``--no-progress``.  Environment: ``CURSE_OF_MEMORY_STOP_AFTER_STEP=N`` kills the process (SIGKILL)
-right after update N, for the reliability tests.
+``--no-progress``.  The state folder must not be the output folder, the working directory or a
+parent of either; after a finished run only the engine's own ``state.pt`` (and the folder, if the
+engine created it and it is then empty) is deleted.  Environment: ``CURSE_OF_MEMORY_STOP_AFTER_STEP=N``
+kills the process (SIGKILL) right after update N and says so on stderr (used by the reliability
+tests; never set it otherwise).
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import time
@@ -27,6 +29,9 @@ import numpy as np
 
 from curse_of_memory import __version__, io
 from curse_of_memory.errors import ConfigError, DataError, cli_errors
+
+
+STATE_MARKER = ".curse-of-memory-state"
 
 
 def default_state_dir(c: dict, out_dir: Path, chash: str) -> Path:
@@ -74,6 +79,11 @@ def run_cell(cell: dict, out_dir: str | os.PathLike, *, state_dir: str | os.Path
         sdir = None
     else:
         sdir = Path(state_dir)
+    if sdir is not None:
+        _check_state_dir(sdir, out_dir)
+    if sdir is not None and not sdir.exists():
+        sdir.mkdir(parents=True)
+        (sdir / STATE_MARKER).write_text("made by curse_of_memory.train; removed when the cell finishes\n")
     pop, wall = train_population(c, dev, sdir, progress=progress, stop_after_step=stop_after_step,
                                  stop_mode=stop_mode, log=log)
     val = pop.validation_loss(c["validation_batches"])
@@ -133,9 +143,31 @@ def run_cell(cell: dict, out_dir: str | os.PathLike, *, state_dir: str | os.Path
     io.write_json(out_dir / "teachers.json", {"points": teachers})
     io.write_text(out_dir / "cell.yaml", _yaml_dump(c))
     io.write_json(out_dir / "summary.json", summary)  # last: its presence marks a finished cell
-    if sdir is not None and sdir.exists():
-        shutil.rmtree(sdir, ignore_errors=True)
+    if sdir is not None:
+        _remove_state(sdir)
     return summary
+
+
+def _check_state_dir(sdir: Path, out_dir: Path) -> None:
+    """Refuse a state folder that is, or contains, the output folder or the working directory."""
+    s = sdir.resolve()
+    for other, name in ((out_dir.resolve(), "the output folder"), (Path.cwd().resolve(), "the working directory")):
+        if s == other or s in other.parents:
+            raise ConfigError("--state-dir", f"{sdir} is {name} or one of its parents",
+                              "a folder of its own, e.g. results/state/<experiment>/<cell> (or 'none')")
+
+
+def _remove_state(sdir: Path) -> None:
+    """Delete only what the engine wrote: its state file and, if the engine made the folder (it
+    then holds the marker file), the marker and the folder once nothing else is in it."""
+    (sdir / "state.pt").unlink(missing_ok=True)
+    marker = sdir / STATE_MARKER
+    if marker.exists():
+        marker.unlink()
+        try:
+            sdir.rmdir()
+        except OSError:  # something else lives there: leave it
+            pass
 
 
 def _finite_or_none(obj):

@@ -546,7 +546,7 @@ def read_final(path) -> dict:
     from curse_of_memory.errors import DataError
 
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=False)
+        obj = torch.load(path, map_location="cpu", weights_only=True)  # tensors and plain data only
     except Exception as exc:  # noqa: BLE001 - any unreadable file is a data error
         raise DataError(f"{path}: cannot read ({exc.__class__.__name__}); delete it and rerun the "
                         "training cell") from None

@@ -11,8 +11,8 @@ enter through one Gram matrix per stream (``training.loss``).
 One step (all members at once):
   k = model.impulse_response(T); e = k - k_teacher[point]; loss_m = e^T G_seed e / (2 B T)
   (exactly the ½-MSE over batch and all T steps of SPEC §1.1, evaluated before the update);
-  grads of sum over active members; a member whose loss or gradient is non-finite is frozen
-  (no further updates) and recorded as diverged at that step.
+  grads of sum over active members; a member whose loss or any gradient entry is non-finite is
+  frozen (no further updates) and recorded as diverged at that step.
 
 Per epoch: mean train loss, mean grad norm, param norm at epoch end, closed-form expected loss
 under white noise, lr; effective-LR summaries per parameter group (SPEC §1.5).
@@ -29,6 +29,7 @@ import math
 import os
 import re
 import signal
+import sys
 import time
 from pathlib import Path
 
@@ -75,8 +76,8 @@ def validate_cell(cell: dict) -> dict:
     if extra:
         raise ConfigError(sorted(extra)[0], "unknown key", ", ".join(sorted(TOP_KEYS)))
     c = dict(cell)
-    if not isinstance(c["experiment"], str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", c["experiment"]):
-        raise ConfigError("experiment", f"{c['experiment']!r} is not a plain name", "letters, digits, _ . -")
+    if not isinstance(c["experiment"], str) or not re.fullmatch(r"[a-z0-9_]+", c["experiment"]):
+        raise ConfigError("experiment", f"{c['experiment']!r} is not a plain name", "[a-z0-9_]+ (as in config.yaml)")
     if not isinstance(c["cell"], str) or not re.fullmatch(r"[a-z0-9-]+", c["cell"]):
         raise ConfigError("cell", f"{c['cell']!r} is not a readable id", "[a-z0-9-]+")
     c["model"] = validate_model_spec(c["model"])
@@ -177,10 +178,19 @@ class _Stop(Exception):
 
 
 def _elr_summary(e: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Per member (rows) summaries of per-entry effective lrs e (M, n), SPEC §1.5."""
+    """Per member (rows) summaries of per-entry effective lrs e (M, n), SPEC §1.5.
+
+    ``mean``/``std``: geometric over all entries (non-positive ones floored at 1e-8);
+    ``pos_mean``: geometric mean over the positive entries only (NaN if none), the second-moment
+    scaling without the sign of the first moment; ``nonpos_frac``: share of entries <= 0."""
     lg = torch.log10(torch.clamp(e, min=0) + 1e-8)
+    pos = e > 0
+    lp = torch.where(pos, torch.log10(torch.where(pos, e, torch.ones_like(e))), torch.zeros_like(e))
+    npos = pos.sum(1)
+    pos_mean = torch.where(npos > 0, 10 ** (lp.sum(1) / npos.clamp(min=1)), torch.full_like(lp[:, 0], float("nan")))
     return {"mean": 10 ** lg.mean(1), "std": 10 ** lg.std(1, unbiased=False),
-            "min": e.min(1).values, "nonpos_frac": (e <= 0).to(e.dtype).mean(1)}
+            "min": e.min(1).values, "nonpos_frac": (e <= 0).to(e.dtype).mean(1),
+            "pos_mean": pos_mean}
 
 
 class Population:
@@ -236,14 +246,18 @@ class Population:
         loss = quadratic_loss(self.error_kernel(), G, self.B)
         total = torch.where(self.active, loss, torch.zeros_like(loss)).sum()
         grads = torch.autograd.grad(total, self.params)
-        gn2 = sum(g.reshape(self.M, -1).square().sum(1) for g in grads)
-        finite = torch.isfinite(loss) & torch.isfinite(gn2)
+        flat = [g.reshape(self.M, -1) for g in grads]
+        # A member diverges when its loss or one of its gradient entries is non-finite.  The sum
+        # of squares is only a metric: accumulated in float64, a large but finite gradient (loss
+        # ~1e29 in float32) would otherwise overflow it and freeze a member that is still finite.
+        finite = torch.isfinite(loss) & torch.stack([torch.isfinite(g).all(1) for g in flat]).all(0)
+        gnorm = sum(g.double().square().sum(1) for g in flat).sqrt().to(self.dtype)
         newly = self.active & ~finite
         self.diverged_step = torch.where(newly, torch.full_like(self.diverged_step, self.step), self.diverged_step)
         self.active = self.active & finite
         self.opt.step(list(grads), self.lr_now(self.step), self.active)
         self.step += 1
-        return loss.detach(), gn2.sqrt()
+        return loss.detach(), gnorm
 
     @torch.no_grad()
     def param_norm(self) -> torch.Tensor:
@@ -330,6 +344,8 @@ class Population:
     def _stop(self):
         if self._stop_mode == "raise":
             raise _Stop(self.step)
+        print(f"{STOP_ENV}={self._stop_at}: stopping this process (SIGKILL) after step {self.step}, as asked",
+              file=sys.stderr, flush=True)
         os.kill(os.getpid(), signal.SIGKILL)  # simulate a crash: nothing extra is saved
 
     @torch.no_grad()
@@ -352,7 +368,7 @@ class Population:
                 "opt": _to_cpu(self.opt.state_dict()),
                 "rng": [g.get_state() for g in self.gens],
                 "active": self.active.cpu(), "diverged_step": self.diverged_step.cpu(),
-                "metric_rows": self.metric_rows, "elr_rows": self.elr_rows}
+                "metric_rows": _np_to_torch(self.metric_rows), "elr_rows": _np_to_torch(self.elr_rows)}
 
     def load_state(self, st: dict) -> float:
         self.step, self.epoch = st["step"], st["epoch"]
@@ -362,8 +378,29 @@ class Population:
             g.set_state(s)
         self.active = st["active"].to(self.device)
         self.diverged_step = st["diverged_step"].to(self.device)
-        self.metric_rows, self.elr_rows = st["metric_rows"], st["elr_rows"]
+        self.metric_rows, self.elr_rows = _torch_to_np(st["metric_rows"]), _torch_to_np(st["elr_rows"])
         return st["wall"]
+
+
+def _np_to_torch(obj):
+    """Numpy arrays -> tensors, so that a state file holds only what ``weights_only`` loading reads."""
+    if isinstance(obj, np.ndarray):
+        return torch.from_numpy(np.ascontiguousarray(obj)).clone()
+    if isinstance(obj, dict):
+        return {k: _np_to_torch(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_np_to_torch(v) for v in obj]
+    return obj
+
+
+def _torch_to_np(obj):
+    if torch.is_tensor(obj):
+        return obj.numpy()
+    if isinstance(obj, dict):
+        return {k: _torch_to_np(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_torch_to_np(v) for v in obj]
+    return obj
 
 
 def _to_cpu(obj):
@@ -397,7 +434,7 @@ def train_population(c: dict, device: torch.device, state_dir: Path | None, *, p
     wall0 = 0.0
     if state_file is not None and state_file.exists():
         try:
-            st = torch.load(state_file, map_location="cpu", weights_only=False)
+            st = torch.load(state_file, map_location="cpu", weights_only=True)  # tensors only, never code
             wall0 = pop.load_state(st)
         except Exception as exc:  # a corrupt or mismatched state is discarded, never trusted
             log(f"warning: ignoring unreadable training state {state_file} ({exc.__class__.__name__}); "
