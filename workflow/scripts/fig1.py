@@ -54,9 +54,12 @@ def main(smk):
     leg_c.axis("off")
     leg_c.legend(h, lab, title=r"$\lambda^*$", loc="center left", handlelength=1.2, borderaxespad=0)
     fig.tight_layout(w_pad=0.3)
+    style.panel_letters([ax_a, ax_b, ax_c], x=-0.2)  # the caption's A, B, C
     for key, df in data.items():
         write_csv(smk.output[key], df)
-    style.save(fig, smk.output.pdf, data=data, tier=smk.params.tier)
+    tier = style.theory_tier(smk.params.tier, p, smk.config.get("theory"),
+                            ("rhos", "lambda_stars", "fig1_points"))
+    style.save(fig, smk.output.pdf, data=data, tier=tier)  # theory: stamped only if reduced
 
 
 with snakemake_log(snakemake):  # noqa: F821

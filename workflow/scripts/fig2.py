@@ -41,7 +41,8 @@ def main(smk):
     fig.tight_layout(w_pad=0.8)
     for key, df in data.items():
         write_csv(smk.output[key], df)
-    style.save(fig, smk.output.pdf, data=data, tier=smk.params.tier)
+    tier = style.theory_tier(smk.params.tier, p, smk.config.get("theory"), ("rhos", "fig1_points"))
+    style.save(fig, smk.output.pdf, data=data, tier=tier)  # theory: stamped only if reduced
 
 
 with snakemake_log(snakemake):  # noqa: F821

@@ -58,7 +58,9 @@ def main(smk):
     fig.legend(h, lab, title=r"$|\lambda^*|$", loc="center right", handlelength=1.2, borderaxespad=0.2)
     write_csv(smk.output.curves, curves)
     write_csv(smk.output.optimum, data["optimum"])
-    style.save(fig, smk.output.pdf, data=data, tier=smk.params.tier)
+    tier = style.theory_tier(smk.params.tier, p, smk.config.get("theory"),
+                            ("lambda_stars", "fig6_points", "fig6_polar_angle_points"))
+    style.save(fig, smk.output.pdf, data=data, tier=tier)  # theory: stamped only if reduced
     opt = data["optimum"]
     rel = np.abs(opt["curvature_autodiff"] / opt["curvature_closed_form"] - 1).max()
     print(f"fig6: max relative gap autodiff vs closed-form curvature at the optimum: {rel:.2e}")

@@ -72,8 +72,9 @@ def main(smk):
     with atomic_path(smk.output.npz) as tmp:
         with open(tmp, "wb") as fh:
             np.savez_compressed(fh, **{k: res[k] for k in ("names", "loss", "w", "target_w", "init_w", "lam_star")})
-    plot(res, "adam", smk.output.pdf, tables, smk.params.tier, p["contour_points"])
-    plot(res, "sign", smk.output.published, tables, smk.params.tier, p["contour_points"])
+    tier = style.theory_tier(smk.params.tier, smk.params.theory, smk.config.get("theory"), ("fig7",))
+    plot(res, "adam", smk.output.pdf, tables, tier, p["contour_points"])  # stamped only if reduced
+    plot(res, "sign", smk.output.published, tables, tier, p["contour_points"])
     print(tables["summary"].to_string())
 
 

@@ -45,10 +45,11 @@ def main(smk):
     p = smk.params.theory
     f8 = p["fig8"]
     rhos = p["rhos"]
+    tier = style.theory_tier(smk.params.tier, p, smk.config.get("theory"), ("rhos", "fig8"))
     out, summaries = {}, []
     for published, path in ((False, smk.output.pdf), (True, smk.output.published)):
         grid, summary = fig8_data(rhos, f8["n_nu"], f8["n_theta"], published=published)
-        plot(grid, rhos, f8["levels"], path, summary, smk.params.tier)
+        plot(grid, rhos, f8["levels"], path, summary, tier)  # stamped only if reduced
         out["absS_published" if published else "absS_exact"] = grid["absS"]
         summaries.append(summary)
     for key in ("re", "im", "nu", "theta", "rho"):

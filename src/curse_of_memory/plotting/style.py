@@ -102,6 +102,22 @@ def mark_tier(fig, tier: str | None) -> None:
         )
 
 
+def theory_tier(tier: str | None, resolved: dict | None, paper: dict | None, keys) -> str | None:
+    """The tier to stamp on a theory figure: ``None`` (no stamp) when the figure's own settings,
+    ``keys`` of the theory section, are the paper's in this run, as at the quick tier, where a
+    theory figure is the paper's figure; ``tier`` when the tier coarsens one of them (the test
+    tier's grids of Figs 6-8)."""
+    res, pap = resolved or {}, paper or {}
+    return tier if any(res.get(k) != pap.get(k) for k in keys) else None
+
+
+def panel_letters(axes, letters="ABCDEFGH", x=-0.02, y=1.02, **kw) -> None:
+    """Bold panel letters (A, B, ...) at the top left of each axis, as the captions name them."""
+    for ax, letter in zip(axes, letters):
+        ax.text(x, y, letter, transform=ax.transAxes, ha="right", va="bottom",
+                fontweight="bold", fontsize=kw.pop("fontsize", 7), **kw)
+
+
 def save(fig, path: str | os.PathLike, data=None, tier: str | None = None, png: bool = True) -> None:
     """Save ``fig`` as PDF (``path``) and PNG beside it, atomically.
 
