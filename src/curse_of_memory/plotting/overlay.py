@@ -1,0 +1,46 @@
+"""Marks shared by the training figures: the paper-tier reference run drawn beside a reduced run,
+and task points whose every seed diverged.
+
+* ``reference(ax, x, y, color)``: hollow markers joined by a dotted line, labelled
+  ``REFERENCE_LABEL`` once per axis;
+* ``diverged(ax, x, color)``: a cross at the top edge of the axis for each x whose seeds all
+  diverged (no finite loss to plot), labelled ``DIVERGED_LABEL`` once per axis.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+REFERENCE_LABEL = "paper tier (reference run)"
+DIVERGED_LABEL = "all seeds diverged"
+
+
+def _labelled(ax, label: str) -> bool:
+    return label in [h.get_label() for h in ax.get_lines()] + [c.get_label() for c in ax.containers]
+
+
+def reference(ax, x, y, color, *, markersize: float = 3.0) -> None:
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    ok = np.isfinite(y) & (y > 0)
+    if not ok.any():
+        return
+    label = None if _labelled(ax, REFERENCE_LABEL) else REFERENCE_LABEL
+    ax.plot(x[ok], y[ok], ls=":", lw=0.7, marker="o", ms=markersize, mfc="white", mec=color, mew=0.7,
+            color=color, zorder=3, label=label)
+
+
+def diverged(ax, x, color) -> None:
+    x = np.atleast_1d(np.asarray(x, float))
+    if not len(x):
+        return
+    label = None if _labelled(ax, DIVERGED_LABEL) else DIVERGED_LABEL
+    ax.plot(x, np.full(len(x), 0.96), ls="none", marker="x", ms=4, mew=0.8, color=color, zorder=4,
+            transform=ax.get_xaxis_transform(), clip_on=False, label=label)
+
+
+def all_diverged(best) -> np.ndarray:
+    """Rows of a best-lr table with no finite loss because every seed of every lr diverged."""
+    mean = best["mean"].to_numpy(float)
+    if "n_diverged_total" in best and "n_seeds" in best:
+        return ~np.isfinite(mean) & (best["n_diverged_total"].to_numpy(float) > 0)
+    return ~np.isfinite(mean)

@@ -1,0 +1,263 @@
+"""Provenance of results: source fingerprints and the shipped paper-tier reference run.
+
+**Source fingerprint.** ``source_fingerprint(root, "training", ...)`` hashes the package source a
+rule runs (file names and bytes).  The pipeline passes it as a ``params:`` value so that editing
+``src/`` reruns exactly what depends on it; the *training fingerprint* (models, tasks, training,
+train.py, device.py and the helpers every module imports) identifies the code that trained a run.
+
+**The paper-tier reference** (``results/reference/paper/``, committed) is one full run of the
+paper's training grids (10 seeds, 10,000 steps, every lr) for every training figure.  It holds
+
+* ``tables/``: the aggregated tables the figures and claims read (same schemas as
+  ``results/tables/``);
+* ``figures/``: the plotted numbers (CSV) of the training figures at the paper tier;
+* ``runs/members.parquet``: one row per trained member (experiment, cell, task point, lr, seed,
+  final training loss, validation loss, divergence step);
+* ``runs/epochs.parquet``: the per-epoch training loss of every member (float32, as trained);
+* ``runs/<experiment>/<cell>/{final.pt, cell.yaml}``: final parameters and per-entry effective
+  lrs, only for the single runs whose parameters a figure reads (Figs 4 and 9);
+* ``provenance.json`` and ``README.md``.
+
+``python -m curse_of_memory.provenance pack RUN_DIR OUT_DIR --command ... --started ... --finished
+...`` builds that folder from a finished paper-tier pipeline run in ``RUN_DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import sys
+from pathlib import Path
+
+REFERENCE_DIR = Path("results/reference/paper")
+# the figures whose numbers come from training runs (their claims are also judged on the reference)
+TRAINING_FIGURES = ("fig3", "fig4", "fig9", "fig10", "fig11")
+# experiments of the paper's figures (the optimizer study goes beyond the paper)
+PAPER_EXPERIMENTS = ("fig3_left", "fig3_right", "fig4", "fig9", "fig10", "fig10_published", "fig11")
+# runs whose final parameters a figure reads
+FINAL_PARAMS_EXPERIMENTS = ("fig4", "fig9")
+TRAINING_SOURCES = ("models", "tasks", "training", "train.py", "device.py")
+COMMON_SOURCES = ("__init__.py", "io.py", "errors.py")
+
+
+def source_fingerprint(package_root: str | Path, *parts: str) -> str:
+    """Hash of the named parts of the package (all of it if none is named) plus the helpers every
+    module imports; 16 hex digits."""
+    root = Path(package_root)
+    files: list[Path] = []
+    for part in parts or ("",):
+        target = root / part
+        files += [target] if target.is_file() else sorted(target.rglob("*.py"))
+    files += [root / name for name in COMMON_SOURCES]
+    digest = hashlib.sha256()
+    for path in sorted(set(files)):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def training_fingerprint(package_root: str | Path) -> str:
+    return source_fingerprint(package_root, *TRAINING_SOURCES)
+
+
+def read_provenance(ref_dir: str | Path = REFERENCE_DIR) -> dict | None:
+    """The reference's provenance.json, or None when the folder has none."""
+    path = Path(ref_dir) / "provenance.json"
+    if not path.exists():
+        return None
+    from curse_of_memory.errors import DataError
+
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path}: unreadable ({exc.__class__.__name__}); restore it with "
+                        f"`git checkout -- {path}`") from None
+
+
+def reference_cells(ref_dir: str | Path = REFERENCE_DIR) -> set[tuple[str, str]]:
+    """{(experiment, cell)} trained in the reference."""
+    prov = read_provenance(ref_dir) or {}
+    return {(c["experiment"], c["cell"]) for c in prov.get("cells", [])}
+
+
+# --- packing ------------------------------------------------------------------------------------
+def _member_tables(run_dir: Path, experiments) -> tuple:
+    import numpy as np
+    import pandas as pd
+
+    members, epochs, cells = [], [], []
+    for exp in experiments:
+        for cdir in sorted((run_dir / "results" / "runs" / exp).iterdir()):
+            summary_path = cdir / "summary.json"
+            if not summary_path.exists():
+                continue
+            s = json.loads(summary_path.read_text())
+            m = pd.DataFrame(s["members"])
+            keep = ["member", "point", "nu0", "theta0", "lr", "seed", "final_train_loss", "validation_loss",
+                    "diverged_step"]
+            m = m[keep].copy()
+            m["diverged_step"] = m["diverged_step"].fillna(-1).astype("int32")
+            m.insert(0, "cell", cdir.name)
+            m.insert(0, "experiment", exp)
+            members.append(m)
+            met = pd.read_parquet(cdir / "metrics.parquet", columns=["member", "epoch", "train_loss"])
+            loss32 = met["train_loss"].to_numpy(np.float32)
+            if not np.array_equal(loss32.astype(np.float64), met["train_loss"].to_numpy(), equal_nan=True):
+                raise ValueError(f"{cdir}: training losses are not float32 values; refusing a lossy copy")
+            epochs.append(pd.DataFrame({"experiment": exp, "cell": cdir.name,
+                                        "member": met["member"].astype("int32"),
+                                        "epoch": met["epoch"].astype("int16"), "train_loss": loss32}))
+            cells.append({"experiment": exp, "cell": cdir.name, "members": int(s["n_members"]),
+                          "steps": int(s["config"]["steps"]), "wall_seconds": float(s["wall_seconds"]),
+                          "config_hash": s["config_hash"], "threads": s.get("threads"),
+                          "device": s.get("device")})
+    members = pd.concat(members, ignore_index=True)
+    epochs = pd.concat(epochs, ignore_index=True)
+    for df in (members, epochs):
+        for col in ("experiment", "cell"):
+            df[col] = df[col].astype("category")
+    return members, epochs, cells
+
+
+def pack(run_dir: str | Path, out_dir: str | Path, *, command: str, started: str, finished: str,
+         wall_seconds: float, commit: str | None, fingerprint: str) -> dict:
+    """Build the reference folder ``out_dir`` from the finished paper-tier run in ``run_dir``."""
+    import torch
+
+    from curse_of_memory import io
+
+    run_dir, out_dir = Path(run_dir), Path(out_dir)
+    experiments = [e for e in PAPER_EXPERIMENTS if (run_dir / "results" / "runs" / e).is_dir()]
+    members, epochs, cells = _member_tables(run_dir, experiments)
+    io.write_parquet(out_dir / "runs" / "members.parquet", members)
+    io.write_parquet(out_dir / "runs" / "epochs.parquet", epochs)
+    for exp in experiments:
+        for kind in ("best", "by_lr", "history"):
+            src = run_dir / "results" / "tables" / f"{exp}_{kind}.parquet"
+            _copy(src, out_dir / "tables" / src.name)
+    _copy(run_dir / "results" / "tables" / "fig10.parquet", out_dir / "tables" / "fig10.parquet")
+    for csv in sorted((run_dir / "paper" / "figures").glob("*.csv")):
+        if csv.name.split("_")[0].split(".")[0] in TRAINING_FIGURES:
+            _copy(csv, out_dir / "figures" / csv.name)
+    for exp in FINAL_PARAMS_EXPERIMENTS:
+        for cdir in sorted((run_dir / "results" / "runs" / exp).iterdir()):
+            final = torch.load(cdir / "final.pt", map_location="cpu", weights_only=True)
+            io.torch_save(out_dir / "runs" / exp / cdir.name / "final.pt", final)
+            _copy(cdir / "cell.yaml", out_dir / "runs" / exp / cdir.name / "cell.yaml")
+    devices = sorted({str(c["device"]) for c in cells})
+    prov = {
+        "tier": "paper",
+        "commit": commit,
+        "training_fingerprint": fingerprint,
+        "device": ", ".join(devices),
+        "machine": _machine(),
+        "torch": torch.__version__,
+        "threads_per_job": sorted({c["threads"] for c in cells if c["threads"] is not None}),
+        "started": started,
+        "finished": finished,
+        "wall_seconds": round(float(wall_seconds), 1),
+        "train_seconds_total": round(sum(c["wall_seconds"] for c in cells), 1),
+        "runs": int(len(members)),
+        "run_steps": int(sum(c["members"] * c["steps"] for c in cells)),
+        "diverged_runs": int((members["diverged_step"] >= 0).sum()),
+        "command": command,
+        "experiments": experiments,
+        "cells": cells,
+    }
+    io.write_json(out_dir / "provenance.json", prov)
+    io.write_text(out_dir / "README.md", readme(prov))
+    return prov
+
+
+def _copy(src: Path, dst: Path) -> None:
+    from curse_of_memory import io
+
+    if not src.exists():
+        raise FileNotFoundError(f"{src} is missing: run the paper tier's training figures first")
+    with io.atomic_path(dst) as tmp:
+        shutil.copyfile(src, tmp)
+
+
+def _machine() -> str:
+    import os
+    import platform
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
+
+
+def readme(prov: dict) -> str:
+    hours = prov["wall_seconds"] / 3600
+    rows = "\n".join(f"| {c['experiment']} | {c['cell']} | {c['members']} | {c['wall_seconds']:.0f} |"
+                     for c in prov["cells"])
+    return f"""# Paper-tier reference run
+
+One run of the paper's training grids, exactly as `config.yaml` states them (every task point,
+every lr, 10 seeds, 10,000 steps; single runs for Figs 4 and 9), for every training figure of the
+paper (Figs 3, 4, 9, 10 bottom, 11 and their as-published variants).  The optimizer study beyond
+the paper is not part of it.  The default run draws these numbers beside its own reduced ones
+and judges every training claim on both; `snakemake --cores all --config tier=paper runs=reference`
+rebuilds every paper-tier figure, table and claim from this folder without training.
+
+- **Made with:** `{prov['command']}`
+- **Code:** commit `{prov['commit']}`, training fingerprint `{prov['training_fingerprint']}`
+  (the pipeline compares it with the checkout's and says in the PDF when they differ)
+- **Machine:** {prov['machine']}; device `{prov['device']}`, torch {prov['torch']},
+  {', '.join(str(t) for t in prov['threads_per_job'])} thread(s) per training job
+- **When:** {prov['started']} to {prov['finished']}, {prov['wall_seconds']:.0f} s wall
+  ({hours:.2f} h; {prov['train_seconds_total']:.0f} s of training-job time)
+- **Size:** {prov['runs']} runs, {prov['run_steps']:,} run-steps, {prov['diverged_runs']} diverged runs
+
+## Files
+| path | what |
+|---|---|
+| `tables/<experiment>_{{best,by_lr,history}}.parquet`, `tables/fig10.parquet` | aggregated tables, same schemas as `results/tables/` (docs/LAYOUT.md) |
+| `figures/*.csv` | plotted numbers of the training figures at the paper tier |
+| `runs/members.parquet` | one row per run: experiment, cell, member, point, nu0, theta0, lr, seed, final_train_loss (mean over the last epoch), validation_loss, diverged_step (-1: never) |
+| `runs/epochs.parquet` | experiment, cell, member, epoch, train_loss (per-epoch mean, float32 as trained) |
+| `runs/fig4/*/`, `runs/fig9/*/` | `final.pt` (final parameters, per-entry effective lrs; load with `torch.load(..., weights_only=True)`) and `cell.yaml` |
+| `provenance.json` | the facts above, per cell: members, steps, wall seconds, config hash |
+
+## Cells
+| experiment | cell | runs | wall seconds |
+|---|---|---|---|
+{rows}
+"""
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m curse_of_memory.provenance",
+                                 description="Pack a finished paper-tier run into the reference folder.")
+    sub = ap.add_subparsers(dest="verb", required=True)
+    p = sub.add_parser("pack", help="build results/reference/paper from a finished paper-tier run")
+    p.add_argument("run_dir", help="root of the checkout that ran the paper tier")
+    p.add_argument("out_dir", nargs="?", default=str(REFERENCE_DIR))
+    p.add_argument("--command", required=True, help="the exact command that ran the paper tier")
+    p.add_argument("--started", required=True)
+    p.add_argument("--finished", required=True)
+    p.add_argument("--wall-seconds", type=float, required=True)
+    p.add_argument("--commit", default=None)
+    f = sub.add_parser("fingerprint", help="print the training fingerprint of a package folder")
+    f.add_argument("package_root", nargs="?", default=str(Path(__file__).resolve().parent))
+    a = ap.parse_args(argv)
+    if a.verb == "fingerprint":
+        print(training_fingerprint(a.package_root))
+        return 0
+    fp = training_fingerprint(Path(a.run_dir) / "src" / "curse_of_memory")
+    prov = pack(a.run_dir, a.out_dir, command=a.command, started=a.started, finished=a.finished,
+                wall_seconds=a.wall_seconds, commit=a.commit, fingerprint=fp)
+    print(f"{a.out_dir}: {prov['runs']} runs, {prov['run_steps']:,} run-steps, fingerprint {fp}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
