@@ -261,3 +261,41 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# --- the quick tier's lr window, centred on the reference ---------------------------------------
+def reference_lr_window(grid: list[float], best_lrs: list[float], k: int) -> list[float] | None:
+    """The k consecutive values of a cell's paper lr ``grid`` centred on the reference's best lrs.
+
+    ``best_lrs``: the reference's best lr (default rule) at each of the cell's task points.  The
+    centre is the median of their positions in the grid (for an even count, the lower middle
+    position, i.e. the larger lr as the grids are listed); the window is shifted to stay inside
+    the grid.  None when no best lr lies on the grid (the caller keeps the central window)."""
+    grid = [float(x) for x in grid]
+    if k >= len(grid):
+        return grid
+    idx = sorted(i for lr in best_lrs for i, g in enumerate(grid)
+                 if lr == lr and abs(g - float(lr)) <= 1e-9 * abs(g))
+    if not idx:
+        return None
+    centre = idx[(len(idx) - 1) // 2]
+    start = min(max(centre - (k - 1) // 2, 0), len(grid) - k)
+    return grid[start:start + k]
+
+
+def reference_best_lrs(ref_dir: str | Path = REFERENCE_DIR) -> dict[tuple[str, str], list[float]]:
+    """{(experiment, cell): [best lr at each task point]} from the reference's best-lr tables."""
+    import pandas as pd
+
+    out: dict[tuple[str, str], list[float]] = {}
+    prov = read_provenance(ref_dir)
+    if prov is None:
+        return out
+    for exp in prov.get("experiments", []):
+        path = Path(ref_dir) / "tables" / f"{exp}_best.parquet"
+        if not path.exists():
+            continue
+        best = pd.read_parquet(path, columns=["cell", "lr"])
+        for cell, d in best.groupby("cell", sort=False):
+            out[(exp, str(cell))] = [float(x) for x in d["lr"]]
+    return out
