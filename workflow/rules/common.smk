@@ -17,6 +17,12 @@ _PYTHONPATH = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if 
 os.environ.update(PYTHONPATH=os.pathsep.join([_SRC] + _PYTHONPATH))
 
 from curse_of_memory.analysis.cells import build_cells, drop_coinciding, n_members
+from curse_of_memory.config_io import (
+    coerce,
+    data_problem,
+    training_memory_problem,
+    yaml_problem,
+)
 from curse_of_memory.errors import UserError
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
@@ -41,16 +47,24 @@ def _key_path(error):
     return path or "(top level)"
 
 
+def _schema_message(error):
+    if error.validator == "uniqueItems":
+        items = list(error.instance)
+        repeated = next(x for i, x in enumerate(items) if x in items[:i])
+        return f"{repeated!r} is listed twice; list each value once"
+    message = error.message
+    if error.validator == "type" and isinstance(error.instance, str):
+        message += " (a value YAML or --config left as text)"
+    return message if len(message) < 160 else message[:157] + "..."
+
+
 def check_schema(cfg, schema, where=""):
     validator = jsonschema.Draft202012Validator(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(cfg))
     if error is not None:
-        message = (
-            error.message if len(error.message) < 160 else error.message[:157] + "..."
-        )
         config_error(
-            f"{_key_path(error)}: {message}{where}; fix config.yaml or the --config value "
-            f"(allowed values: workflow/schemas/config.schema.yaml)"
+            f"{_key_path(error)}: {_schema_message(error)}{where}; fix config.yaml or the "
+            f"--config value (allowed values: workflow/schemas/config.schema.yaml)"
         )
 
 
@@ -79,11 +93,24 @@ def resolve_tier(raw):
     return merged
 
 
+# config.yaml and every --configfile, read strictly: Snakemake's own loader keeps the last of two
+# equal keys without a word
+for _file in workflow.configfiles:
+    _problem = yaml_problem(_file)
+    if _problem:
+        config_error(_problem)
 _SCHEMA = yaml.safe_load(SCHEMA.read_text())
+# numbers YAML 1.1 or a nested --config value left as text ('1e-3', '64') become numbers
+_coerced = coerce(dict(config), _SCHEMA)
+config.clear()
+config.update(_coerced)
 check_schema(config, _SCHEMA)
-C = resolve_tier(config)  # the resolved configuration every rule reads
+C = coerce(resolve_tier(config), _SCHEMA)  # the resolved configuration every rule reads
 check_schema(C, _SCHEMA, where=f" (after merging tiers.{C['tier']})")
 TIER = C["tier"]
+_problem = data_problem(C.get("data", {}))
+if _problem:
+    config_error(_problem)
 
 
 def src_fingerprint(*subpackages):
@@ -153,6 +180,9 @@ def _cell_table(cfg):
     except UserError as exc:
         config_error(str(exc))
     _check_cells(cells)
+    problem = training_memory_problem(cells)
+    if problem:
+        config_error(problem)
     return cells, skipped
 
 

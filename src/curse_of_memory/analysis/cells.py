@@ -75,12 +75,38 @@ def reduce_cell(cell: dict, rule: dict | None) -> dict:
     return cell
 
 
+def _once(values: list, field: str) -> None:
+    """A value listed twice would train the same members twice (and count them as more seeds)."""
+    seen = []
+    for value in values:
+        if value in seen:
+            raise ConfigError(field, f"{value!r} is listed twice", "each value once")
+        seen.append(value)
+
+
 def _points(spec: dict, where: str) -> list[dict]:
     try:
         nu0s, theta0s = spec["nu0"], spec["theta0"]
     except (KeyError, TypeError):
         raise ConfigError(f"{where}.points", "needs lists nu0 and theta0", "{nu0: [...], theta0: [...]}")
+    _once(nu0s, f"{where}.points.nu0")
+    _once(theta0s, f"{where}.points.theta0")
     return [{"nu0": float(n), "theta0": float(t)} for n, t in itertools.product(nu0s, theta0s)]
+
+
+def _check_reduced_steps(paper: dict, cell: dict, rule: dict | None, where: str) -> None:
+    """The tier divides the steps the user wrote; name those, not the reduced value, when the
+    result no longer splits into whole epochs."""
+    if not rule or cell["steps"] == paper["steps"] or cell["steps"] % cell["steps_per_epoch"] == 0:
+        return
+    div, spe = rule["steps_divisor"], cell["steps_per_epoch"]
+    unit = div * spe
+    near = sorted({max(unit, paper["steps"] // unit * unit), (paper["steps"] // unit + 1) * unit})
+    raise ConfigError(
+        f"{where}.steps",
+        f"{paper['steps']} becomes {cell['steps']} in this tier (divided by training.reduce."
+        f"steps_divisor {div}), which is not a whole number of epochs of {spe} steps",
+        f"a multiple of {unit} = steps_divisor x steps_per_epoch, e.g. {' or '.join(map(str, near))}")
 
 
 def build_cells(training: dict, device: str = "auto", tier_rule: dict | None = None,
@@ -141,7 +167,7 @@ def build_cells(training: dict, device: str = "auto", tier_rule: dict | None = N
                 "schedule": merged.get("schedule", {"name": "cosine", "lr_min": 1e-7, "warmup": 0}),
                 "task": merged.get("task", {}),
                 "points": _points(merged["points"], cwhere),
-                "lrs": [float(x) for x in merged["lrs"]],
+                "lrs": [float(x) for x in merged["lrs"]],  # each once (checked below)
                 "seeds": list(range(seeds)) if isinstance(seeds, int) else list(seeds),
                 "steps": int(merged.get("steps", 10000)),
                 "steps_per_epoch": int(merged.get("steps_per_epoch", 100)),
@@ -149,8 +175,11 @@ def build_cells(training: dict, device: str = "auto", tier_rule: dict | None = N
                 "device": device,
                 "dtype": merged.get("dtype", "float32"),
             }
+            _once(paper["lrs"], f"{cwhere}.lrs")
+            reduced = reduce_cell(paper, tier_rule)
+            _check_reduced_steps(paper, reduced, tier_rule, cwhere)
             out[(exp_name, cell_name)] = {
-                "cell": reduce_cell(paper, tier_rule),
+                "cell": reduced,
                 "meta": {
                     "label": spec.get("label", cell_name),
                     "variant": spec.get("variant", exp.get("variant", "default")),
