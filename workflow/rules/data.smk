@@ -21,6 +21,16 @@ SIGNAL_RECORDS = [f"results/signal/records_{r}.parquet" for r in SIGNAL_RUNS]
 EMBED_KEYS = ("text", "model", "shuffle_seed", "max_windows", "dtype", "embed_batch")
 
 
+def text_params(text):
+    """data.text plus the local files it reads (name, size, hash): adding, removing or editing an
+    article of a text folder, or replacing a dump file, reruns data_text and what depends on it.
+    """
+    from curse_of_memory.data.text import source_files
+
+    files = source_files(text)
+    return {"text": text, "files": files} if files else {"text": text}
+
+
 rule data_text:
     """The articles of the configured text source (the only step that may need the hub)."""
     output:
@@ -35,7 +45,7 @@ rule data_text:
     threads: 1
     params:
         src=src_fingerprint("data/text.py"),
-        data={"text": DATA["text"]},
+        data=text_params(DATA["text"]),
     script:
         "../scripts/embeddings.py"
 

@@ -10,13 +10,15 @@ with snakemake_log(snakemake):  # noqa: F821
     from curse_of_memory.data import embeddings as E
     from curse_of_memory.data import text as T
     from curse_of_memory.io import write_text
+    from curse_of_memory.storage import writing
 
     smk = snakemake  # noqa: F821
     cfg = smk.params.data
     torch.set_num_threads(smk.threads)
     if smk.rule == "data_text":
         articles = T.load_articles(cfg["text"])
-        write_text(smk.output.articles, "".join(json.dumps(a) + "\n" for a in articles))
+        with writing(smk.output.articles):  # a full disk names this file
+            write_text(smk.output.articles, "".join(json.dumps(a) + "\n" for a in articles))
         print(f"{len(articles)} articles, {sum(len(a['text']) for a in articles)} characters "
               f"from {T.describe(cfg['text'])}")
     else:

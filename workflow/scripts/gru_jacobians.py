@@ -11,8 +11,10 @@ with snakemake_log(snakemake):  # noqa: F821
     from curse_of_memory.data.gru_jacobians import (
         FIG14_SETTINGS, fig14_lengths, offdiag_indices, recurrent_jacobians,
     )
+    from curse_of_memory.errors import DataError
     from curse_of_memory.io import write_parquet
     from curse_of_memory.models import init as I
+    from curse_of_memory.storage import writing
     from curse_of_memory.models.gru import ChronoGRU
 
     smk = snakemake  # noqa: F821
@@ -20,7 +22,9 @@ with snakemake_log(snakemake):  # noqa: F821
     cfg = smk.params.data["fig14"]
     x_all, man = load_cache(smk.input.array)
     if cfg["sequence"] >= len(x_all):
-        raise ValueError(f"data.fig14.sequence {cfg['sequence']} >= {len(x_all)} windows")
+        raise DataError(f"data.fig14.sequence: window {cfg['sequence']} requested but {smk.input.array} "
+                        f"holds {len(x_all)} windows (a small corpus); use a sequence below "
+                        f"{len(x_all)} or a larger text source (data.text)")
     x = torch.as_tensor(np.asarray(x_all[cfg["sequence"]], dtype=np.float32))
     lengths = fig14_lengths(cfg["n_lengths"], cfg["max_exp"])
     n = cfg["width"]
@@ -44,4 +48,5 @@ with snakemake_log(snakemake):  # noqa: F821
         print(f"setting row {row} col {col} done")
     df = pd.concat(frames, ignore_index=True)
     df["source"], df["model"] = man["source"], man["model"]
-    write_parquet(smk.output[0], df)
+    with writing(smk.output[0]):
+        write_parquet(smk.output[0], df)

@@ -10,6 +10,7 @@ with snakemake_log(snakemake):  # noqa: F821
     from curse_of_memory.data.embeddings import load_cache
     from curse_of_memory.data.gru_jacobians import FIG15_SETTINGS, bias_sensitivities
     from curse_of_memory.io import write_parquet
+    from curse_of_memory.storage import writing
     from curse_of_memory.theory.gru import load_constants, predictions
 
     smk = snakemake  # noqa: F821
@@ -30,9 +31,11 @@ with snakemake_log(snakemake):  # noqa: F821
         print(f"{name}: {len(b)} points")
     emp = pd.concat(frames, ignore_index=True)
     emp["source"], emp["model"] = man["source"], man["model"]
-    write_parquet(smk.output.empirics, emp)
+    with writing(smk.output.empirics):
+        write_parquet(smk.output.empirics, emp)
     a0, a1, r1 = load_constants(smk.input.fit)
     grid = np.logspace(np.log10(2.0), np.log10(cfg["t_max"]), cfg["n_grid"])
     th = predictions(grid, a0, a1, r1)
-    write_parquet(smk.output.theory, pd.DataFrame({**th, "a0": a0, "a1": a1, "r1": r1}))
+    with writing(smk.output.theory):
+        write_parquet(smk.output.theory, pd.DataFrame({**th, "a0": a0, "a1": a1, "r1": r1}))
     print(f"theory with a0={a0:.4g} a1={a1:.4g} r1={r1:.6f}")

@@ -9,6 +9,7 @@ with snakemake_log(snakemake):  # noqa: F821
     from curse_of_memory.data.embeddings import load_cache
     from curse_of_memory.data.signal import run
     from curse_of_memory.io import write_parquet
+    from curse_of_memory.storage import writing
 
     smk = snakemake  # noqa: F821
     torch.set_num_threads(smk.threads)
@@ -19,5 +20,6 @@ with snakemake_log(snakemake):  # noqa: F821
                layers=sig["layers"], seed=sig["seed"])
     df = pd.DataFrame(recs)
     df["source"], df["model"] = man["source"], man["model"]
-    write_parquet(smk.output[0], df)
+    with writing(smk.output[0]):
+        write_parquet(smk.output[0], df)
     print(f"{len(df)} records, {df.batch.nunique()} batches, T_mem {sorted(df.t_mem.unique())}")

@@ -11,7 +11,9 @@
   token-type embeddings, LayerNorm; eval mode so no dropout).  ``tests/test_data_embeddings.py``
   checks that this equals ``hidden_states[0]`` of the full forward pass.
 * ``write_cache`` / ``load_cache``: a ``.npy`` array (float16 or float32) plus a JSON manifest with
-  source, model, counts, seed, shape, dtype and the sha256 of the array bytes.  ``load_cache``
+  source, model, counts, seed, shape, dtype and the sha256 of the array bytes.  ``write_cache``
+  checks the free space and allocates the array's blocks before it writes through the memory map,
+  so a full disk is a one-line error naming the file (not a SIGBUS) and no temporary file stays.  ``load_cache``
   memory-maps the array and verifies shape and checksum; a truncated or corrupt file raises a
   one-line :class:`DataError` saying to delete it and rerun.
 """
@@ -27,6 +29,7 @@ import numpy as np
 
 from curse_of_memory.errors import ConfigError, DataError, UserError
 from curse_of_memory.io import atomic_path, write_json
+from curse_of_memory.storage import require_space, reserve, writing
 
 SEQ_LEN = 512
 WINDOW = SEQ_LEN - 2  # word-pieces per window, between [CLS] and [SEP]
@@ -46,6 +49,9 @@ def model_label(name: str | None) -> str:
     return Path(str(name)).name if Path(str(name)).exists() else str(name)
 
 
+MODEL_CHOICES = "'bundled', a local model folder, or a hub name like bert-base-uncased"
+
+
 def _resolve(name: str | None) -> tuple[str, bool]:
     """(what to pass to from_pretrained, is_local_folder)."""
     if not name or name == BUNDLED:
@@ -53,10 +59,24 @@ def _resolve(name: str | None) -> tuple[str, bool]:
     path = Path(str(name)).expanduser()
     if path.is_dir():
         return str(path), True
-    if str(name).startswith((".", "/", "~")):
-        raise ConfigError("data.model", f"folder {name} does not exist",
-                          "'bundled', a local model folder, or a hub name like bert-base-uncased")
+    where = f"{path.resolve()}" if not path.is_absolute() else str(path)
+    if path.exists():
+        raise ConfigError("data.model", f"{name} is a file ({where}), not a model folder", MODEL_CHOICES)
+    # a hub name is <name> or <owner>/<name>; anything else, or a path whose first folder exists
+    # here, is meant as a local folder (relative paths are read from the working directory)
+    local = (str(name).startswith((".", "/", "~")) or str(name).endswith("/") or len(path.parts) > 2
+             or (len(path.parts) == 2 and Path(path.parts[0]).is_dir()))
+    if local:
+        raise ConfigError("data.model", f"folder {name} does not exist (looked for {where})",
+                          MODEL_CHOICES)
     return str(name), False
+
+
+def _not_a_folder(name) -> str:
+    """' (and no folder <abs path> exists)' for a hub-like name that could also be a relative path."""
+    if "/" not in str(name):
+        return ""
+    return f" (and there is no folder {Path(str(name)).expanduser().resolve()})"
 
 
 def load_model(name: str | None = BUNDLED):
@@ -75,16 +95,17 @@ def load_model(name: str | None = BUNDLED):
                             f"({type(exc).__name__}); check the folder or use model: bundled") from exc
         if hub_offline():
             raise UserError(
-                f"data.model: {name!r} is not in the local Hugging Face cache and the hub is offline "
-                "(HF_HUB_OFFLINE set or no network); set data.model: bundled (works offline) or a "
-                "local model folder"
+                f"data.model: {name!r} is not in the local Hugging Face cache{_not_a_folder(name)} "
+                "and the hub is offline (HF_HUB_OFFLINE set or no network); set data.model: bundled "
+                "(works offline) or a local model folder"
             ) from exc
         try:
             tok = AutoTokenizer.from_pretrained(target)
             model = AutoModel.from_pretrained(target, output_hidden_states=True)
         except (OSError, ValueError) as exc2:
-            raise UserError(f"data.model: could not download {name!r} from the hub ({exc2}); check "
-                            "the name or use model: bundled") from exc2
+            reason = " ".join(str(exc2).split())[:200]
+            raise UserError(f"data.model: could not download {name!r} from the hub{_not_a_folder(name)} "
+                            f"({reason}); check the name or use model: bundled") from exc2
     model.eval()
     if getattr(model.config, "max_position_embeddings", SEQ_LEN) < SEQ_LEN:
         raise ConfigError("data.model", f"{name!r} has fewer than {SEQ_LEN} positions",
@@ -158,14 +179,20 @@ def write_cache(path: str | os.PathLike, model, ids, manifest: dict, dtype: str 
     if dtype not in ("float16", "float32"):
         raise ConfigError("data.dtype", f"{dtype!r} is not supported", "float16, float32")
     shape = (len(ids), ids.shape[1], model.config.hidden_size)
-    with atomic_path(path) as tmp:
+    # a memory-mapped write to a full disk dies with SIGBUS: check the space, then allocate it
+    require_space(path, int(np.prod(shape)) * np.dtype(dtype).itemsize + 4096)
+    with writing(path), atomic_path(path) as tmp:
         arr = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=shape)
-        embed(model, ids, batch_size=batch_size, dtype=np.dtype(dtype), out=arr)
-        arr.flush()
-        checksum = _sha256(arr)
-        del arr
+        try:
+            reserve(tmp, arr.offset + arr.nbytes)
+            embed(model, ids, batch_size=batch_size, dtype=np.dtype(dtype), out=arr)
+            arr.flush()
+            checksum = _sha256(arr)
+        finally:
+            del arr
     manifest = dict(manifest, shape=list(shape), dtype=dtype, sha256=checksum, file=path.name)
-    write_json(manifest_path(path), manifest)
+    with writing(manifest_path(path)):
+        write_json(manifest_path(path), manifest)
     return manifest
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from curse_of_memory.errors import ConfigError
 from curse_of_memory.models.deep import DeepRecurrent
 
 LOSSES = ("next", "previous")
@@ -112,7 +113,14 @@ def measure(model: DeepRecurrent, batches, losses=LOSSES) -> list[dict]:
 def run(embeddings: np.ndarray, arch: str, t_mems, norm: str = "none", n_sequences: int = 128,
         batch_size: int = 16, width: int = 256, layers: int = 4, seed: int = 0,
         losses=LOSSES) -> list[dict]:
-    """Records for one architecture and norm over all memory scales (one init per T_mem, ``seed``)."""
+    """Records for one architecture and norm over all memory scales (one init per T_mem, ``seed``).
+    ``n_sequences`` must be a multiple of ``batch_size`` (every batch full)."""
+    if n_sequences % batch_size:
+        raise ConfigError("data.signal.n_sequences", f"{n_sequences} is not a multiple of batch_size "
+                          f"{batch_size}", f"a multiple of {batch_size}")
+    if len(embeddings) < n_sequences:
+        raise ConfigError("data.signal.n_sequences", f"{n_sequences} windows requested, the embeddings "
+                          f"hold {len(embeddings)}", f"at most {len(embeddings)}")
     x_all = torch.as_tensor(np.asarray(embeddings[:n_sequences], dtype=np.float32))
     batches = [x_all[i:i + batch_size] for i in range(0, len(x_all), batch_size)]
     out = []

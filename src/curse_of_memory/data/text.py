@@ -5,17 +5,23 @@
   dump's order is kept.  The default path is the shortened English Wikipedia dump shipped inside
   the ``gensim`` package (106 articles, about 3.1M characters), so it needs no network.
 * ``hf-wikipedia``: ``wikimedia/wikipedia`` (configured dump date and language), streamed with
-  ``datasets``; the first ``max_articles`` articles in dataset order.  Needs the hub.
+  ``datasets``; the first ``max_articles`` articles in dataset order.  Needs the hub; offline, a
+  copy in the local ``datasets`` cache (from an earlier non-streaming download) is used instead.
 * ``text-folder``: every ``*.txt`` file (one article per file, sorted by name) and every
   ``*.jsonl`` file (one JSON object per line with a ``text`` field, optional ``title``) in a local
-  folder.
+  folder.  Files must be UTF-8 text; a file that is not (e.g. a binary file named ``.txt``) is an
+  error naming the file.
 
-``load_articles(cfg)`` returns a list of ``{"title", "text"}`` dicts.
+``load_articles(cfg)`` returns a list of ``{"title", "text"}`` dicts.  ``source_files(cfg)`` lists
+the local files a source reads (name, size and content hash; size and modification time for a
+dump), so that the pipeline reruns the text rule when one is added, removed or edited.
 """
 
 from __future__ import annotations
 
 import bz2
+import contextlib
+import hashlib
 import json
 import os
 import socket
@@ -54,6 +60,11 @@ def read_mediawiki_dump(path: str | os.PathLike | None = None, max_articles: int
     from gensim.corpora.wikicorpus import extract_pages, filter_wiki
 
     path = Path(path) if path else default_dump_path()
+    if path.is_dir():
+        raise DataError(
+            f"data.text.dump_path: {path} is a folder, not a dump file; give the .xml or .xml.bz2 "
+            "file itself (or use source: text-folder for a folder of *.txt / *.jsonl articles)"
+        )
     if not path.is_file():
         raise DataError(
             f"data.text.dump_path: {path} does not exist; give a MediaWiki .xml or .xml.bz2 dump, "
@@ -82,6 +93,47 @@ def read_mediawiki_dump(path: str | os.PathLike | None = None, max_articles: int
     return articles
 
 
+def _folder_files(folder: Path) -> list[Path]:
+    return [p for p in sorted(folder.iterdir()) if p.suffix in (".txt", ".jsonl") and p.is_file()]
+
+
+def _utf8(path: Path) -> str:
+    """The text of ``path``; a file that is not UTF-8 text is a one-line DataError naming it."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DataError(
+            f"data.text.folder: {path} is not UTF-8 text (byte {data[exc.start]:#04x} on line {line}; "
+            "a binary file?); convert it to UTF-8 or move it out of the folder"
+        ) from exc
+    if "\x00" in text:
+        raise DataError(f"data.text.folder: {path} holds NUL bytes (a binary file, not text); move it "
+                        "out of the folder")
+    return text
+
+
+def source_files(cfg: dict) -> list[str]:
+    """The local files the configured text source reads, one ``"<name> <size> <fingerprint>"`` each:
+    the sha256 of every *.txt / *.jsonl of a text folder, the modification time of a dump file (a
+    dump can be many GB).  Empty for the dump bundled with gensim and for the hub."""
+    source = cfg.get("source", "mediawiki-dump")
+    if source == "text-folder" and cfg.get("folder") and Path(cfg["folder"]).is_dir():
+        out = []
+        for path in _folder_files(Path(cfg["folder"])):
+            digest = hashlib.sha256()
+            with open(path, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+            out.append(f"{path.name} {path.stat().st_size} sha256:{digest.hexdigest()[:16]}")
+        return out
+    if source == "mediawiki-dump" and cfg.get("dump_path") and Path(cfg["dump_path"]).is_file():
+        st = Path(cfg["dump_path"]).stat()
+        return [f"{Path(cfg['dump_path']).name} {st.st_size} mtime:{st.st_mtime_ns}"]
+    return []
+
+
 def read_text_folder(folder: str | os.PathLike | None, max_articles: int | None = None):
     if not folder:
         raise ConfigError("data.text.folder", "is required when source is text-folder",
@@ -91,27 +143,26 @@ def read_text_folder(folder: str | os.PathLike | None, max_articles: int | None 
         raise DataError(f"data.text.folder: {folder} is not a folder; give a folder of *.txt or "
                         "*.jsonl articles")
     articles = []
-    for path in sorted(folder.iterdir()):
+    for path in _folder_files(folder):
         if path.suffix == ".txt":
-            text = path.read_text(encoding="utf-8", errors="replace")
+            text = _utf8(path)
             if text.strip():
                 articles.append({"title": path.stem, "text": text})
         elif path.suffix == ".jsonl":
-            with open(path, encoding="utf-8") as fh:
-                for lineno, line in enumerate(fh, 1):
-                    if not line.strip():
-                        continue
-                    try:
-                        rec = json.loads(line)
-                        text = rec["text"]
-                    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                        raise DataError(
-                            f"data.text.folder: {path}:{lineno} is not a JSON object with a 'text' "
-                            "field; fix that line"
-                        ) from exc
-                    if str(text).strip():
-                        articles.append({"title": str(rec.get("title", f"{path.stem}:{lineno}")),
-                                         "text": str(text)})
+            for lineno, line in enumerate(_utf8(path).split("\n"), 1):
+                if not line.strip():
+                    continue
+                try:
+                    rec = json.loads(line)
+                    text = rec["text"]
+                except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                    raise DataError(
+                        f"data.text.folder: {path}:{lineno} is not a JSON object with a 'text' "
+                        "field; fix that line"
+                    ) from exc
+                if str(text).strip():
+                    articles.append({"title": str(rec.get("title", f"{path.stem}:{lineno}")),
+                                     "text": str(text)})
     if max_articles:
         articles = articles[:max_articles]
     if not articles:
@@ -120,24 +171,67 @@ def read_text_folder(folder: str | os.PathLike | None, max_articles: int | None 
     return articles
 
 
-def read_hf_wikipedia(dataset: str, date: str, language: str, max_articles: int):
-    if hub_offline():
+def _first_articles(records, max_articles: int) -> list[dict]:
+    articles = []
+    for rec in records:
+        if rec.get("text", "").strip():
+            articles.append({"title": rec.get("title", ""), "text": rec["text"]})
+        if len(articles) >= max_articles:
+            break
+    return articles
+
+
+@contextlib.contextmanager
+def _datasets_offline():
+    """``datasets`` in offline mode (no network attempt, not even a retry), restored afterwards."""
+    names = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
+    env = {var: os.environ.get(var) for var in names}
+    os.environ.update({var: "1" for var in names})
+    try:
+        import datasets
+
+        old = {a: getattr(datasets.config, a) for a in names if hasattr(datasets.config, a)}
+        for attr in old:
+            setattr(datasets.config, attr, True)
+        try:
+            yield datasets
+        finally:
+            for attr, value in old.items():
+                setattr(datasets.config, attr, value)
+    finally:
+        for var, value in env.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
+
+
+def _cached_hf_wikipedia(dataset: str, name: str, max_articles: int) -> list[dict]:
+    """The first articles of a copy in the local ``datasets`` cache (the hub is offline)."""
+    try:
+        with _datasets_offline() as datasets:
+            cached = datasets.load_dataset(dataset, name, split="train")
+    except (OSError, ValueError) as exc:  # ConnectionError / DatasetNotFoundError: no cached copy
         raise UserError(
             f"data.text.source: hf-wikipedia streams {dataset} from the hub, which is offline "
-            "(HF_HUB_OFFLINE set or no network) and nothing is cached; set data.text.source: "
-            "mediawiki-dump (works offline) or text-folder"
-        )
+            f"(HF_HUB_OFFLINE set or no network) and nothing is cached for {name} "
+            f"({type(exc).__name__}); set data.text.source: mediawiki-dump (works offline) or "
+            "text-folder"
+        ) from exc
+    articles = _first_articles(cached, max_articles)
+    print(f"hub offline: read {len(articles)} articles of {dataset} {name} from the local cache")
+    return articles
+
+
+def read_hf_wikipedia(dataset: str, date: str, language: str, max_articles: int):
+    name = f"{date}.{language}"
+    if hub_offline():
+        return _cached_hf_wikipedia(dataset, name, max_articles)
     import datasets
 
-    name = f"{date}.{language}"
     try:
         stream = datasets.load_dataset(dataset, name, split="train", streaming=True)
-        articles = []
-        for rec in stream:
-            if rec.get("text", "").strip():
-                articles.append({"title": rec.get("title", ""), "text": rec["text"]})
-            if len(articles) >= max_articles:
-                break
+        articles = _first_articles(stream, max_articles)
     except (ValueError, FileNotFoundError, ConnectionError) as exc:
         raise UserError(
             f"data.text: could not stream {dataset} config {name!r} ({type(exc).__name__}); use a "
