@@ -1,12 +1,11 @@
 """Aggregate one experiment: per-(configuration, lr) table, best lr, per-epoch history."""
 
-import json
-
 import pandas as pd
 
 from curse_of_memory.analysis import aggregate as agg
 from curse_of_memory.io import write_parquet
 from curse_of_memory.runlog import snakemake_log
+from curse_of_memory.storage import writing
 
 with snakemake_log(snakemake):
     experiment = snakemake.wildcards.experiment
@@ -17,8 +16,8 @@ with snakemake_log(snakemake):
         snakemake.input.elr,
         snakemake.input.teachers,
     ):
-        m = pd.read_parquet(m_path)
-        e = pd.read_parquet(e_path)
+        m = agg.read_run_file(m_path)
+        e = agg.read_run_file(e_path)
         # members are numbered per cell: make them unique across the experiment
         m["member"] = m["member"].astype(int) + offset
         e["member"] = e["member"].astype(int) + offset
@@ -27,15 +26,15 @@ with snakemake_log(snakemake):
         m.insert(0, "experiment", experiment)
         metrics.append(m)
         elrs.append(e)
-        with open(t_path) as fh:
-            variances.append(agg.teacher_variances(json.load(fh)))
+        variances.append(agg.teacher_variances(agg.read_run_file(t_path)))
     metrics = pd.concat(metrics, ignore_index=True)
     elr = pd.concat(elrs, ignore_index=True)
     var = pd.concat(variances, ignore_index=True).drop_duplicates(["nu0", "theta0"])
     table = agg.normalise(agg.by_lr(agg.final_losses(metrics)), var)
     best = agg.normalise(agg.best_lr(table), var)
-    write_parquet(snakemake.output.by_lr, table)
-    write_parquet(snakemake.output.best, best)
-    write_parquet(snakemake.output.history, agg.history(metrics, elr))
+    for path, df in ((snakemake.output.by_lr, table), (snakemake.output.best, best),
+                     (snakemake.output.history, agg.history(metrics, elr))):
+        with writing(path):  # a full disk names the table
+            write_parquet(path, df)
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print(best)

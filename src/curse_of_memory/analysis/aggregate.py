@@ -12,17 +12,41 @@
 * ``*_norm`` columns: the loss divided by the teacher's stationary output variance at that point.
 
 A *configuration* is identified by ``keys`` (by default the cell and the task point).
+
+``read_run_file`` reads a training run's output (``metrics.parquet``, ``elr.parquet``,
+``teachers.json``); a truncated or corrupt one is a one-line DataError naming the file.
 """
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 POINT = ["nu0", "theta0"]
 DEFAULT_KEYS = ["experiment", "cell", "nu0", "theta0"]
+
+
+def read_run_file(path):
+    """A run's ``.parquet`` table or ``.json`` content; unreadable -> DataError naming the file."""
+    from curse_of_memory.errors import DataError
+
+    path = Path(path)
+    try:
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path)
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # ArrowInvalid, JSONDecodeError, UnicodeDecodeError
+        if isinstance(exc, OSError) and not path.is_file():
+            raise
+        reason = " ".join(str(exc).split())[:120]
+        raise DataError(
+            f"{path} is truncated or corrupt ({type(exc).__name__}: {reason}); delete it and rerun "
+            "snakemake (it trains that cell again)"
+        ) from exc
 
 
 def _require(df: pd.DataFrame, cols, what: str) -> None:
