@@ -1,8 +1,11 @@
-"""Uncentred autocorrelation of embedding sequences and its two-exponential fit (SPEC §5 Fig 12).
+"""Autocorrelation of embedding sequences and its two-exponential fit (Fig 12).
 
 c(Δ) = mean over (sequence, t, feature) of x_t · x_{t+Δ}, over the 512 − Δ valid pairs, padding
-included.  Computed with a zero-padded FFT along time in float64 (exact up to rounding; a direct
-loop is the reference in the tests).
+included (uncentred, as in the paper's figure).  The centred version subtracts each feature's mean
+over all sequences and positions first: the uncentred c(Δ) also contains the squared feature means,
+a constant offset that would otherwise look like an infinitely slow correlated component.  Both are
+computed with a zero-padded FFT along time in float64 (exact up to rounding; a direct loop is the
+reference in the tests), in one pass over the data.
 
 Fit: log10 c(Δ) = m·Δ + c0 by least squares over a lag range; a1 = 10^c0, r1 = 10^m and the white
 part a0 = c(0) − a1.  Default range Δ = 1..510 (the Δ = 0 spike is the white component); the
@@ -14,11 +17,14 @@ from __future__ import annotations
 import numpy as np
 
 
-def autocorrelation(x, max_lag: int = 510, chunk: int = 64) -> np.ndarray:
-    """c(Δ) for Δ = 0..max_lag of ``x`` with shape (n, T, d); returns float64 (max_lag + 1,).
+def autocorrelations(x, max_lag: int = 510, chunk: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """(uncentred, centred) c(Δ) for Δ = 0..max_lag of ``x`` with shape (n, T, d), float64 each.
 
     Per chunk of sequences: zero-padded real FFT along time (float32 for float16/float32 inputs,
-    float64 otherwise), power spectrum summed over sequences and features, accumulated in float64.
+    float64 otherwise), power spectrum summed over sequences and features, accumulated in float64;
+    the per-time sums S_f(t) = Σ_n x_{n,t,f} are accumulated alongside.  With μ_f = Σ_t S_f(t)/(nT)
+    and s(t) = Σ_f μ_f S_f(t), the centred sums follow exactly:
+    Σ (x_t − μ)(x_{t+Δ} − μ) = Σ x_t x_{t+Δ} − Σ_{t<T−Δ} [s(t) + s(t+Δ)] + n (T−Δ) Σ_f μ_f².
     """
     import torch
 
@@ -29,18 +35,35 @@ def autocorrelation(x, max_lag: int = 510, chunk: int = 64) -> np.ndarray:
     wide = np.asarray(x[:1]).dtype == np.float64
     dtype = torch.float64 if wide else torch.float32
     total = np.zeros(max_lag + 1)
+    sums = np.zeros((T, d))
     for start in range(0, n, chunk):
         block = torch.as_tensor(np.asarray(x[start:start + chunk])).to(dtype)
         spec = torch.fft.rfft(block, n=nfft, dim=1)
         power = (spec.real ** 2 + spec.imag ** 2).sum(dim=(0, 2), dtype=torch.float64)
         total += torch.fft.irfft(power, n=nfft)[: max_lag + 1].numpy()
-    pairs = n * d * (T - np.arange(max_lag + 1))
-    return total / pairs
+        sums += block.sum(dim=0, dtype=torch.float64).numpy()
+    lags = np.arange(max_lag + 1)
+    pairs = n * d * (T - lags)
+    mu = sums.sum(axis=0) / (n * T)
+    s = sums @ mu  # (T,)
+    cs = np.r_[0.0, np.cumsum(s)]
+    head = cs[T - lags]  # Σ_{t < T−Δ} s(t)
+    tail = cs[T] - cs[lags]  # Σ_{t ≥ Δ} s(t) = Σ_{t < T−Δ} s(t+Δ)
+    centred = total - head - tail + n * (T - lags) * float(mu @ mu)
+    return total / pairs, centred / pairs
 
 
-def autocorrelation_direct(x, max_lag: int) -> np.ndarray:
+def autocorrelation(x, max_lag: int = 510, chunk: int = 64, centred: bool = False) -> np.ndarray:
+    """c(Δ) for Δ = 0..max_lag of ``x`` with shape (n, T, d); returns float64 (max_lag + 1,).
+    ``centred``: each feature's mean over all sequences and positions removed first."""
+    return autocorrelations(x, max_lag, chunk)[1 if centred else 0]
+
+
+def autocorrelation_direct(x, max_lag: int, centred: bool = False) -> np.ndarray:
     """Reference implementation by an explicit loop over lags (small inputs only)."""
     x = np.asarray(x, dtype=np.float64)
+    if centred:
+        x = x - x.mean(axis=(0, 1))
     T = x.shape[1]
     return np.array([np.mean(x[:, : T - k] * x[:, k:]) for k in range(max_lag + 1)])
 
