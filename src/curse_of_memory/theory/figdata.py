@@ -22,10 +22,14 @@ Columns
   ``absS`` (n_rho, n_nu, n_theta)), summary DataFrame with one row per rho: rho, variant,
   abs_S_at_conj_lam0 (|S| at the grid point nearest conj lam0), abs_S_at_lam_near_1 (|S| at
   nu = max, theta = 0), abs_S_max, argmax_re, argmax_im, argmax_nu, argmax_theta.
-Fig 7: :func:`fig7_tables` -> dict ``loss`` (step, trajectory, param, variant, loss, w_nu, w_theta),
-  ``contour`` (param, w_nu, w_theta, loss clipped to [1e-2, 1e2]), ``summary`` (param, variant,
-  final_loss, min_loss, final_w_nu, final_w_theta, target_w_nu, target_w_theta, init_w_nu,
-  init_w_theta, steps).
+Fig 7: :func:`fig7_tables` -> dict ``loss`` (every ``every``-th step: step, trajectory, param,
+  variant, loss, loss_window_min, loss_window_max (over the steps since the previous kept row, so
+  that an oscillation between kept rows stays visible), w_nu, w_theta), ``contour`` (param, w_nu,
+  w_theta, loss clipped to [1e-2, 1e2]), ``summary`` (param, variant, and from EVERY step:
+  final_loss (mean over the last 5 % of steps), final_loss_min, final_loss_max (over the same
+  steps), last_loss (the last step), mid_loss (mean over as many steps ending at mid-run),
+  min_loss; final_w_nu, final_w_theta, target_w_nu, target_w_theta, init_w_nu, init_w_theta,
+  steps, tail_steps).
 """
 
 from __future__ import annotations
@@ -188,12 +192,27 @@ def fig7_contour(param, n=200, lam_star=0.99 * np.exp(1j * np.pi / 100)):
     return wn, wt, np.clip(L, 1e-2, 1e2)
 
 
+FIG7_TAIL = 0.05  # the summaries' "final" window: the last 5 % of steps
+
+
 def fig7_tables(res, contour_n=200, every=10):
-    """Tidy tables from :func:`curse_of_memory.theory.toy.learn_angle` output (loss every ``every`` steps)."""
-    steps = res["loss"].shape[0] - 1
+    """Tidy tables from :func:`curse_of_memory.theory.toy.learn_angle` output.
+
+    The loss table keeps every ``every``-th step plus, per kept row, the min and max over the
+    steps it stands for; every summary number is computed from all steps (a trajectory that
+    oscillates with a period dividing ``every`` would otherwise show one phase only)."""
+    loss = np.asarray(res["loss"], dtype=np.float64)
+    steps = loss.shape[0] - 1
     idx = np.unique(np.r_[np.arange(0, steps + 1, every), steps])
+    starts = np.r_[0, idx[:-1] + 1]  # row j stands for steps starts[j]..idx[j]
+    n_tail = max(1, int(round(FIG7_TAIL * (steps + 1))))
+    mid = (steps + 1) // 2
     loss_rows, summ = [], []
     for k, name in enumerate(res["names"]):
+        y = loss[:, k]
+        with np.errstate(invalid="ignore"):
+            wmin = np.minimum.reduceat(y, starts)
+            wmax = np.maximum.reduceat(y, starts)
         loss_rows.append(
             pd.DataFrame(
                 dict(
@@ -201,18 +220,25 @@ def fig7_tables(res, contour_n=200, every=10):
                     trajectory=name,
                     param=res["param"][k],
                     variant=res["variant"][k],
-                    loss=res["loss"][idx, k],
+                    loss=y[idx],
+                    loss_window_min=wmin,
+                    loss_window_max=wmax,
                     w_nu=res["w"][idx, k, 0],
                     w_theta=res["w"][idx, k, 1],
                 )
             )
         )
+        tail = y[-n_tail:]
         summ.append(
             dict(
                 param=res["param"][k],
                 variant=res["variant"][k],
-                final_loss=res["loss"][-1, k],
-                min_loss=np.nanmin(res["loss"][:, k]),
+                final_loss=float(np.mean(tail)),
+                final_loss_min=float(np.min(tail)),
+                final_loss_max=float(np.max(tail)),
+                last_loss=float(y[-1]),
+                mid_loss=float(np.mean(y[max(0, mid - n_tail):mid])),
+                min_loss=float(np.nanmin(y)),
                 final_w_nu=res["w"][-1, k, 0],
                 final_w_theta=res["w"][-1, k, 1],
                 target_w_nu=res["target_w"][k, 0],
@@ -220,6 +246,7 @@ def fig7_tables(res, contour_n=200, every=10):
                 init_w_nu=res["init_w"][k, 0],
                 init_w_theta=res["init_w"][k, 1],
                 steps=steps,
+                tail_steps=n_tail,
             )
         )
     cont = []
