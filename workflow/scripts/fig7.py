@@ -5,9 +5,12 @@ contours over the raw (omega_nu, omega_theta) plane, trajectory (black), target 
 the true target for opt, SPEC §7); bottom row: loss against step.
 
 Outputs: output.pdf / output.published (+ .png and CSVs beside them), output.loss (every
-csv_every-th step: step, trajectory, param, variant, loss, w_nu, w_theta), output.contour (param,
-w_nu, w_theta, loss clipped to [1e-2, 1e2]), output.summary (one row per trajectory), output.npz
-(keys: names (6,), loss (steps+1, 6), w (steps+1, 6, 2), target_w (6, 2), init_w (6, 2), lam_star)."""
+csv_every-th step: step, trajectory, param, variant, loss, loss_window_min/max over the steps the
+row stands for, w_nu, w_theta), output.contour (param, w_nu, w_theta, loss clipped to [1e-2, 1e2]),
+output.summary (one row per trajectory, computed from every step: final_loss = mean over the last
+5 % of steps, final_loss_min/max, last_loss, mid_loss, ...; curse_of_memory.theory.figdata),
+output.npz (keys: names (6,), loss (steps+1, 6), w (steps+1, 6, 2), target_w (6, 2), init_w (6, 2),
+lam_star)."""
 
 import numpy as np
 from matplotlib.colors import LogNorm
