@@ -1,4 +1,4 @@
-"""The optimizer study (issue 10): curves, claims, table, numbers and the figure on synthetic
+"""The optimizer study: curves, claims, table, numbers and the figure on synthetic
 aggregated tables (results/tables/optimizers_best.parquet format)."""
 
 import importlib.util
@@ -66,9 +66,14 @@ def test_claims_pass_on_paperlike_data(tmp_path):
     assert r["adam_dense_degrades"]["status"] == "pass"
     assert r["adam_dense_degrades"]["values"]["ratio"] == pytest.approx(1e7)
     sgd = r["sgd_momentum_degrades_diagonal"]
-    assert sgd["status"] == "pass"  # block: all diverged at 0.99 counts as degraded; lru: 1e5
-    assert sgd["values"]["block_ratio"] is None and sgd["values"]["block_all_diverged_099"] == 1.0
-    assert sgd["values"]["lru_ratio"] == pytest.approx(1e5)
+    # block: every run diverged at 0.99 -> no loss to compare: not evaluated (diverged is not
+    # degraded); the replaced criterion counted it as degraded and passed
+    assert sgd["status"] == "not evaluated" and not sgd["pass"]
+    assert "block-sgd-momentum: every seed of every lr diverged" in sgd["reason"]
+    old = sgd["superseded"][0]
+    assert old["status"] == "pass" and old["changed"] == "2026-11-30"
+    assert old["values"]["block_ratio"] is None and old["values"]["block_all_diverged_099"] == 1.0
+    assert old["values"]["lru_ratio"] == pytest.approx(1e5)
     assert r["muon_vs_adam_dense"]["status"] == "pass"
     assert r["muon_vs_adam_dense"]["values"]["ratio"] == pytest.approx(1e-4)
     assert r["adafactor_vs_adam_dense"]["status"] == "fail"  # 0.9: not an order of magnitude
@@ -157,6 +162,22 @@ def test_verdict_words_follow_the_numbers():
     assert n["OptMuonVerdict"].startswith("lower") and n["OptAdafactorVerdict"].startswith("within")
     assert n["OptAdamVerdict"] == "rises by orders of magnitude"
     assert n["OptMuonVsBlockVerdict"].startswith("lower than the block-diagonal RNN")
-    assert n["OptSgdmVerdict"] == "degrade by orders of magnitude as well"
+    assert n["OptSgdmVerdict"].startswith("cannot be judged")  # block diverged everywhere at 0.99
     flat = co.numbers(co.curves(_best({k: [1e-3, 1e-3, 2e-3] for k in PAPERLIKE})))
     assert flat["OptAdamVerdict"].startswith("does not") and flat["OptSgdmVerdict"].startswith("do not")
+
+
+def test_sgd_momentum_degradation_is_measured_not_inferred_from_divergence(tmp_path):
+    """Present: both diagonal models degrade by >= 100 with finite losses -> pass.  Absent: they
+    stay flat -> fail.  Every run diverged at 0.99 (a too aggressive grid) -> not evaluated."""
+    deg = dict(PAPERLIKE, **{"block-sgd-momentum": [1e-3, 5.0, 10.0]})
+    r = _evaluate(tmp_path, _best(deg))["sgd_momentum_degrades_diagonal"]
+    assert r["status"] == "pass"
+    assert r["values"]["block_ratio"] == pytest.approx(1e4) and r["values"]["lru_ratio"] == pytest.approx(1e5)
+    assert co.numbers(co.curves(_best(deg)))["OptSgdmVerdict"] == "degrade by orders of magnitude as well"
+    flat = dict(deg, **{"block-sgd-momentum": [1e-3, 1e-3, 2e-3], "lru-sgd-momentum": [1e-3, 1e-3, 2e-3]})
+    assert _evaluate(tmp_path, _best(flat))["sgd_momentum_degrades_diagonal"]["status"] == "fail"
+    dead = dict(deg, **{"lru-sgd-momentum": [1e-3, float("nan"), float("nan")]})
+    r = _evaluate(tmp_path, _best(dead))["sgd_momentum_degrades_diagonal"]
+    assert r["status"] == "not evaluated" and "lru-sgd-momentum" in r["reason"]
+    assert r["superseded"][0]["status"] == "pass"
