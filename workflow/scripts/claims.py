@@ -1,4 +1,6 @@
-"""Rule `claims`: evaluate every claim check -> results/claims.json, paper/tables/claims.tex."""
+"""Rule `claims`: evaluate every claim check -> results/claims.json, paper/tables/claims.tex,
+results/claims.html, and paper/tables/claims_summary.tex (one row per claim of the paper, written
+beside output.tex)."""
 from pathlib import Path
 
 from curse_of_memory.runlog import snakemake_log
@@ -9,9 +11,12 @@ with snakemake_log(snakemake):
 
     src = claims.Sources(Path("paper/figures"), Path("results/tables"), Path("results"))
     records = claims.evaluate(src)
+    tier = snakemake.params.tier
     write_json(snakemake.output.json, records)
-    write_text(snakemake.output.tex, claims.to_latex(records, snakemake.params.tier))
-    write_text(snakemake.output.html, claims.to_html(records, snakemake.params.tier))
+    write_text(snakemake.output.tex, claims.to_latex(records, tier))
+    write_text(Path(snakemake.output.tex).with_name("claims_summary.tex"),
+               claims.summary_to_latex(records, tier))
+    write_text(snakemake.output.html, claims.to_html(records, tier))
     print(claims.summary(records))
     for r in records:
         if r["status"] == "not evaluated":
