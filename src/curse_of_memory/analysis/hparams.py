@@ -133,7 +133,7 @@ def _tex(s: str) -> str:
 
 
 def _tex_value(s: str) -> str:
-    """A cell: numbers in a comma/semicolon list as LaTeX (1e-05 -> $10^{-5}$, 0.000316 ->
+    r"""A cell: numbers in a comma/semicolon list as LaTeX (1e-05 -> $10^{-5}$, 0.000316 ->
     $3.16\cdot10^{-4}$, 10,000 stays), the rest through :func:`_tex`."""
     def num(m):
         x = float(m.group(0))
