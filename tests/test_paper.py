@@ -101,6 +101,48 @@ def test_results_tables():
         rt.fig11_table(pd.DataFrame({"cell": ["heads-1"]}), "quick")
 
 
+# --- hyper-parameter tables (Tables 1-3) -------------------------------------------------------
+def _hparam_cells():
+    import yaml
+
+    from curse_of_memory.analysis import cells as cm
+
+    cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
+    built = cm.build_cells(cfg["training"])
+    return {f"{e}/{c}": dict(v["meta"]["paper"], label=v["meta"]["label"])
+            for (e, c), v in built.items() if e in ("fig3_left", "fig3_right", "fig10")}
+
+
+def _hparam_best(cells):
+    """Every point of every cell selected, every third one flagged: the longest cells there are."""
+    rows = []
+    for key, c in cells.items():
+        e, name = key.split("/")
+        for i, p in enumerate(c["points"]):
+            rows.append(dict(experiment=e, cell=name, nu0=p["nu0"], theta0=p.get("theta0", 3.14),
+                             lr=c["lrs"][i % len(c["lrs"])], flagged=i % 3 == 0))
+    return pd.DataFrame(rows)
+
+
+def test_hparam_tables_are_captioned_floats_that_fit():
+    from curse_of_memory.analysis import hparams
+
+    cells = _hparam_cells()
+    best = _hparam_best(cells)
+    for n in (1, 2, 3):
+        header, rows = hparams.build(n, cells, best, "quick")
+        tex = hparams.to_latex(n, header, rows, "quick")
+        assert tex.count(r"\begin{table}") == 1 and tex.rstrip().endswith(r"\end{table}")
+        assert r"\caption{" in tex and rf"\label{{tab:table{n}}}" in tex
+        # the notes (footnote, flagged) sit inside the float, before \end{table}
+        body = tex.split(r"\end{tabular}")[1]
+        assert "$^*$" in body and "Flagged" in body and r"\end{table}" in body
+        widths = [float(w) for w in re.findall(r"\\dimexpr([\d.]+)\\linewidth", tex)]
+        assert len(widths) == len(header) and sum(widths) <= 1.0 + 1e-9
+        assert "e-0" not in tex  # numbers as powers of ten
+    assert hparams._tex_value("1e-05, 0.000316, 10,000") == r"$10^{-5}$, $3.16\cdot10^{-4}$, 10,000"
+
+
 # --- errata -----------------------------------------------------------------------------------
 def test_errata_lists_every_spec_item_and_measures_only_what_exists(tmp_path):
     rows = errata.measured(claims.Sources(tmp_path / "f", tmp_path / "t", tmp_path / "r"))
@@ -148,7 +190,7 @@ def test_style_renders_greek_and_math_without_missing_glyphs(tmp_path):
 FIGS = [f"fig{n}" for n in range(1, 16)]
 
 
-def _paper_dir(tmp_path, figures):
+def _paper_dir(tmp_path, figures, tables=False):
     from curse_of_memory.io import write_text
     from curse_of_memory.plotting import style
 
@@ -164,6 +206,13 @@ def _paper_dir(tmp_path, figures):
         claims.Sources(tmp_path / "f", tmp_path / "t", tmp_path / "r"))))
     write_text(paper / "tables" / "results_fig3.tex",
                rt.fig3_table(_best(["rnn"], [0.99]), None, {}, "quick"))
+    if tables:
+        from curse_of_memory.analysis import hparams
+
+        cells = _hparam_cells()
+        for n in (1, 2, 3):
+            header, rows = hparams.build(n, cells, _hparam_best(cells), "quick")
+            write_text(paper / "tables" / f"table{n}.tex", hparams.to_latex(n, header, rows, "quick"))
     for stem in figures:
         fig, ax = style.figure(7.0 if stem == "fig8" else 2.0, 1.35)  # one wider than the text
         ax.plot(np.arange(3))
@@ -186,15 +235,25 @@ needs_tex = pytest.mark.skipif(shutil.which("latexmk") is None,
 
 @needs_tex
 def test_pdf_builds_and_holds_every_figure(tmp_path):
-    paper = _paper_dir(tmp_path, FIGS + ["fig7_published"])
+    paper = _paper_dir(tmp_path, FIGS + ["fig7_published", "fig3_published"], tables=True)
     out = _latexmk(paper)
     assert (out / "main.pdf").stat().st_size > 0
     fls = (out / "main.fls").read_text()
     included = set(re.findall(r"^INPUT (?:\./)?figures/(\w+)\.pdf$", fls, flags=re.M))
-    assert included == set(FIGS) | {"fig7_published"}
+    assert included == set(FIGS) | {"fig7_published", "fig3_published"}
     log = (out / "main.log").read_text()
     assert "not built in this run" not in (out / "main.log").read_text()
     assert "Overfull \\hbox" not in log.split("figures/fig8.pdf")[-1][:2000]  # scaled to fit
+    over = [float(x) for x in re.findall(r"Overfull \\[hv]box \(([\d.]+)pt too", log)]
+    assert max(over, default=0) <= 10, f"overfull boxes (pt): {over}"
+    # the paper's numbers: Figure N is figN, a variant is "N (as published)", Tables 1-3 are
+    # the hyper-parameter tables and every other table is in the S series
+    aux = (out / "main.aux").read_text()
+    label = dict(re.findall(r"\\newlabel\{(\S+?)\}\{\{(.*?)\}\{", aux))
+    assert [label[f"fig:{f}"] for f in FIGS] == [str(n) for n in range(1, 16)]
+    assert label["fig:fig3_published"].startswith("3") and "as published" in label["fig:fig3_published"]
+    assert [label[f"tab:table{n}"] for n in (1, 2, 3)] == ["1", "2", "3"]
+    assert label["tab:claims"].startswith("S") and label["tab:results-fig3"].startswith("S")
 
 
 @needs_tex
