@@ -22,7 +22,7 @@ import yaml
 from curse_of_memory import io
 from curse_of_memory.train import main as train_main
 from curse_of_memory.train import run_cell
-from repo_copy import ROOT, copy_repo, snakemake
+from repo_copy import ROOT, copy_repo, dry_run_jobs, snakemake
 
 CFG = yaml.safe_load((ROOT / "config.yaml").read_text())
 
@@ -82,6 +82,104 @@ def test_row_impossible_shape_heads_do_not_divide_hidden(repo, tmp_path):
     assert "model.heads: 3 does not divide hidden=64" in line
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("override,key,needles", [
+    ({"training": {"experiments": {"fig11": {"lrs": [0.001, 0.001]}}}},
+     "training.experiments.fig11.lrs", ["0.001 is listed twice", "list each value once"]),
+    ({"training": {"experiments": {"fig4": {"points": {"nu0": [0.99, 0.99], "theta0": [3.14]}}}}},
+     "training.experiments.fig4.points.nu0", ["0.99 is listed twice"]),
+    ({"tiers": {"test": {"data": {"signal": {"n_sequences": 5, "batch_size": 2}}}}},
+     "data.signal.n_sequences", ["5 is not a multiple of batch_size 2", "use 4 or 6"]),
+    ({"data": {"fig14": {"sequence": 100000}}},
+     "data.fig14.sequence", ["needs 100001 embedding windows", "use at most 127", "GiB"]),
+    ({"training": {"defaults": {"task": {"T": 1000000}}}},  # 2 seeds: 43.7 TiB of T x T matrices
+     "task.T: 1000000", ["needs about 43.7 TiB of memory", "smaller task.T"]),
+    ({"training": {"defaults": {"steps": 25500}}},  # test tier: 25500 // 500 = 51 steps, epochs of 10
+     ".steps: 25500 becomes 51 in this tier", ["a multiple of 5000", "e.g. 25000 or 30000"]),
+], ids=["repeated-lr", "repeated-task-point", "partial-signal-batch", "window-beyond-cache",
+        "task-length-beyond-memory", "reduced-steps"])
+def test_row_config_that_would_silently_do_less_or_cannot_fit(repo, tmp_path, override, key, needles):
+    line = _config_row(repo, tmp_path, override, key)
+    for needle in needles:
+        assert needle in line, line
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("where", ["config.yaml", "--configfile"])
+def test_row_repeated_yaml_key(repo, tmp_path, where):
+    """Snakemake's YAML loader keeps the last of two equal keys; the pipeline re-reads strictly."""
+    config = repo / "config.yaml"
+    shipped = config.read_text()
+    lines = shipped.splitlines()
+    i = next(n for n, line in enumerate(lines) if line.strip().startswith("heads-4:"))
+    try:
+        if where == "config.yaml":
+            lines[i] = lines[i].replace("heads-4:", "heads-2:")
+            config.write_text("\n".join(lines) + "\n")
+            override, line_no, first = {"device": "cpu"}, i + 1, i
+        else:
+            override, line_no, first = None, 3, 1
+            (tmp_path / "override.yaml").write_text("device: cpu\ntier: test\ndevice: auto\n")
+        if override is None:
+            before = _files(repo / "results")
+            proc = snakemake(repo, "--cores", "1", "--configfile", "config.yaml",
+                             str(tmp_path / "override.yaml"), timeout=300)
+            assert proc.returncode == 1 and _files(repo / "results") == before
+            (line,) = _errors(proc.stderr, "error: config:")
+            assert "Traceback" not in proc.stderr
+        else:
+            line = _config_row(repo, tmp_path, override, "given twice")
+    finally:
+        config.write_text(shipped)
+    key, under = ("heads-2", "training.experiments.fig11.cells") if where == "config.yaml" else \
+        ("device", "the top level")
+    assert f"line {line_no}: key {key!r} is given twice under {under} (first at line {first})" in line
+    assert "remove or rename one of them" in line
+
+
+@pytest.mark.slow
+def test_row_numbers_left_as_text_are_read_as_numbers(repo, tmp_path):
+    """YAML 1.1 reads 1e-3 as text, and --config values nested in a mapping arrive as text."""
+    before = _files(repo / "results")
+    over = tmp_path / "override.yaml"
+    over.write_text("training:\n  experiments:\n    fig4:\n      cells:\n        rnn: {lrs: [1e-3]}\n")
+    proc = snakemake(repo, "-n", "--cores", "1", "--configfile", "config.yaml", str(over), "--config",
+                     "tier=test", "data={signal: {width: 64}, fig14: {n_lengths: 7}}", timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert not _errors(proc.stderr) and not _errors(proc.stdout) and "Traceback" not in proc.stderr
+    assert _files(repo / "results") == before
+
+
+@pytest.mark.slow
+def test_row_edited_text_folder_reruns_the_text_rule(tmp_path):
+    """Adding or editing an article of data.text.folder reruns data_text (and what depends on it)."""
+    repo = copy_repo(tmp_path / "repo")
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text("The first article. " * 50)
+    over = tmp_path / "text.yaml"
+    over.write_text(yaml.safe_dump({"data": {"text": {"source": "text-folder", "folder": str(folder)}}}))
+    args = ("results/data/articles.jsonl", "--cores", "1", "--configfile", "config.yaml", str(over),
+            "--config", "tier=test")
+
+    def planned():
+        proc = snakemake(repo, "-n", *args, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return [j["rule"] for j in dry_run_jobs(proc.stdout + proc.stderr)]
+
+    assert snakemake(repo, *args, timeout=300).returncode == 0
+    first = (repo / "results/data/articles.jsonl").read_text()
+    assert planned() == []  # nothing changed: nothing to do
+    (folder / "b.txt").write_text("A second article.")
+    assert planned() == ["data_text"]
+    (folder / "b.txt").unlink()
+    assert planned() == []
+    (folder / "a.txt").write_text("The first article, edited. " * 50)
+    assert planned() == ["data_text"]
+    assert snakemake(repo, *args, timeout=300).returncode == 0
+    assert "edited" in (repo / "results/data/articles.jsonl").read_text() and "edited" not in first
+
+
 # --- data rows: the rule's script, run as Snakemake runs it ----------------------------------------
 RUNNER = r'''
 import json, runpy, sys, types
@@ -92,14 +190,14 @@ class Named(list):
         self.__dict__.update(d)
 smk = types.SimpleNamespace(input=Named(spec["input"]), output=Named(spec["output"]),
                             params=Named(spec["params"]), log=Named({"log": spec["log"]}),
-                            threads=1, rule=spec["rule"], wildcards=Named({}))
+                            threads=1, rule=spec["rule"], wildcards=Named(spec.get("wildcards", {})))
 runpy.run_path(spec["script"], init_globals={"snakemake": smk}, run_name="__main__")
 '''
 
 
-def _run_script(script, rule, inputs, outputs, params, log, env=None):
+def _run_script(script, rule, inputs, outputs, params, log, env=None, wildcards=None):
     spec = {"script": str(ROOT / "workflow" / "scripts" / script), "rule": rule, "input": inputs,
-            "output": outputs, "params": params, "log": str(log)}
+            "output": outputs, "params": params, "log": str(log), "wildcards": wildcards or {}}
     return subprocess.run([sys.executable, "-c", RUNNER, json.dumps(spec)], capture_output=True, text=True,
                           timeout=300, env=dict(os.environ, **(env or {})), cwd=log.parent)
 
@@ -165,6 +263,110 @@ def test_row_hub_source_while_offline(tmp_path):
                        env={"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"})
     _one_line_failure(proc, "hf-wikipedia", "offline", "mediawiki-dump (works offline)")
     assert sorted(p.name for p in out.iterdir()) == ["data_text.log", "finished_fit.json"]
+
+
+def _data_text(folder_or_text: dict, out: Path):
+    text = dict(CFG["data"]["text"], **folder_or_text)
+    return _run_script("embeddings.py", "data_text", {}, {"articles": str(out / "articles.jsonl")},
+                       {"data": {"text": text}, "src": "x"}, out / "data_text.log")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bad", ["binary-txt", "latin1-jsonl", "dump-path-is-a-folder"])
+def test_row_unreadable_text_source(tmp_path, bad):
+    out = tmp_path / "results" / "data"
+    io.write_json(out / "finished_fit.json", {"kept": True})
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text("A good article.")
+    if bad == "binary-txt":
+        (folder / "b.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe")
+        proc = _data_text({"source": "text-folder", "folder": str(folder)}, out)
+        _one_line_failure(proc, f"{folder / 'b.txt'} is not UTF-8 text", "byte 0x89 on line 1",
+                          "move it out of the folder")
+    elif bad == "latin1-jsonl":
+        (folder / "c.jsonl").write_bytes(b'{"text": "ok"}\n{"text": "caf\xe9"}\n')
+        proc = _data_text({"source": "text-folder", "folder": str(folder)}, out)
+        _one_line_failure(proc, f"{folder / 'c.jsonl'} is not UTF-8 text", "on line 2", "convert it to UTF-8")
+    else:
+        proc = _data_text({"source": "mediawiki-dump", "dump_path": str(folder)}, out)
+        _one_line_failure(proc, f"data.text.dump_path: {folder} is a folder, not a dump file",
+                          "give the .xml or .xml.bz2 file itself")
+    assert sorted(p.name for p in out.iterdir()) == ["data_text.log", "finished_fit.json"]
+
+
+def test_row_nul_bytes_in_a_txt_file(tmp_path):
+    from curse_of_memory.data.text import read_text_folder
+    from curse_of_memory.errors import DataError
+
+    (tmp_path / "a.txt").write_bytes(b"text\x00\x00\x00more")
+    with pytest.raises(DataError, match=r"a.txt holds NUL bytes \(a binary file, not text\)"):
+        read_text_folder(tmp_path)
+
+
+def test_row_hub_source_offline_uses_a_cached_copy(monkeypatch):
+    """Offline, hf-wikipedia reads a copy in the local datasets cache instead of refusing."""
+    import types
+
+    from curse_of_memory.data.text import load_articles
+
+    calls = []
+    config = types.SimpleNamespace(HF_HUB_OFFLINE=False, HF_DATASETS_OFFLINE=False)
+
+    def load_dataset(name, config_name, split, streaming=False):
+        calls.append((name, config_name, split, streaming, config.HF_HUB_OFFLINE,
+                      os.environ.get("HF_DATASETS_OFFLINE")))
+        return [{"title": f"A{i}", "text": "" if i == 1 else f"article {i}"} for i in range(10)]
+
+    monkeypatch.setitem(sys.modules, "datasets", types.SimpleNamespace(config=config, load_dataset=load_dataset))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.delenv("HF_DATASETS_OFFLINE", raising=False)
+    arts = load_articles({"source": "hf-wikipedia", "hf_date": "20231101", "hf_language": "en",
+                          "max_articles": 3})
+    assert [a["title"] for a in arts] == ["A0", "A2", "A3"]  # empty articles skipped, dataset order
+    assert calls == [("wikimedia/wikipedia", "20231101.en", "train", False, True, "1")]
+    assert config.HF_HUB_OFFLINE is False and "HF_DATASETS_OFFLINE" not in os.environ  # restored
+
+
+def test_row_relative_model_path_that_does_not_exist(tmp_path, monkeypatch):
+    from curse_of_memory.data.embeddings import load_model
+    from curse_of_memory.errors import ConfigError, UserError
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "models").mkdir()
+    with pytest.raises(ConfigError) as exc:
+        load_model("models/bert-small")
+    assert str(exc.value).startswith(f"data.model: folder models/bert-small does not exist (looked for "
+                                     f"{tmp_path.resolve() / 'models' / 'bert-small'})")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # owner/name: a hub name or a relative folder
+    with pytest.raises(UserError) as exc:
+        load_model("nobody/bert-small")
+    assert f"(and there is no folder {tmp_path.resolve() / 'nobody' / 'bert-small'})" in str(exc.value)
+    assert "hub is offline" in str(exc.value) and "\n" not in str(exc.value)
+
+
+# --- aggregation rows: a truncated run output -----------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["metrics.parquet", "teachers.json"])
+def test_row_truncated_run_output_in_the_aggregation(tmp_path, cellfile, name):
+    _, ref = cellfile
+    runs = tmp_path / "results" / "runs" / "badin"
+    for cell in ("a", "b"):
+        for f in ("metrics.parquet", "elr.parquet", "teachers.json"):
+            (runs / cell).mkdir(parents=True, exist_ok=True)
+            (runs / cell / f).write_bytes((ref / f).read_bytes())
+    bad = runs / "b" / name
+    bad.write_bytes(bad.read_bytes()[: bad.stat().st_size // 2])
+    tables = tmp_path / "results" / "tables"
+    before = _files(tmp_path / "results")
+    proc = _run_script(
+        "aggregate.py", "aggregate",
+        {k: [str(runs / c / f) for c in ("a", "b")]
+         for k, f in (("metrics", "metrics.parquet"), ("elr", "elr.parquet"), ("teachers", "teachers.json"))},
+        {k: str(tables / f"badin_{k}.parquet") for k in ("by_lr", "best", "history")},
+        {"cells": ["a", "b"], "src": "x"}, tmp_path / "aggregate.log", wildcards={"experiment": "badin"})
+    _one_line_failure(proc, f"{bad} is truncated or corrupt", "delete it and rerun snakemake")
+    assert _files(tmp_path / "results") == before and not tables.exists()
 
 
 # --- training rows: the train CLI -----------------------------------------------------------------
@@ -267,6 +469,80 @@ def test_row_full_disk_in_a_pipeline_script(tmp_path, capsys, monkeypatch):
     errors = _errors(capsys.readouterr().err)
     assert len(errors) == 1 and "no space left while writing" in errors[0] and str(log) in errors[0]
     assert done.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["done.json", "rule.log"]
+
+
+class _TinyEmbedder:
+    """Just what write_cache uses of a transformers model: config.hidden_size and embeddings()."""
+
+    config = type("Config", (), {"hidden_size": 8})()
+
+    def embeddings(self, input_ids):
+        return torch.ones(*input_ids.shape, 8)
+
+
+@pytest.mark.parametrize("where", ["free-space-check", "allocation"])
+def test_row_full_disk_while_caching_embeddings(tmp_path, capsys, monkeypatch, where):
+    """No SIGBUS inside the memory map: the space is checked and allocated before the first write."""
+    from types import SimpleNamespace
+
+    from curse_of_memory import storage
+    from curse_of_memory.data.embeddings import write_cache
+    from curse_of_memory.runlog import snakemake_log
+
+    d = tmp_path / "results" / "data"
+    io.write_json(d / "finished_fit.json", {"kept": True})
+    before = _files(d)
+    if where == "free-space-check":
+        monkeypatch.setattr(storage.shutil, "disk_usage", lambda p: SimpleNamespace(free=1000))
+    else:
+        def no_space(fd, offset, length):
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(storage.os, "posix_fallocate", no_space)
+    ids = np.zeros((3, 512), dtype=np.int64)
+    log = tmp_path / "embeddings.log"
+    with pytest.raises(SystemExit) as exc:
+        with snakemake_log(SimpleNamespace(log=[str(log)])):
+            write_cache(d / "embeddings.npy", _TinyEmbedder(), ids, {"source": "test"})
+    assert exc.value.code == 2
+    errors = _errors(capsys.readouterr().err)
+    assert len(errors) == 1 and f"no space left while writing {d / 'embeddings.npy'}" in errors[0], errors
+    if where == "free-space-check":
+        assert "it needs 28.0 KiB, 1000 bytes are free" in errors[0]  # 3 x 512 x 8 float16 + header
+    assert _files(d) == before  # no temporary file, no half cache; the finished file kept
+
+
+def test_row_full_disk_while_writing_the_articles(tmp_path, capsys, monkeypatch):
+    """The text rule names its output (not 'an output') when the disk is full."""
+    import runpy
+    from types import SimpleNamespace
+
+    out = tmp_path / "results" / "data"
+    io.write_json(out / "finished_fit.json", {"kept": True})
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text("A good article.")
+    before = _files(out)
+
+    def disk_full(self, *a, **kw):  # as a full disk fails inside write(): no file name
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    articles = out / "articles.jsonl"
+    smk = SimpleNamespace(
+        params=SimpleNamespace(data={"text": {"source": "text-folder", "folder": str(folder)}}),
+        output=SimpleNamespace(articles=str(articles)), log=[str(tmp_path / "data_text.log")],
+        threads=1, rule="data_text")
+    threads = torch.get_num_threads()
+    try:
+        with pytest.raises(SystemExit) as exc:
+            runpy.run_path(str(ROOT / "workflow/scripts/embeddings.py"), init_globals={"snakemake": smk})
+    finally:
+        torch.set_num_threads(threads)
+    assert exc.value.code == 2
+    errors = _errors(capsys.readouterr().err)
+    assert len(errors) == 1 and f"no space left while writing {articles} (No space left" in errors[0], errors
+    assert _files(out) == before
 
 
 def test_row_diverged_run_is_recorded_not_fatal(tmp_path, capsys):

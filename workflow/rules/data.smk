@@ -20,15 +20,12 @@ SIGNAL_RECORDS = [f"results/signal/records_{r}.parquet" for r in SIGNAL_RUNS]
 
 EMBED_KEYS = ("text", "model", "shuffle_seed", "max_windows", "dtype", "embed_batch")
 
+from curse_of_memory.data.text import source_files
 
-def text_params(text):
-    """data.text plus the local files it reads (name, size, hash): adding, removing or editing an
-    article of a text folder, or replacing a dump file, reruns data_text and what depends on it.
-    """
-    from curse_of_memory.data.text import source_files
-
-    files = source_files(text)
-    return {"text": text, "files": files} if files else {"text": text}
+# the local files data.text reads (name, size, hash) are part of data_text's params: adding,
+# removing or editing an article of a text folder, or replacing a dump file, reruns data_text
+# and what depends on it
+TEXT_FILES = source_files(DATA["text"])
 
 
 rule data_text:
@@ -45,7 +42,11 @@ rule data_text:
     threads: 1
     params:
         src=src_fingerprint("data/text.py"),
-        data=text_params(DATA["text"]),
+        data=(
+            {"text": DATA["text"], "files": TEXT_FILES}
+            if TEXT_FILES
+            else {"text": DATA["text"]}
+        ),
     script:
         "../scripts/embeddings.py"
 
