@@ -98,12 +98,14 @@ def test_history_means_over_seeds_and_excludes_diverged_members():
                   (2, 0.1, 2, [5.0, np.nan], True)])
     elr = pd.DataFrame({"member": [0, 0, 1, 1, 2, 2], "epoch": [0, 1] * 3, "group": ["A"] * 6,
                         "mean": [1e-3, 1e-4, 3e-3, 3e-4, 7.0, 7.0], "std": 1.0, "min": 0.0,
-                        "nonpos_frac": [0.0, 0.5, 0.0, 0.0, 0.0, 0.0]})
+                        "nonpos_frac": [0.0, 0.5, 0.0, 0.0, 0.0, 0.0],
+                        "pos_mean": [1e-3, 4e-4, 3e-3, 2e-4, 7.0, 7.0]})
     h = agg.history(m, elr).set_index("epoch")
     assert h.loc[0, "loss_mean"] == pytest.approx(5.0) and h.loc[1, "loss_mean"] == pytest.approx(3.0)
     assert h.loc[1, "loss_sem"] == pytest.approx(1.0)  # sd(2, 4) = sqrt(2), / sqrt(2)
     assert h.loc[0, "elr_A"] == pytest.approx(2e-3) and h.loc[1, "elr_A"] == pytest.approx(2e-4)
     assert h.loc[1, "nonpos_A"] == pytest.approx(0.25)
+    assert h.loc[1, "elrpos_A"] == pytest.approx(3e-4)  # positive-entry scaling, diverged member out
     assert (h["n_diverged"] == 1).all() and (h["n_seeds"] == 3).all()
 
 

@@ -733,3 +733,24 @@ def test_fig12_centred_autocorrelation_separates_slow_correlation_from_offset(tm
     src._cache.clear()
     r = _run(src, "fig12.white_plus_slow")["fig12.white_plus_slow"]
     assert r["status"] == "not evaluated" and "c_centred" in r["reason"]
+
+
+def test_all_seeds_diverged_is_not_evaluated_with_where(tmp_path):
+    """A task point whose every seed of every lr diverged has no loss: the Fig 3 checks say so."""
+    import pandas as pd
+
+    from curse_of_memory.analysis.claims import CLAIMS, Sources, evaluate
+
+    tables = tmp_path / "tables"
+    tables.mkdir()
+    rows = []
+    for cell in ("rnn", "lru"):
+        for nu0 in (0.36, 0.84, 0.99):
+            dead = cell == "rnn" and nu0 == 0.99
+            rows.append({"experiment": "fig3_left", "cell": cell, "nu0": nu0, "theta0": 3.14,
+                         "mean": float("nan") if dead else 1.0, "n_diverged_total": 15 if dead else 0})
+    pd.DataFrame(rows).to_parquet(tables / "fig3_left_best.parquet")
+    checks = [c for c in CLAIMS if c.id == "fig3.gap_at_099"]
+    (rec,) = evaluate(Sources(tmp_path / "figures", tables, tmp_path), checks)
+    assert rec["status"] == "not evaluated"
+    assert rec["reason"].startswith("all seeds diverged at rnn nu0 = 0.99")

@@ -69,6 +69,41 @@ def test_rerun_is_a_no_op_and_restyling_a_figure_reruns_only_its_plot(built):
     assert not rules & {"train_cell", "aggregate", "write_cell", "fig11", "diagnostics"}, rules
 
 
+def test_a_reference_run_is_drawn_judged_and_rebuilt_without_training(built):
+    """The test tier's own run, packed as a reference: the training figures draw it beside the
+    run, the claims judge every training claim on it, the PDF section names its provenance, and
+    `--config tier=paper runs=reference` schedules no training job."""
+    from curse_of_memory.provenance import pack, read_provenance, training_fingerprint
+
+    ref = built / "results" / "reference" / "paper"
+    prov = pack(built, ref, command="snakemake --cores 2 --config tier=test", started="s", finished="f",
+                wall_seconds=1.0, commit=None, fingerprint=training_fingerprint(built / "src" / "curse_of_memory"),
+                tier="test")
+    assert read_provenance(ref) == prov and prov["runs"] > 0
+    assert (ref / "runs" / "fig4" / "rnn" / "final.pt").exists() and (ref / "README.md").exists()
+    proc = snakemake(built, "--cores", "2", "--config", "tier=test", "--", "fig3", "fig11", "fig10",
+                     "results/claims.json", "paper/generated/reference.tex", timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    left = pd.read_csv(built / "paper/figures/fig3_left.csv")
+    assert set(left["source"]) == {"this run", "paper-tier reference"}
+    mine, theirs = (left[left["source"] == s].sort_values(["model", "nu0"])["loss"].to_numpy() for s in
+                    ("this run", "paper-tier reference"))
+    assert len(mine) == len(theirs) and (mine == theirs).all()  # the same run, drawn twice
+    assert "paper-tier reference" in set(pd.read_csv(built / "paper/figures/fig11_left.csv")["source"])
+    assert "paper-tier reference" in set(pd.read_csv(built / "paper/figures/fig10_loss.csv")["run"])
+    records = json.loads((built / "results/claims.json").read_text())
+    judged = [r for r in records if "reference" in r]
+    assert {r["figure"] for r in judged} >= {"fig3", "fig11"}
+    for r in judged:  # same data: the same verdict on both
+        if r["figure"] != "fig_optimizers":
+            assert r["reference"]["status"] == r["status"], r["id"]
+    assert "same fingerprint" in (built / "paper/generated/reference.tex").read_text()
+    proc = snakemake(built, "-n", "--config", "tier=paper", "runs=reference", timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rules = {j["rule"] for j in dry_run_jobs(proc.stdout)}
+    assert "aggregate" in rules and not rules & {"train_cell", "write_cell", "diagnostics"}, rules
+
+
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory):
     return copy_repo(tmp_path_factory.mktemp("fresh"))

@@ -122,7 +122,7 @@ def _member_tables(run_dir: Path, experiments) -> tuple:
 
 
 def pack(run_dir: str | Path, out_dir: str | Path, *, command: str, started: str, finished: str,
-         wall_seconds: float, commit: str | None, fingerprint: str) -> dict:
+         wall_seconds: float, commit: str | None, fingerprint: str, tier: str = "paper") -> dict:
     """Build the reference folder ``out_dir`` from the finished paper-tier run in ``run_dir``."""
     import torch
 
@@ -137,18 +137,21 @@ def pack(run_dir: str | Path, out_dir: str | Path, *, command: str, started: str
         for kind in ("best", "by_lr", "history"):
             src = run_dir / "results" / "tables" / f"{exp}_{kind}.parquet"
             _copy(src, out_dir / "tables" / src.name)
-    _copy(run_dir / "results" / "tables" / "fig10.parquet", out_dir / "tables" / "fig10.parquet")
+    if "fig10" in experiments:
+        _copy(run_dir / "results" / "tables" / "fig10.parquet", out_dir / "tables" / "fig10.parquet")
     for csv in sorted((run_dir / "paper" / "figures").glob("*.csv")):
         if csv.name.split("_")[0].split(".")[0] in TRAINING_FIGURES:
             _copy(csv, out_dir / "figures" / csv.name)
     for exp in FINAL_PARAMS_EXPERIMENTS:
+        if exp not in experiments:
+            continue
         for cdir in sorted((run_dir / "results" / "runs" / exp).iterdir()):
             final = torch.load(cdir / "final.pt", map_location="cpu", weights_only=True)
             io.torch_save(out_dir / "runs" / exp / cdir.name / "final.pt", final)
             _copy(cdir / "cell.yaml", out_dir / "runs" / exp / cdir.name / "cell.yaml")
     devices = sorted({str(c["device"]) for c in cells})
     prov = {
-        "tier": "paper",
+        "tier": tier,
         "commit": commit,
         "training_fingerprint": fingerprint,
         "device": ", ".join(devices),

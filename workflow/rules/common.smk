@@ -1,7 +1,6 @@
 # Shared by every rule file - config validation, tier resolution, the training-cell table,
 # source fingerprints, targets.
 import copy
-import hashlib
 import os
 import sys
 from pathlib import Path
@@ -24,6 +23,12 @@ from curse_of_memory.config_io import (
     yaml_problem,
 )
 from curse_of_memory.errors import UserError
+from curse_of_memory.provenance import (
+    REFERENCE_DIR,
+    TRAINING_SOURCES,
+    read_provenance,
+    source_fingerprint,
+)
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 PYTHON = "python"  # the interpreter snakemake runs under; scripts use `script:` or `shell:` with it
@@ -117,20 +122,12 @@ def src_fingerprint(*subpackages):
     """Hash of the package source that a rule runs (all of it if no subpackage is named).
 
     Passed as a `params:` value so that editing src/ reruns exactly the rules that depend on it.
+    The helpers every module imports count for every rule; other top-level modules (train.py,
+    device.py, runlog.py) count only where a rule names them, so a logging fix retrains nothing.
     """
-    root = Path(workflow.basedir) / "src" / "curse_of_memory"
-    files = []
-    for sub in subpackages or ("",):
-        target = root / sub
-        files += [target] if target.is_file() else sorted(target.rglob("*.py"))
-    # the helpers every module imports count for every rule; other top-level modules (train.py,
-    # device.py, runlog.py) count only where a rule names them, so a logging fix retrains nothing
-    files += [root / name for name in ("__init__.py", "io.py", "errors.py")]
-    digest = hashlib.sha256()
-    for path in sorted(set(files)):
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return source_fingerprint(
+        Path(workflow.basedir) / "src" / "curse_of_memory", *subpackages
+    )
 
 
 def log_path(rule_name, stem="log"):
@@ -188,6 +185,76 @@ def _cell_table(cfg):
 
 # CELLS[(experiment, cell)] = {"cell": CELL.yaml dict, "meta": {label, variant, paper, ...}}
 CELLS, SKIPPED_CELLS = _cell_table(C)
+
+# --- the paper-tier reference run (results/reference/paper, committed) --------------------------
+# runs=train (default) trains every cell; runs=reference (tier=paper only) takes the reference's
+# runs and tables instead, so the paper tier's figures, tables and claims build without training.
+RUNS = C.get("runs", "train")
+REFERENCE = read_provenance(REFERENCE_DIR)
+TRAINING_FINGERPRINT = src_fingerprint(*TRAINING_SOURCES)
+if RUNS == "reference":
+    if TIER != "paper":
+        config_error(
+            f"runs: reference needs tier=paper (the reference is a paper-tier run), got tier={TIER}; "
+            "use --config tier=paper runs=reference"
+        )
+    if REFERENCE is None:
+        config_error(
+            f"runs: reference, but {REFERENCE_DIR}/provenance.json is missing; restore it with "
+            f"`git checkout -- {REFERENCE_DIR}`, or drop runs=reference to train"
+        )
+    _ref_hash = {
+        (c["experiment"], c["cell"]): c["config_hash"] for c in REFERENCE["cells"]
+    }
+    _dropped = sorted({e for e, c in CELLS if (e, c) not in _ref_hash})
+    if _dropped:
+        print(
+            f"runs=reference: not in the reference, so not built: {', '.join(_dropped)} "
+            "(drop runs=reference to train them)",
+            file=sys.stderr,
+        )
+    CELLS = {k: v for k, v in CELLS.items() if k in _ref_hash}
+    from curse_of_memory.training.engine import config_hash as _config_hash
+
+    _changed = [
+        f"{e}/{c}"
+        for (e, c), v in CELLS.items()
+        if _config_hash(dict(v["cell"], device="cpu")) != _ref_hash[(e, c)]
+    ]
+    if _changed:
+        print(
+            f"runs=reference: config.yaml differs from the reference's settings for {', '.join(_changed)}; "
+            "their figures show the reference's runs (drop runs=reference to train the new settings)",
+            file=sys.stderr,
+        )
+
+# A reduced tier may centre its lr window on the reference's best lrs (training.reduce.lr_centre).
+_REDUCE = C["training"].get("reduce") or {}
+if _REDUCE.get("lr_centre") == "reference" and "lrs" in _REDUCE:
+    from curse_of_memory.provenance import reference_best_lrs, reference_lr_window
+
+    _best_lrs = reference_best_lrs(REFERENCE_DIR)
+    for _key, _entry in CELLS.items():
+        _window = reference_lr_window(
+            _entry["meta"]["paper"]["lrs"], _best_lrs.get(_key, []), _REDUCE["lrs"]
+        )
+        if _window is not None:
+            _entry["cell"]["lrs"] = _window
+
+
+def reference_tables(*experiments, kind="best"):
+    """The reference's aggregated tables of those experiments, drawn beside this run's own
+    (none when this run is itself built from the reference, or when no reference is shipped).
+    """
+    if RUNS == "reference" or REFERENCE is None:
+        return []
+    return [
+        str(REFERENCE_DIR / "tables" / f"{e}_{kind}.parquet")
+        for e in experiments
+        if e in REFERENCE.get("experiments", [])
+    ]
+
+
 EXPERIMENTS = (
     {}
 )  # experiment -> [cell, ...] in config order (only cells trained in this tier)

@@ -64,9 +64,15 @@ rule claims:
     """Every claim of the paper as a falsifiable check on this run's outputs (never fails the run)."""
     input:
         UPSTREAM,
+        reference=(
+            [str(REFERENCE_DIR / "provenance.json")]
+            if RUNS == "train" and REFERENCE is not None
+            else []
+        ),
     output:
         json="results/claims.json",
         tex="paper/tables/claims.tex",
+        summary="paper/tables/claims_summary.tex",
         html=report(
             "results/claims.html",
             caption="../report/claims.rst",
@@ -79,6 +85,8 @@ rule claims:
         ENV
     params:
         tier=TIER,
+        runs=RUNS,
+        reference=str(REFERENCE_DIR),
         src=src_fingerprint("analysis"),
     script:
         "../scripts/claims.py"
@@ -123,10 +131,40 @@ rule errata:
         "../scripts/errata.py"
 
 
+rule reference_section:
+    """The PDF's section on the paper-tier reference run: provenance, whether this checkout's
+    training code is the reference's, every training claim at this tier beside the reference.
+    """
+    input:
+        claims="results/claims.json",
+        provenance=(
+            [str(REFERENCE_DIR / "provenance.json")] if REFERENCE is not None else []
+        ),
+    output:
+        "paper/generated/reference.tex",
+    log:
+        "results/logs/paper/reference_section.log",
+    localrule: True
+    conda:
+        ENV
+    params:
+        fingerprint=TRAINING_FINGERPRINT,
+        tier=TIER,
+        runs=RUNS,
+        reference=str(REFERENCE_DIR),
+        src=src_fingerprint("analysis", "provenance.py"),
+    script:
+        "../scripts/reference_section.py"
+
+
 PAPER_INPUTS = (
-    ["paper/main.tex", "paper/generated/numbers.tex"]
+    ["paper/main.tex", "paper/generated/numbers.tex", "paper/generated/reference.tex"]
     + [str(p) for p in sorted(Path("paper/sections").glob("*.tex"))]
-    + ["paper/tables/claims.tex", "paper/tables/errata.tex"]
+    + [
+        "paper/tables/claims.tex",
+        "paper/tables/claims_summary.tex",
+        "paper/tables/errata.tex",
+    ]
     + list(PAPER_TABLES.values())
     + [t for t in UPSTREAM if str(t).startswith("paper/")]
 )

@@ -15,31 +15,52 @@ rule write_cell:
         write_cell(params.cell, output[0], log[0])
 
 
-rule train_cell:
-    """Train one cell's population: python -m curse_of_memory.train CELL.yaml --out DIR."""
-    input:
-        cell="results/cells/{experiment}/{cell}.yaml",
-    output:
-        metrics="results/runs/{experiment}/{cell}/metrics.parquet",
-        elr="results/runs/{experiment}/{cell}/elr.parquet",
-        final="results/runs/{experiment}/{cell}/final.pt",
-        teachers="results/runs/{experiment}/{cell}/teachers.json",
-        summary="results/runs/{experiment}/{cell}/summary.json",
-    log:
-        "results/logs/train_cell/{experiment}/{cell}.log",
-    benchmark:
-        "results/benchmarks/train_cell/{experiment}/{cell}.tsv"
-    conda:
-        ENV
-    threads: TRAIN_THREADS
-    resources:
-        gpu=TRAIN_GPU,
-        mem_mb=4000,
-        runtime=240,
-    params:
-        src=src_fingerprint("models", "tasks", "training", "train.py", "device.py"),
-        out=lambda wc: cell_dir(wc.experiment, wc.cell),
-        python=PYTHON,
-    shell:
-        "{params.python} -m curse_of_memory.train {input.cell} --out {params.out}"
-        " --threads {threads} > {log} 2>&1"
+if RUNS == "train":
+
+    rule train_cell:
+        """Train one cell's population: python -m curse_of_memory.train CELL.yaml --out DIR."""
+        input:
+            cell="results/cells/{experiment}/{cell}.yaml",
+        output:
+            metrics="results/runs/{experiment}/{cell}/metrics.parquet",
+            elr="results/runs/{experiment}/{cell}/elr.parquet",
+            final="results/runs/{experiment}/{cell}/final.pt",
+            teachers="results/runs/{experiment}/{cell}/teachers.json",
+            summary="results/runs/{experiment}/{cell}/summary.json",
+        log:
+            "results/logs/train_cell/{experiment}/{cell}.log",
+        benchmark:
+            "results/benchmarks/train_cell/{experiment}/{cell}.tsv"
+        conda:
+            ENV
+        threads: TRAIN_THREADS
+        resources:
+            gpu=TRAIN_GPU,
+            mem_mb=4000,
+            runtime=240,
+        params:
+            src=src_fingerprint("models", "tasks", "training", "train.py", "device.py"),
+            out=lambda wc: cell_dir(wc.experiment, wc.cell),
+            python=PYTHON,
+        shell:
+            "{params.python} -m curse_of_memory.train {input.cell} --out {params.out}"
+            " --threads {threads} > {log} 2>&1"
+
+else:
+
+    rule reference_run:
+        """runs=reference: a single run's final parameters (Figs 4/9) from the reference run."""
+        input:
+            final=str(REFERENCE_DIR / "runs/{experiment}/{cell}/final.pt"),
+            cell=str(REFERENCE_DIR / "runs/{experiment}/{cell}/cell.yaml"),
+        output:
+            final="results/runs/{experiment}/{cell}/final.pt",
+            cell="results/runs/{experiment}/{cell}/cell.yaml",
+        log:
+            "results/logs/reference_run/{experiment}/{cell}.log",
+        localrule: True
+        conda:
+            ENV
+        shell:
+            "(cp {input.final} {output.final} && cp {input.cell} {output.cell}"
+            " && echo 'copied from the reference run') > {log} 2>&1"

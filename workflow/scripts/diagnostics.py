@@ -1,7 +1,8 @@
 """Diagnostics a researcher checks first (not in the paper), one PDF per cell:
 left, the learning curve of every member (colour = lr); right, final loss vs lr per task point
 with the chosen lr marked (open circle) and a flag when it sits at the edge of the grid.
-Also <cell>.csv (loss vs lr, chosen lr) and flags.csv (edge / flagged / diverged per point)."""
+Also <cell>.csv (loss vs lr, chosen lr) and flags.csv (edge / flagged / diverged per point; a point
+whose every seed of every lr diverged is listed with all_diverged = True and no lr)."""
 
 from pathlib import Path
 
@@ -32,7 +33,8 @@ with snakemake_log(snakemake):
             ax_c.plot(d["epoch"], d["train_loss"], color=color[lr], lw=0.4, alpha=0.6)
         for lr in lrs:
             ax_c.plot([], [], color=color[lr], label=f"lr {lr:g}")
-        ax_c.set_yscale("log")
+        if np.isfinite(m["train_loss"]).any():
+            ax_c.set_yscale("log")
         ax_c.set_xlabel("Epoch")
         ax_c.set_ylabel("Training loss (every member)")
         ax_c.legend(fontsize=4, loc="upper right")
@@ -45,11 +47,15 @@ with snakemake_log(snakemake):
             ax_l.plot(d["lr"], y, marker=".", markersize=3, color=c,
                       label=f"$\\nu_0$={nu0:g}, $\\theta_0$={theta0:g}")
             sel = b[(b["nu0"] == nu0) & (b["theta0"] == theta0)]
-            if len(sel) and np.isfinite(sel["lr"].iloc[0]):
+            if len(sel) and not np.isfinite(sel["lr"].iloc[0]):  # every seed of every lr diverged
+                flags.append({"cell": cell, "nu0": nu0, "theta0": theta0, "lr": np.nan, "edge": False,
+                              "flagged": True, "all_diverged": True,
+                              "n_diverged_total": int(sel["n_diverged_total"].iloc[0])})
+            elif len(sel):
                 r = sel.iloc[0]
                 ax_l.plot([r["lr"]], [r["mean"]], marker="o", mfc="none", markersize=5, color=c)
                 flags.append({"cell": cell, "nu0": nu0, "theta0": theta0, "lr": r["lr"],
-                              "edge": bool(r["edge"]), "flagged": bool(r["flagged"]),
+                              "edge": bool(r["edge"]), "flagged": bool(r["flagged"]), "all_diverged": False,
                               "n_diverged_total": int(r["n_diverged_total"])})
                 if r["edge"]:
                     ax_l.annotate("edge", (r["lr"], r["mean"]), fontsize=4, color="red",
@@ -63,6 +69,7 @@ with snakemake_log(snakemake):
         ax_c.set_title(f"{snakemake.wildcards.experiment} / {cell}")
         fig.tight_layout()
         style.save(fig, out / f"{cell}.pdf", data=t, tier=snakemake.params.tier, png=False)
-    flags = pd.DataFrame(flags, columns=["cell", "nu0", "theta0", "lr", "edge", "flagged", "n_diverged_total"])
+    flags = pd.DataFrame(flags, columns=["cell", "nu0", "theta0", "lr", "edge", "flagged", "all_diverged",
+                                         "n_diverged_total"])
     write_csv(out / "flags.csv", flags)
     print(flags.to_string())

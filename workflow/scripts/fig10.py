@@ -2,7 +2,8 @@
 theory rule) for θ0 ∈ {π/100, π/10, π} on top, and the final loss against θ0/π (from the Fig 10
 training table) below.  fig10.pdf: default teacher remap; fig10_published.pdf: the as-published
 remap (SPEC §7 item 4) - where the pipeline recorded that both remaps coincide (or reused the
-default runs), the figure says so.  Plotted numbers beside each PDF:
+default runs), the figure says so.  In a reduced tier the paper-tier reference run's losses are
+drawn beside this run's as hollow markers.  Plotted numbers beside each PDF:
 fig10[_published]_{hessian,spectrum,eigvecs,loss}.csv."""
 
 import numpy as np
@@ -38,9 +39,11 @@ with snakemake_log(snakemake):
     except (OSError, ValueError) as exc:
         raise DataError(f"{snakemake.input.theory}: unreadable ({exc}); rerun its theory rule") from None
     table = pd.read_parquet(snakemake.input.table)
+    reference = pd.read_parquet(snakemake.input.reference) if snakemake.input.reference else None
     for out, remap in ((snakemake.output.pdf, "default"), (snakemake.output.published, "published")):
         note = published_note(table) if remap == "published" else None
-        fig, data = hp.fig10(theory, table, remap, n_vecs=snakemake.params.n_eigvecs, note=note)
+        fig, data = hp.fig10(theory, table, remap, n_vecs=snakemake.params.n_eigvecs, note=note,
+                             reference=reference)
         style.save(fig, out, data=data, tier=snakemake.params.tier)
         print(out, "note:", note)
         print(data["loss"].to_string())

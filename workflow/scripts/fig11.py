@@ -1,12 +1,14 @@
 """Fig 11: final loss vs number of heads (left); the effective lr ("Mean LR", SPEC §1.5) of the
-recurrent matrix A over training at each head count's best lr (right)."""
+recurrent matrix A over training at each head count's best lr (right).  In a reduced tier the
+paper-tier reference run's losses are drawn beside this run's as hollow markers; a head count
+whose every seed diverged is a cross at the top of the left panel."""
 
 import matplotlib as mpl
 import numpy as np
 from matplotlib.ticker import NullFormatter
 import pandas as pd
 
-from curse_of_memory.plotting import style
+from curse_of_memory.plotting import overlay, style
 from curse_of_memory.runlog import snakemake_log
 
 
@@ -41,11 +43,19 @@ with snakemake_log(snakemake):
     ax_l.plot(best["heads"], best["mean"], color="0.6", lw=0.75, zorder=1)
     ax_l.errorbar(best["heads"], best["mean"], yerr=best["sem"].fillna(0), marker="o", markersize=2.5,
                   ls="none", color=style.COLORS["rnn"], elinewidth=0.5, zorder=2)
+    dead = overlay.all_diverged(best)
+    overlay.diverged(ax_l, best["heads"].to_numpy(float)[dead], style.COLORS["rnn"])
+    refs = [pd.read_parquet(p) for p in snakemake.input.reference]
+    ref = pd.concat(refs, ignore_index=True) if refs else pd.DataFrame(columns=["cell", "lr", "mean", "sem"])
+    ref = ref.assign(heads=[heads(c) for c in ref["cell"]]).sort_values("heads")
+    overlay.reference(ax_l, ref["heads"], ref["mean"], style.COLORS["rnn"])
+    if ax_l.get_legend_handles_labels()[0]:
+        ax_l.legend(loc="lower left")
     ax_l.set_xscale("log", base=2)
     ax_l.set_xticks([1, 2, 4, 8, 16, 32])
     ax_l.set_xticklabels(["1", "2", "4", "8", "16", "32"])
     ax_l.minorticks_off()
-    if np.isfinite(best["mean"]).any():
+    if np.isfinite(pd.concat([best["mean"], ref["mean"]]).astype(float)).any():
         ax_l.set_yscale("log")
         quiet_minor_labels(ax_l)
     ax_l.set_xlabel("Number of heads")
@@ -69,6 +79,10 @@ with snakemake_log(snakemake):
     ax_r.set_xlabel("Epoch")
     ax_r.set_ylabel("Effective lr of A")
     fig.tight_layout()
-    left = best[["heads", "cell", "lr", "mean", "sem", "n_seeds", "n_diverged_total", "flagged", "edge"]]
+    cols = ["heads", "cell", "lr", "mean", "sem", "n_seeds", "n_diverged_total", "flagged", "edge"]
+    left = best[cols].assign(source="this run", all_diverged=dead)
+    if len(ref):
+        left = pd.concat([left, ref[cols].assign(source="paper-tier reference",
+                                                 all_diverged=overlay.all_diverged(ref))], ignore_index=True)
     right = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(columns=["heads", "lr", "epoch", "elr_A"])
     style.save(fig, snakemake.output.pdf, data={"left": left, "right": right}, tier=snakemake.params.tier)

@@ -1,7 +1,10 @@
 """Fig 3: final loss vs nu0 for the LRU and the dense RNN (A); the RNN -> LRU ablation at
 nu0 = 0.99 (B).  fig3.pdf uses the default aggregation and marks the gamma-init as-published point
 as an open marker; fig3_published.pdf uses the published NaN-skipping rule and the published
-gamma init.  Works with whatever cells the tier configured."""
+gamma init.  Works with whatever cells the tier configured.  When the paper-tier reference run is
+an input (a reduced tier), its points are drawn beside this run's as hollow markers; a task point
+whose every seed diverged is a cross at the top of the panel (no finite loss to plot).  Labels come
+from the cells' ``label:`` in config.yaml."""
 
 import math
 
@@ -9,18 +12,24 @@ import numpy as np
 from matplotlib.ticker import NullFormatter
 import pandas as pd
 
-from curse_of_memory.plotting import style
+from curse_of_memory.plotting import overlay, style
 from curse_of_memory.runlog import snakemake_log
 
-# Panel B order, labels and colours (SPEC §5 Fig 3)
+# Panel B order and colours (the paper's Fig 3B); labels: the cells' `label:` (config.yaml)
 ABLATION = [
-    ("fig3_left", "rnn", "RNN", "rnn"),
-    ("fig3_right", "block-diagonal", "block diagonal", "block_diagonal"),
-    ("fig3_right", "more-neurons", "more neurons", "more_neurons"),
-    ("fig3_right", "crnn", "complex numbers", "crnn"),
-    ("fig3_right", "gamma", r"$\gamma$ norm.", "gamma"),
-    ("fig3_right", "lru", "LRU", "lru"),
+    ("fig3_left", "rnn", "rnn"),
+    ("fig3_right", "block-diagonal", "block_diagonal"),
+    ("fig3_right", "more-neurons", "more_neurons"),
+    ("fig3_right", "crnn", "crnn"),
+    ("fig3_right", "gamma", "gamma"),
+    ("fig3_right", "lru", "lru"),
 ]
+PANEL_A = [("rnn", "rnn"), ("lru", "lru")]
+LABELS: dict = {}  # "experiment/cell" -> label, set from the rule's params
+
+
+def label(exp, cell):
+    return LABELS.get(f"{exp}/{cell}", cell)
 GAMMA_PUBLISHED = ("fig3_right", "gamma-published")
 
 
@@ -32,65 +41,101 @@ def cols(published):
     return ("mean_published", "sem_published", "lr_published") if published else ("mean", "sem", "lr")
 
 
-def plot(best, path, published, tier):
+def plot(best, path, published, tier, ref=None):
     m, s, lr = cols(published)
     fig, (ax_a, ax_b) = style.figure(3.0, 1.45, ncols=2, gridspec_kw={"width_ratios": [1, 1.25]})
     left = best[best["experiment"] == "fig3_left"].sort_values("nu0")
+    ref_left = ref[ref["experiment"] == "fig3_left"] if ref is not None else None
     rows_a = []
-    for cell, color_key, label in (("rnn", "rnn", "RNN"), ("lru", "lru", "LRU")):
+    for cell, color_key in PANEL_A:
         d = left[left["cell"] == cell]
         if d.empty:
             continue
         x = x_of(d["nu0"])
-        ax_a.errorbar(x, d[m], yerr=d[s].fillna(0), marker="o", markersize=2, color=style.COLORS[color_key],
-                      label=label, capsize=0, elinewidth=0.5)
-        rows_a.append(pd.DataFrame({"model": cell, "nu0": d["nu0"], "x": x, "loss": d[m], "sem": d[s],
-                                    "lr": d[lr], "n_seeds": d["n_seeds"], "n_diverged": d["n_diverged_total"],
+        color = style.COLORS[color_key]
+        ax_a.errorbar(x, d[m], yerr=d[s].fillna(0), marker="o", markersize=2, color=color,
+                      label=label("fig3_left", cell), capsize=0, elinewidth=0.5)
+        dead = overlay.all_diverged(d, m)
+        overlay.diverged(ax_a, x[dead], color)
+        rows_a.append(pd.DataFrame({"model": cell, "source": "this run", "nu0": d["nu0"], "x": x, "loss": d[m],
+                                    "sem": d[s], "lr": d[lr], "n_seeds": d["n_seeds"],
+                                    "n_diverged": d["n_diverged_total"], "all_diverged": dead,
                                     "flagged": d["flagged"]}))
+        if ref_left is not None:
+            r = ref_left[ref_left["cell"] == cell].sort_values("nu0")
+            if len(r):
+                overlay.reference(ax_a, x_of(r["nu0"]), r[m], color)
+                rows_a.append(pd.DataFrame({"model": cell, "source": "paper-tier reference", "nu0": r["nu0"],
+                                            "x": x_of(r["nu0"]), "loss": r[m], "sem": r[s], "lr": r[lr],
+                                            "n_seeds": r["n_seeds"], "n_diverged": r["n_diverged_total"],
+                                            "all_diverged": overlay.all_diverged(r, m),
+                                            "flagged": r["flagged"]}))
     ticks = [0.36, 0.84, 0.96, 0.99]
     ax_a.set_xticks(x_of(ticks))
     ax_a.set_xticklabels([f"{v:g}" for v in ticks])  # the true nu0 values (SPEC §7 item 13)
     ax_a.set_xlim(-0.4, 6.4)
-    ax_a.set_yscale("log")
-    quiet_minor_labels(ax_a)
+    if rows_a and np.isfinite(pd.concat(rows_a)["loss"].astype(float)).any():
+        ax_a.set_yscale("log")
+        quiet_minor_labels(ax_a)
     ax_a.set_xlabel(r"$\nu_0$")
     ax_a.set_ylabel("Final loss")
     if rows_a:
         ax_a.legend(loc="best", handlelength=1.2)
 
-    rows_b = []
+    rows_b, ref_b = [], []
     at99 = best[np.isclose(best["nu0"], 0.99)]
-    for i, (exp, cell, label, color_key) in enumerate(ABLATION):
+    ref99 = ref[np.isclose(ref["nu0"], 0.99)] if ref is not None else None
+    for i, (exp, cell, color_key) in enumerate(ABLATION):
+        tick = label(exp, cell)
         if published and cell == "gamma":
             exp, cell = GAMMA_PUBLISHED
         d = at99[(at99["experiment"] == exp) & (at99["cell"] == cell)]
         val = float(d[m].iloc[0]) if len(d) else math.nan
         err = float(d[s].iloc[0]) if len(d) else math.nan
-        rows_b.append({"x": i, "label": label, "experiment": exp, "cell": cell, "loss": val, "sem": err,
-                       "lr": float(d[lr].iloc[0]) if len(d) else math.nan,
-                       "flagged": bool(d["flagged"].iloc[0]) if len(d) else None, "marker": "filled"})
+        dead = bool(len(d) and overlay.all_diverged(d, m).any())
+        rows_b.append({"x": i, "label": tick, "source": "this run", "experiment": exp, "cell": cell, "loss": val,
+                       "sem": err, "lr": float(d[lr].iloc[0]) if len(d) else math.nan,
+                       "flagged": bool(d["flagged"].iloc[0]) if len(d) else None, "all_diverged": dead,
+                       "marker": "filled"})
+        if ref99 is not None:
+            r = ref99[(ref99["experiment"] == exp) & (ref99["cell"] == cell)]
+            if len(r):
+                ref_b.append({"x": i, "label": tick, "source": "paper-tier reference", "experiment": exp,
+                              "cell": cell, "loss": float(r[m].iloc[0]), "sem": float(r[s].iloc[0]),
+                              "lr": float(r[lr].iloc[0]), "flagged": bool(r["flagged"].iloc[0]),
+                              "all_diverged": bool(overlay.all_diverged(r, m).any()),
+                              "marker": "hollow"})
     b = pd.DataFrame(rows_b)
     ax_b.plot(b["x"], b["loss"], color="0.6", lw=0.75, zorder=1)
     for _, r in b.iterrows():
+        color = style.COLORS[ABLATION[int(r["x"])][2]]
         if np.isfinite(r["loss"]):
             ax_b.errorbar(r["x"], r["loss"], yerr=0 if not np.isfinite(r["sem"]) else r["sem"], marker="o",
-                          markersize=2.5, color=style.COLORS[ABLATION[int(r["x"])][3]], zorder=2, elinewidth=0.5)
+                          markersize=2.5, color=color, zorder=2, elinewidth=0.5)
+        elif r["all_diverged"]:
+            overlay.diverged(ax_b, [r["x"]], color)
+    for r in ref_b:
+        overlay.reference(ax_b, [r["x"]], [r["loss"]], style.COLORS[ABLATION[int(r["x"])][2]])
     if not published:  # the gamma-init as-published point (SPEC §7 item 5), open marker at x = 4
         d = at99[(at99["experiment"] == GAMMA_PUBLISHED[0]) & (at99["cell"] == GAMMA_PUBLISHED[1])]
         if len(d) and np.isfinite(d[m].iloc[0]):
             ax_b.errorbar(4, d[m].iloc[0], yerr=np.nan_to_num(d[s].iloc[0]), marker="o", markersize=2.5,
                           mfc="white", color=style.COLORS["gamma"], zorder=3, elinewidth=0.5,
                           label=r"$\gamma$ init as published")
-            ax_b.legend(loc="upper right")
             b = pd.concat([b, pd.DataFrame([{"x": 4, "label": "gamma norm. (init as published)",
+                                             "source": "this run",
                                              "experiment": GAMMA_PUBLISHED[0], "cell": GAMMA_PUBLISHED[1],
                                              "loss": float(d[m].iloc[0]), "sem": float(d[s].iloc[0]),
                                              "lr": float(d[lr].iloc[0]), "flagged": bool(d["flagged"].iloc[0]),
                                              "marker": "open"}])], ignore_index=True)
+    if ref_b:
+        b = pd.concat([b, pd.DataFrame(ref_b)], ignore_index=True)
+    if ax_b.get_legend_handles_labels()[0]:
+        ax_b.legend(loc="upper right")
     ax_b.set_xticks(range(len(ABLATION)))
-    ax_b.set_xticklabels([a[2] for a in ABLATION], rotation=90)
+    ax_b.set_xticklabels([label(a[0], a[1]) for a in ABLATION], rotation=90)
     ax_b.set_xlim(-0.5, len(ABLATION) - 0.5)
-    if np.isfinite(b["loss"]).any():
+    if np.isfinite(b["loss"].astype(float)).any():
         ax_b.set_yscale("log")
         quiet_minor_labels(ax_b)
     fig.tight_layout()
@@ -106,8 +151,12 @@ def quiet_minor_labels(ax):
 
 with snakemake_log(snakemake):
     frames = [pd.read_parquet(p) for p in list(snakemake.input.left) + list(snakemake.input.right)]
+    frames = [f for f in frames if len(f)]
     best = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["experiment", "cell", "nu0", "theta0", "mean", "sem", "lr", "mean_published",
                  "sem_published", "lr_published", "n_seeds", "n_diverged_total", "flagged"])
-    plot(best, snakemake.output.pdf, published=False, tier=snakemake.params.tier)
-    plot(best, snakemake.output.published, published=True, tier=snakemake.params.tier)
+    LABELS.update(snakemake.params.labels)
+    refs = [pd.read_parquet(p) for p in snakemake.input.reference]
+    ref = pd.concat(refs, ignore_index=True) if refs else None
+    plot(best, snakemake.output.pdf, published=False, tier=snakemake.params.tier, ref=ref)
+    plot(best, snakemake.output.published, published=True, tier=snakemake.params.tier, ref=ref)

@@ -166,7 +166,9 @@ def normalise(table: pd.DataFrame, variances: pd.DataFrame,
 def history(metrics: pd.DataFrame, elr: pd.DataFrame | None = None, keys=None) -> pd.DataFrame:
     """Per (configuration, lr, epoch): seed mean and SEM of the training loss (diverged seeds
     excluded from the mean, counted in ``n_diverged``), and the seed mean of each parameter
-    group's "Mean LR" (``elr_<group>``) and its fraction of entries <= 0 (``nonpos_<group>``)."""
+    group's "Mean LR" (``elr_<group>``), of its geometric mean over the positive entries only
+    (``elrpos_<group>``, the second-moment scaling without the first moment's sign) and of its
+    fraction of entries <= 0 (``nonpos_<group>``)."""
     keys = [k for k in (keys or DEFAULT_KEYS) if k in metrics.columns] + ["lr", "epoch"]
     df = metrics.copy()
     if "diverged" not in df.columns:
@@ -196,6 +198,10 @@ def history(metrics: pd.DataFrame, elr: pd.DataFrame | None = None, keys=None) -
             pn = e.groupby(keys + ["group"])["nonpos_frac"].mean().unstack("group")
             pn.columns = [f"nonpos_{c}" for c in pn.columns]
             out = out.join(pn, how="left")
+        if "pos_mean" in e.columns:
+            pp = e.groupby(keys + ["group"])["pos_mean"].mean().unstack("group")
+            pp.columns = [f"elrpos_{c}" for c in pp.columns]
+            out = out.join(pp, how="left")
     return out.reset_index()
 
 

@@ -150,9 +150,18 @@ def _log_slope(x, y, lo, hi):
 
 
 def _at(df, col, value, ycol):
-    """ycol at the row whose ``col`` is nearest ``value``."""
+    """ycol at the row whose ``col`` is nearest ``value``; a row with no finite value because its
+    seeds diverged makes the check 'not evaluated', saying where."""
     i = (df[col] - value).abs().idxmin()
-    return float(df.loc[i, ycol])
+    y = float(df.loc[i, ycol])
+    if not math.isfinite(y) and "n_diverged_total" in df.columns and df.loc[i, "n_diverged_total"] > 0:
+        _all_diverged(df.loc[i], f"{col} = {float(df.loc[i, col]):g}")
+    return y
+
+
+def _all_diverged(row, where: str):
+    cell = f"{row['cell']} " if "cell" in row.index else ""
+    raise NotEvaluated(f"all seeds diverged at {cell}{where} (no finite loss at any lr)")
 
 
 def _one(df, **eq):
@@ -256,7 +265,7 @@ def _fig3b(src):
         d = right[right["cell"] == cell]
         if d.empty:
             raise NotEvaluated(f"fig3_right has no '{cell}' cell in this tier")
-        vals[cell.replace("-", "_")] = float(d["mean"].iloc[0])
+        vals[cell.replace("-", "_")] = _at(d, "nu0", 0.99, "mean")
     _finite(vals)
     return vals
 
@@ -582,8 +591,16 @@ def summary(records: list[dict], details: str | None = DETAILS) -> str:
             f"({len(records)} checks over {len(figs)} figures"
             + (f"; {changed} with a replaced criterion" if changed else "") + ")")
     lines = [_clip(head)]
+    ref = [r["reference"]["status"] for r in records if r.get("reference")]
+    if ref:
+        lines.append(_clip(f"  paper-tier reference: {ref.count('pass')} pass, {ref.count('fail')} fail, "
+                           f"{ref.count('not evaluated')} not evaluated ({len(ref)} training checks)"))
+    dead = [r["id"] for r in records if str(r.get("reason", "")).startswith("all seeds diverged")]
+    if dead:
+        lines.append(_clip(f"  not evaluated, all seeds diverged: {', '.join(dead)} "
+                           "(results/diagnostics/<experiment>/flags.csv)"))
     fails = [r for r in records if r["status"] == "fail"]
-    room = SUMMARY_MAX_LINES - 1 - (1 if details else 0)
+    room = SUMMARY_MAX_LINES - len(lines) - (1 if details else 0)
     shown = fails if len(fails) <= room else fails[: room - 1]
     for r in shown:
         vals = ", ".join(f"{k}={_fmt(v)}" for k, v in r["values"].items())

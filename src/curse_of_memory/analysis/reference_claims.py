@@ -74,13 +74,14 @@ def section_tex(prov: dict | None, fingerprint: str, records: list[dict], tier: 
              r"\section{The paper tier: reference run}\label{sec:reference}"]
     if prov is None:
         lines.append("No paper-tier reference run is shipped with this checkout "
-                     r"(\texttt{results/reference/paper/provenance.json} is missing).")
+                     r"(\texttt{results/\allowbreak{}reference/\allowbreak{}paper/\allowbreak{}provenance.json} "
+                     "is missing): the training figures and claims show this run alone.")
         return "\n".join(lines) + "\n"
     hours = prov["wall_seconds"] / 3600
     lines.append(
         "The training figures of a reduced tier cannot say whether a failed claim is the paper's or "
         "the reduction's. The repository therefore ships one full run of the paper's training grids "
-        r"(\texttt{results/reference/paper}: every task point and learning rate, 10 seeds, 10{,}000 "
+        r"(\texttt{results/\allowbreak{}reference/\allowbreak{}paper}: every task point and learning rate, 10 seeds, 10{,}000 "
         "steps), drawn as hollow markers beside this run's points in Figures 3, 10 and 11, and every "
         "training claim is judged on it too (Table~\\ref{tab:reference-claims}). "
         r"\texttt{snakemake --cores all --config tier=paper runs=reference} rebuilds every paper-tier "

@@ -320,12 +320,16 @@ def theory_models(theory: dict) -> list[dict]:
     return out
 
 
-def loss_vs_theta0(ax, table, remap: str):
+def loss_vs_theta0(ax, table, remap: str, reference=None):
     """Fig 10 bottom: final loss (mean ± SEM over seeds, best lr) against θ0/π, log–log.
 
-    Flagged points (no eligible lr: the published NaN-skipping rule picked them) are open markers.
+    Flagged points (no eligible lr: the published NaN-skipping rule picked them) are open markers;
+    a point whose every seed diverged is a cross at the top; ``reference`` (the paper-tier reference
+    run's table of the same format) is drawn as hollow markers on a dotted line.
     Returns the plotted rows as a DataFrame."""
     import pandas as pd
+
+    from curse_of_memory.plotting import overlay
 
     rows = []
     sub = table[table["remap"] == remap]
@@ -341,10 +345,23 @@ def loss_vs_theta0(ax, table, remap: str):
                     capsize=0, label=label)
         if flagged.any():
             ax.plot(x[flagged], y[flagged], "o", ms=3.5, mfc="white", mec=color, mew=0.6)
+        dead = ~np.isfinite(y) & (d["n_diverged"].to_numpy(float) > 0 if "n_diverged" in d else True)
+        overlay.diverged(ax, x[dead], color)
         keep = [c for c in ("lr", "n_seeds", "n_diverged", "source") if c in d]
-        rows.append(pd.DataFrame({"model": model, "remap": remap, "theta0": d["theta0"].to_numpy(),
-                                  "theta0_over_pi": x, "loss": y, "sem": err, "flagged": flagged,
-                                  **{c: d[c].to_numpy() for c in keep}}))
+        rows.append(pd.DataFrame({"model": model, "remap": remap, "run": "this run",
+                                  "theta0": d["theta0"].to_numpy(), "theta0_over_pi": x, "loss": y, "sem": err,
+                                  "flagged": flagged, "all_diverged": dead, **{c: d[c].to_numpy() for c in keep}}))
+        if reference is not None:
+            r = reference[(reference["remap"] == remap) & (reference["model"] == model)].sort_values("theta0")
+            if len(r):
+                rx = r["theta0"].to_numpy(float) / np.pi
+                overlay.reference(ax, rx, r["mean"], color)
+                rows.append(pd.DataFrame({"model": model, "remap": remap, "run": "paper-tier reference",
+                                          "theta0": r["theta0"].to_numpy(), "theta0_over_pi": rx,
+                                          "loss": r["mean"].to_numpy(float),
+                                          "sem": r["sem"].to_numpy(float) if "sem" in r else np.nan,
+                                          "flagged": r["flagged"].to_numpy(bool) if "flagged" in r else False,
+                                          **{c: r[c].to_numpy() for c in keep if c in r}}))
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(r"$\theta_0/\pi$")
@@ -353,7 +370,7 @@ def loss_vs_theta0(ax, table, remap: str):
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
-def fig10(theory: dict, table, remap: str, *, n_vecs: int = 10, note: str | None = None):
+def fig10(theory: dict, table, remap: str, *, n_vecs: int = 10, note: str | None = None, reference=None):
     """Fig 10 as one figure: theory λ-Hessians (top, 3 columns) and the training result (bottom).
     Returns (figure, {name: DataFrame})."""
     from curse_of_memory.plotting import style
@@ -363,7 +380,7 @@ def fig10(theory: dict, table, remap: str, *, n_vecs: int = 10, note: str | None
     top, bottom = fig.subfigures(2, 1, height_ratios=[3.2, 1.5], hspace=0.02)
     data = hessian_columns(top, theory_models(theory), n_vecs=n_vecs, wspace=0.5)
     ax = bottom.add_axes([0.12, 0.3, 0.31, 0.6])  # ≈ 1.7 × 0.9 in
-    data["loss"] = loss_vs_theta0(ax, table, remap)
+    data["loss"] = loss_vs_theta0(ax, table, remap, reference)
     rho = float(theory.get("rho", np.nan))
     bottom.text(0.62, 0.55, f"Top: Gauss–Newton Hessian (theory), ρ = {rho:g}\n"
                 f"Bottom: training, remap = {remap}" + (f"\n{note}" if note else ""),

@@ -38,9 +38,10 @@ def diverged(ax, x, color) -> None:
             transform=ax.get_xaxis_transform(), clip_on=False, label=label)
 
 
-def all_diverged(best) -> np.ndarray:
-    """Rows of a best-lr table with no finite loss because every seed of every lr diverged."""
-    mean = best["mean"].to_numpy(float)
-    if "n_diverged_total" in best and "n_seeds" in best:
+def all_diverged(best, column: str = "mean") -> np.ndarray:
+    """Rows of a best-lr table with no finite loss in ``column`` because seeds diverged (every seed
+    of every lr, for the default rule; every seed of the chosen lr, for the published one)."""
+    mean = best[column].to_numpy(float)
+    if "n_diverged_total" in best:
         return ~np.isfinite(mean) & (best["n_diverged_total"].to_numpy(float) > 0)
     return ~np.isfinite(mean)
