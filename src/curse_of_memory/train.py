@@ -83,7 +83,7 @@ def run_cell(cell: dict, out_dir: str | os.PathLike, *, state_dir: str | os.Path
         _check_state_dir(sdir, out_dir)
     if sdir is not None and not sdir.exists():
         sdir.mkdir(parents=True)
-        (sdir / STATE_MARKER).write_text("made by curse_of_memory.train; removed when the cell finishes\n")
+        io.write_text(sdir / STATE_MARKER, "made by curse_of_memory.train; removed when the cell finishes\n")
     pop, wall = train_population(c, dev, sdir, progress=progress, stop_after_step=stop_after_step,
                                  stop_mode=stop_mode, log=log)
     val = pop.validation_loss(c["validation_batches"])
