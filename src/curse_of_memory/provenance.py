@@ -14,6 +14,8 @@ paper's training grids (10 seeds, 10,000 steps, every lr) for every training fig
 * ``runs/members.parquet``: one row per trained member (experiment, cell, task point, lr, seed,
   final training loss, validation loss, divergence step);
 * ``runs/epochs.parquet``: the per-epoch training loss of every member (float32, as trained);
+* ``runs/<experiment>/<cell>/summary.json``: the cell's settings and timing (its member list is in
+  ``members.parquet``);
 * ``runs/<experiment>/<cell>/{final.pt, cell.yaml}``: final parameters and per-entry effective
   lrs, only for the single runs whose parameters a figure reads (Figs 4 and 9);
 * ``provenance.json`` and ``README.md``.
@@ -87,7 +89,7 @@ def _member_tables(run_dir: Path, experiments) -> tuple:
     import numpy as np
     import pandas as pd
 
-    members, epochs, cells = [], [], []
+    members, epochs, cells, slims = [], [], [], []
     for exp in experiments:
         for cdir in sorted((run_dir / "results" / "runs" / exp).iterdir()):
             summary_path = cdir / "summary.json"
@@ -109,6 +111,9 @@ def _member_tables(run_dir: Path, experiments) -> tuple:
             epochs.append(pd.DataFrame({"experiment": exp, "cell": cdir.name,
                                         "member": met["member"].astype("int32"),
                                         "epoch": met["epoch"].astype("int16"), "train_loss": loss32}))
+            slim = {k: s[k] for k in ("experiment", "cell", "config", "config_hash", "n_members", "wall_seconds",
+                                      "torch_version", "device", "threads", "git_commit") if k in s}
+            slims.append((exp, cdir.name, slim))
             cells.append({"experiment": exp, "cell": cdir.name, "members": int(s["n_members"]),
                           "steps": int(s["config"]["steps"]), "wall_seconds": float(s["wall_seconds"]),
                           "config_hash": s["config_hash"], "threads": s.get("threads"),
@@ -118,7 +123,7 @@ def _member_tables(run_dir: Path, experiments) -> tuple:
     for df in (members, epochs):
         for col in ("experiment", "cell"):
             df[col] = df[col].astype("category")
-    return members, epochs, cells
+    return members, epochs, cells, slims
 
 
 def pack(run_dir: str | Path, out_dir: str | Path, *, command: str, started: str, finished: str,
@@ -130,7 +135,9 @@ def pack(run_dir: str | Path, out_dir: str | Path, *, command: str, started: str
 
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     experiments = [e for e in PAPER_EXPERIMENTS if (run_dir / "results" / "runs" / e).is_dir()]
-    members, epochs, cells = _member_tables(run_dir, experiments)
+    members, epochs, cells, slims = _member_tables(run_dir, experiments)
+    for exp, cell, slim in slims:  # each cell's settings (schedule, steps), without the member list
+        io.write_json(out_dir / "runs" / exp / cell / "summary.json", slim)
     io.write_parquet(out_dir / "runs" / "members.parquet", members)
     io.write_parquet(out_dir / "runs" / "epochs.parquet", epochs)
     for exp in experiments:
@@ -227,6 +234,7 @@ rebuilds every paper-tier figure, table and claim from this folder without train
 | `figures/*.csv` | plotted numbers of the training figures at the paper tier |
 | `runs/members.parquet` | one row per run: experiment, cell, member, point, nu0, theta0, lr, seed, final_train_loss (mean over the last epoch), validation_loss, diverged_step (-1: never) |
 | `runs/epochs.parquet` | experiment, cell, member, epoch, train_loss (per-epoch mean, float32 as trained) |
+| `runs/<experiment>/<cell>/summary.json` | the cell's settings (config, config hash) and wall time |
 | `runs/fig4/*/`, `runs/fig9/*/` | `final.pt` (final parameters, per-entry effective lrs; load with `torch.load(..., weights_only=True)`) and `cell.yaml` |
 | `provenance.json` | the facts above, per cell: members, steps, wall seconds, config hash |
 
