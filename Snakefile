@@ -6,9 +6,24 @@
 #   snakemake --profile slurm                   # on a Slurm cluster
 #
 # Rules live in workflow/rules/*.smk; each figure has a named target rule (fig1 ... fig15).
+import sys
+from pathlib import Path
+
 from snakemake.utils import min_version
 
 min_version("9.0")
+
+
+# A YAML syntax error in config.yaml: one line with its line and column (Snakemake's own loader
+# only says the file is not valid YAML).
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+from curse_of_memory.config_io import yaml_problem
+
+if yaml_problem(Path(workflow.basedir) / "config.yaml"):
+    sys.stderr.write(
+        f"error: config: {yaml_problem(Path(workflow.basedir) / 'config.yaml')}\n"
+    )
+    sys.exit(1)
 
 
 configfile: "config.yaml"

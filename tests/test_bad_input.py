@@ -559,3 +559,21 @@ def test_row_diverged_run_is_recorded_not_fatal(tmp_path, capsys):
     m = pd.read_parquet(out / "metrics.parquet")
     last = m[m.epoch == m.epoch.max()]
     assert last.diverged.all() and last.train_loss.isna().all()
+
+
+def test_row_yaml_syntax_error_names_line_and_column(repo):
+    """A syntax error in config.yaml: one line with the place, exit 1, nothing written."""
+    config = repo / "config.yaml"
+    shipped = config.read_text()
+    try:
+        config.write_text(shipped.replace("device: auto", "device: [auto", 1))
+        before = _files(repo / "results")
+        proc = snakemake(repo, "-n", timeout=300)
+    finally:
+        config.write_text(shipped)
+    assert proc.returncode == 1 and _files(repo / "results") == before
+    (line,) = _errors(proc.stderr, "error: config:")
+    line_no = next(n for n, text in enumerate(shipped.splitlines(), 1) if text.startswith("device: auto"))
+    assert "config.yaml line " in line and "column" in line and "YAML syntax error" in line
+    assert f"at line {line_no} column" in line  # the flow sequence opened on the device line
+    assert "Traceback" not in proc.stderr
