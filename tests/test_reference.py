@@ -14,7 +14,7 @@ import yaml
 from curse_of_memory.analysis import aggregate as agg
 from curse_of_memory.analysis.claims import CLAIMS
 from curse_of_memory.analysis.reference_claims import add_reference, is_training_claim, section_tex
-from curse_of_memory.provenance import PAPER_EXPERIMENTS, REFERENCE_DIR, _machine, training_fingerprint
+from curse_of_memory.provenance import PAPER_EXPERIMENTS, REFERENCE_DIR, _machine
 from curse_of_memory.train import run_cell
 from repo_copy import ROOT, dry_run_jobs, snakemake
 
@@ -126,9 +126,3 @@ def test_retraining_a_reference_cell_reproduces_it(tmp_path):
     else:
         assert np.allclose(mine, ref, rtol=1e-3), platform.processor()
     assert math.isfinite(summary["members"][0]["final_train_loss"])
-
-
-def test_fingerprint_function_matches_the_pipeline():
-    """The reference's fingerprint is computed the way the pipeline computes train_cell's."""
-    fp = training_fingerprint(ROOT / "src" / "curse_of_memory")
-    assert len(fp) == 16 and all(ch in "0123456789abcdef" for ch in fp)

@@ -1,0 +1,48 @@
+"""Source fingerprints and the reduced tiers' lr window centred on a reference run."""
+
+import pandas as pd
+
+from curse_of_memory.provenance import (
+    reference_best_lrs,
+    reference_lr_window,
+    source_fingerprint,
+    training_fingerprint,
+)
+from repo_copy import ROOT
+
+GRID = [0.32, 0.1, 0.032, 0.01, 0.0032]
+
+
+def test_window_is_centred_on_the_median_best_lr_and_stays_in_the_grid():
+    assert reference_lr_window(GRID, [0.01, 0.01, 0.0032], 3) == [0.032, 0.01, 0.0032]
+    assert reference_lr_window(GRID, [0.32], 3) == [0.32, 0.1, 0.032]  # shifted inside
+    assert reference_lr_window(GRID, [0.0032], 3) == [0.032, 0.01, 0.0032]
+    assert reference_lr_window(GRID, [0.1, 0.01], 3) == [0.32, 0.1, 0.032]  # even: the larger lr
+    assert reference_lr_window(GRID, [float("nan")], 3) is None  # nothing to centre on
+    assert reference_lr_window(GRID, [0.5], 3) is None  # not a grid value
+    assert reference_lr_window([1e-3], [1e-3], 3) == [1e-3]
+
+
+def test_best_lrs_are_read_per_cell(tmp_path):
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "provenance.json").write_text('{"experiments": ["fig3_left"], "cells": []}')
+    pd.DataFrame({"cell": ["lru", "lru", "rnn"], "lr": [0.01, 0.0032, 1e-4]}).to_parquet(
+        tmp_path / "tables" / "fig3_left_best.parquet")
+    assert reference_best_lrs(tmp_path) == {("fig3_left", "lru"): [0.01, 0.0032], ("fig3_left", "rnn"): [1e-4]}
+    assert reference_best_lrs(tmp_path / "absent") == {}
+
+
+def test_training_fingerprint_follows_the_training_sources(tmp_path):
+    pkg = ROOT / "src" / "curse_of_memory"
+    fp = training_fingerprint(pkg)
+    assert len(fp) == 16 and fp == training_fingerprint(pkg)
+    assert fp != source_fingerprint(pkg, "analysis")
+    import shutil
+
+    copy = tmp_path / "curse_of_memory"
+    shutil.copytree(pkg, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert training_fingerprint(copy) == fp
+    (copy / "analysis" / "claims.py").write_text("# edited\n")
+    assert training_fingerprint(copy) == fp  # analysis code does not retrain
+    (copy / "training" / "loss.py").write_text((copy / "training" / "loss.py").read_text() + "\n# edited\n")
+    assert training_fingerprint(copy) != fp
