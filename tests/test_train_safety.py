@@ -71,3 +71,23 @@ def test_a_planted_state_file_is_never_executed(tmp_path):
 def test_experiment_names_follow_the_pipeline_rule(name):
     with pytest.raises(ConfigError, match="experiment"):
         validate_cell(dict(CELL, experiment=name))
+
+
+def test_a_full_disk_during_a_checkpoint_names_the_file(tmp_path, monkeypatch):
+    """torch.save on a full disk raises a RuntimeError from its zip writer: reported as ENOSPC
+    naming the file, with no temporary file left behind."""
+    import errno
+
+    from curse_of_memory import io
+
+    def full(obj, f):
+        with open(f, "wb") as fh:
+            fh.write(b"partial")
+        raise RuntimeError("[enforce fail at inline_container.cc:672] . PytorchStreamWriter failed "
+                           "writing file data/0: file write failed")
+
+    monkeypatch.setattr(torch, "save", full)
+    with pytest.raises(OSError) as info:
+        io.torch_save(tmp_path / "state.pt", {"x": 1})
+    assert info.value.errno == errno.ENOSPC and info.value.filename == str(tmp_path / "state.pt")
+    assert list(tmp_path.iterdir()) == []

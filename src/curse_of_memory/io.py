@@ -54,10 +54,23 @@ def write_csv(path: str | os.PathLike, df) -> None:
 
 
 def torch_save(path: str | os.PathLike, obj: Any) -> None:
+    """``torch.save`` through a temporary file.  torch's zip writer reports a full disk as a
+    RuntimeError ('[enforce fail at inline_container.cc] ... file write failed'); it is re-raised
+    as ``OSError(ENOSPC, ..., path)`` so that the one-line full-disk message names the file."""
+    import errno
+    import shutil
+
     import torch
 
     with atomic_path(path) as tmp:
-        torch.save(obj, tmp)
+        try:
+            torch.save(obj, tmp)
+        except RuntimeError as exc:
+            text = str(exc).lower()
+            full = "write" in text and ("enforce fail" in text or "streamwriter" in text)
+            if not full and shutil.disk_usage(Path(tmp).parent).free > 1 << 20:
+                raise
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path)) from exc
 
 
 def _json_default(obj):
