@@ -91,3 +91,30 @@ def test_a_full_disk_during_a_checkpoint_names_the_file(tmp_path, monkeypatch):
         io.torch_save(tmp_path / "state.pt", {"x": 1})
     assert info.value.errno == errno.ENOSPC and info.value.filename == str(tmp_path / "state.pt")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_names_the_output_not_its_temporary_file(tmp_path):
+    import errno
+
+    from curse_of_memory import io
+
+    target = tmp_path / "fig3.pdf"
+    with pytest.raises(OSError) as info:
+        with io.atomic_path(target) as tmp:
+            raise OSError(errno.ENOSPC, "No space left on device", str(tmp))
+    assert info.value.filename == str(target) and list(tmp_path.iterdir()) == []
+
+
+def test_a_log_on_the_full_disk_still_gets_the_message_to_the_console(capsys):
+    """A rule's log that cannot be written (here /dev/full): the one-line error reaches stderr."""
+    import errno
+    from types import SimpleNamespace
+
+    from curse_of_memory.runlog import snakemake_log
+
+    with pytest.raises(SystemExit) as info:
+        with snakemake_log(SimpleNamespace(log=["/dev/full"])):
+            raise OSError(errno.ENOSPC, "No space left on device", "paper/figures/fig11.pdf")
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "error: no space left while writing paper/figures/fig11.pdf" in err

@@ -27,8 +27,11 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     tmp = Path(tmp)
     os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; give finished files the usual mode
     try:
-        yield tmp
-        os.replace(tmp, path)
+        from curse_of_memory.storage import writing
+
+        with writing(path):  # a full disk names the output, not its temporary file
+            yield tmp
+            os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -26,7 +26,7 @@ def snakemake_log(smk):
         return
     path = Path(log_files[0])
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", buffering=1) as fh:
+    with _LogFile(path) as fh:
         old_out, old_err = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = fh
         logging.basicConfig(stream=fh, level=logging.INFO, force=True,
@@ -37,7 +37,7 @@ def snakemake_log(smk):
         try:
             yield
         except UserError as exc:
-            print(f"error: {exc}", file=fh)
+            _say(fh, f"error: {exc}")
             sys.stdout, sys.stderr = old_out, old_err
             print(f"error: {exc}  (log: {path})", file=sys.stderr)
             sys.exit(2)
@@ -47,7 +47,7 @@ def snakemake_log(smk):
                 raise
             msg = (f"no space left while writing {exc.filename or 'an output'} ({exc.strerror}); free disk "
                    "space and rerun - finished outputs are kept")
-            print(f"error: {msg}", file=fh)
+            _say(fh, f"error: {msg}")  # the log may sit on the full disk itself
             sys.stdout, sys.stderr = old_out, old_err
             print(f"error: {msg}  (log: {path})", file=sys.stderr)
             sys.exit(2)
@@ -56,3 +56,29 @@ def snakemake_log(smk):
             raise
         finally:
             sys.stdout, sys.stderr = old_out, old_err
+
+
+def _say(fh, text: str) -> None:
+    try:
+        print(text, file=fh)
+    except OSError:
+        pass
+
+
+class _LogFile:
+    """The rule's log, opened line-buffered; a log that cannot be flushed on close (a full disk)
+    does not hide the job's own error, which has reached the console by then."""
+
+    def __init__(self, path: Path):
+        self.fh = open(path, "w", buffering=1)
+
+    def __enter__(self):
+        return self.fh
+
+    def __exit__(self, *exc):
+        try:
+            self.fh.close()
+        except OSError:
+            pass
+        return False
+
