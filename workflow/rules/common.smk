@@ -242,17 +242,20 @@ if _REDUCE.get("lr_centre") == "reference" and "lrs" in _REDUCE:
             _entry["cell"]["lrs"] = _window
 
 
-def reference_tables(*experiments, kind="best"):
-    """The reference's aggregated tables of those experiments, drawn beside this run's own
-    (none when this run is itself built from the reference, or when no reference is shipped).
-    """
+def reference_files(*relpaths):
+    """Files of the reference run that a rule of this run reads beside its own outputs (none
+    when this run is itself built from the reference, or when no reference is shipped)."""
     if RUNS == "reference" or REFERENCE is None:
         return []
-    return [
-        str(REFERENCE_DIR / "tables" / f"{e}_{kind}.parquet")
-        for e in experiments
-        if e in REFERENCE.get("experiments", [])
-    ]
+    return [str(REFERENCE_DIR / p) for p in relpaths]
+
+
+def reference_tables(*experiments, kind="best"):
+    """The reference's aggregated tables of those experiments, drawn beside this run's own."""
+    shipped = REFERENCE.get("experiments", []) if REFERENCE is not None else []
+    return reference_files(
+        *(f"tables/{e}_{kind}.parquet" for e in experiments if e in shipped)
+    )
 
 
 EXPERIMENTS = (

@@ -120,11 +120,7 @@ rule fig10:
     input:
         theory="results/theory/fig10_theory_hessians.npz",
         table="results/tables/fig10.parquet",
-        reference=(
-            [str(REFERENCE_DIR / "tables" / "fig10.parquet")]
-            if RUNS == "train" and REFERENCE is not None
-            else []
-        ),
+        reference=reference_files("tables/fig10.parquet"),
     output:
         pdf=report(
             "paper/figures/fig10.pdf",

@@ -64,11 +64,7 @@ rule claims:
     """Every claim of the paper as a falsifiable check on this run's outputs (never fails the run)."""
     input:
         UPSTREAM,
-        reference=(
-            [str(REFERENCE_DIR / "provenance.json")]
-            if RUNS == "train" and REFERENCE is not None
-            else []
-        ),
+        reference=reference_files("provenance.json"),
     output:
         json="results/claims.json",
         tex="paper/tables/claims.tex",

@@ -22,7 +22,7 @@ from curse_of_memory.provenance import REFERENCE_DIR, TRAINING_FIGURES, read_pro
 def is_training_claim(record: dict) -> bool:
     """Claims whose figure is drawn from training runs (Figs 3, 4, 9, 10, 11, the optimizer study)."""
     stem = record["figure"]
-    return stem in TRAINING_FIGURES or stem.split("_")[0] in TRAINING_FIGURES or stem == "fig_optimizers"
+    return stem.split("_")[0] in TRAINING_FIGURES or stem == "fig_optimizers"
 
 
 def reference_sources(ref_dir: str | Path = REFERENCE_DIR) -> Sources:
