@@ -1,4 +1,4 @@
-"""Aggregation rules (SPEC §1.6, §7 item 16) on hand-made tables with hand-computed answers."""
+"""Aggregation rules (METHODS §1.6, §7 item 16) on hand-made tables with hand-computed answers."""
 
 import math
 

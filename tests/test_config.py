@@ -72,8 +72,8 @@ def test_paper_tier_member_counts_match_spec_section_6():
     for (exp, _), entry in cells.items():
         if entry["meta"]["variant"] == "default":
             per_exp[exp] = per_exp.get(exp, 0) + n_members(entry["cell"])
-    # SPEC §6.1: 3A 350 + 350; 3B 3 x 70 + 40 + 40; 4/9 bottom 4; Fig 10 400 + 200 + 200; Fig 11 300
-    # the optimizer study (issue 10, beyond the paper): 14 cells x 7 nu0 x 7 lrs x 10 seeds
+    # METHODS §6.1: 3A 350 + 350; 3B 3 x 70 + 40 + 40; 4/9 bottom 4; Fig 10 400 + 200 + 200; Fig 11 300
+    # the optimizer study (beyond the paper): 14 cells x 7 nu0 x 7 lrs x 10 seeds
     assert per_exp.pop("optimizers") == 14 * 7 * 7 * 10
     assert per_exp == {"fig3_left": 700, "fig3_right": 290, "fig4": 2, "fig9": 2, "fig10": 800, "fig11": 300}
     assert sum(per_exp.values()) == 2094

@@ -1,4 +1,4 @@
-"""Embeddings (SPEC §8): bundled model offline, windows, hidden_states[0], cache integrity."""
+"""Embeddings (METHODS §8): bundled model offline, windows, hidden_states[0], cache integrity."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Text sources (SPEC §8): bundled MediaWiki dump, text folder, hub offline."""
+"""Text sources (METHODS §8): bundled MediaWiki dump, text folder, hub offline."""
 
 import json
 

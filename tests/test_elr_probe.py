@@ -1,4 +1,4 @@
-"""The effective-learning-rate probe (SPEC §1.5) of the core library's vectorised Adam.
+"""The effective-learning-rate probe (METHODS §1.5) of the core library's vectorised Adam.
 
 Checked (a) against the formula computed by hand from the optimizer state (m, v, step), and
 (b) against torch.optim.Adam itself: a copy of a torch Adam that saw the same gradients, stepped

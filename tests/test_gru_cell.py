@@ -1,4 +1,4 @@
-"""ChronoGRU cell (SPEC §2.5): equivalence with torch.nn.GRUCell, init, and the z^Δt Jacobian."""
+"""ChronoGRU cell (METHODS §2.5): equivalence with torch.nn.GRUCell, init, and the z^Δt Jacobian."""
 
 import math
 

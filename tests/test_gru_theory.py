@@ -1,4 +1,4 @@
-"""GRU diagonal theory (SPEC §4.7) against direct series sums over the input autocorrelation."""
+"""GRU diagonal theory (METHODS §4.7) against direct series sums over the input autocorrelation."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""The Hessian panel routine and the effective-lr strip plots (SPEC §5 Figs 4, 9, 10)."""
+"""The Hessian panel routine and the effective-lr strip plots (METHODS §5 Figs 4, 9, 10)."""
 
 import matplotlib
 

@@ -1,5 +1,5 @@
 """Models: fast paths (FFT kernel, state-FFT) equal the sequential reference, outputs and gradients;
-initialisations follow SPEC §1.3/§2; registry errors are one-line ConfigErrors."""
+initialisations follow METHODS §1.3/§2; registry errors are one-line ConfigErrors."""
 
 import math
 
@@ -12,7 +12,7 @@ from curse_of_memory.models import build_model, validate_model_spec
 from curse_of_memory.models import init as I
 from curse_of_memory.models.linear import inv_softplus
 
-SPECS = [
+MODEL_CASES = [
     ({"name": "rnn", "hidden": 6, "heads": 1}, {"theta0": 3.14}),
     ({"name": "rnn", "hidden": 8, "heads": 4}, {"theta0": 1.0}),
     ({"name": "lru", "hidden": 5, "param": "exp", "gamma": "learned"}, {"r_min": 0.9, "theta0": 3.14}),
@@ -44,9 +44,9 @@ def _outputs_and_grads(model, x, w, path):
 
 @pytest.mark.parametrize("dtype,tol", [(torch.float64, 1e-9), (torch.float32, 1e-4)])
 @pytest.mark.parametrize("multi", [False, True])
-@pytest.mark.parametrize("k", range(len(SPECS)))
+@pytest.mark.parametrize("k", range(len(MODEL_CASES)))
 def test_fast_paths_match_reference(k, multi, dtype, tol):
-    spec, kw = SPECS[k]
+    spec, kw = MODEL_CASES[k]
     d_in, d_out = _dims(spec, multi)
     gen = torch.Generator().manual_seed(100 + k)
     model = build_model(spec, members=3, d_in=d_in, d_out=d_out, seeds=[k, k + 1, k + 2],

@@ -1,5 +1,5 @@
 """Vectorised optimizers follow torch.optim member by member (100 steps, 1e-6 relative); the
-effective-LR probe is the SPEC §1.5 formula; schedules."""
+effective-LR probe is the METHODS §1.5 formula; schedules."""
 
 import math
 

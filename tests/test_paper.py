@@ -148,7 +148,7 @@ def test_errata_lists_every_spec_item_and_measures_only_what_exists(tmp_path):
     rows = errata.measured(claims.Sources(tmp_path / "f", tmp_path / "t", tmp_path / "r"))
     keys = [r["key"] for r in rows]
     assert [k for k in keys if not k.startswith("n:")] == [str(i) for i in range(1, 18)]
-    assert len([k for k in keys if k.startswith("n:")]) >= 10  # SPEC §7 further notes
+    assert len([k for k in keys if k.startswith("n:")]) >= 10  # METHODS §7 further notes
     for r in rows:
         assert r["effect"] == "n/a" or r["effect"].startswith("not measured"), r
     tex = errata.to_latex(rows)

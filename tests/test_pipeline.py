@@ -121,8 +121,8 @@ def test_paper_tier_dry_run_lists_one_training_job_per_cell(fresh):
     cells, _ = drop_coinciding(build_cells(config["training"]), lambda task: teacher_has_real_negative_eigs(42, 10))
     assert listed == sorted(cells)
     paper = [k for k in listed if cells[k]["meta"]["variant"] == "default" and k[0] != "optimizers"]
-    assert sum(n_members(cells[k]["cell"]) for k in paper) == 2094  # SPEC §6.1
-    # beyond the paper (issue 10): 14 cells x 7 nu0 x 7 lrs x 10 seeds
+    assert sum(n_members(cells[k]["cell"]) for k in paper) == 2094  # METHODS §6.1
+    # beyond the paper: 14 cells x 7 nu0 x 7 lrs x 10 seeds
     assert sum(n_members(cells[k]["cell"]) for k in listed if k[0] == "optimizers") == 6860
 
 

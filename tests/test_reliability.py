@@ -1,4 +1,4 @@
-"""Reliability (issue 9, docs/RELIABILITY.md): the pipeline killed with SIGKILL in the middle of a
+"""Reliability (docs/RELIABILITY.md): the pipeline killed with SIGKILL in the middle of a
 training job resumes (``--unlock``, then ``--rerun-incomplete``) to metrics bit-identical to an
 uninterrupted run; a second ``snakemake`` in the same folder refuses with Snakemake's lock message
 and changes nothing; every writer is atomic; the same config gives bit-identical metrics in two

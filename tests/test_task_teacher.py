@@ -1,4 +1,4 @@
-"""Teacher (SPEC §3): recipe, remap variants, kernel vs recurrence, stationary variance, logging."""
+"""Teacher (METHODS §3): recipe, remap variants, kernel vs recurrence, stationary variance, logging."""
 
 import math
 

@@ -1,4 +1,4 @@
-"""The plotted theory numbers show SPEC §5's expected behaviour (small grids, fast)."""
+"""The plotted theory numbers show METHODS §5's expected behaviour (small grids, fast)."""
 
 import numpy as np
 
@@ -32,7 +32,7 @@ def test_fig2_normalised_reparametrised_curves_bounded_for_rho_below_one():
         r = R[(R["curve"] == "rho") & (R["rho"] == rho)].sort_values("x")
         l_ = L[(L["curve"] == "rho") & (L["rho"] == rho)].sort_values("x")
         if rho < 1:
-            # limits (1+rho)/(2(1-rho)) (SPEC §4.4) and (1+rho)/(1-rho) (SPEC §4.3)
+            # limits (1+rho)/(2(1-rho)) (METHODS §4.4) and (1+rho)/(1-rho) (METHODS §4.3)
             assert r["y"].iloc[-1] < 1.01 * (1 + rho) / (2 * (1 - rho))
             assert l_["y"].iloc[-1] < 1.0001 * (1 + rho) / (1 - rho)
         else:

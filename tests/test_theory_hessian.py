@@ -1,4 +1,4 @@
-"""SPEC §4.6 block formula against the autodiff Hessian of a simulated loss; Fig 10 data."""
+"""METHODS §4.6 block formula against the autodiff Hessian of a simulated loss; Fig 10 data."""
 
 import numpy as np
 import pytest
@@ -42,7 +42,7 @@ def test_unrolled_output_equals_recurrence():
 
 @pytest.mark.parametrize("rho", [0.0, 0.6])
 def test_block_formula_matches_autodiff_hessian_of_simulated_loss(rho):
-    """Autodiff Hessian of the simulated 1/2-MSE loss at the zero-residual optimum vs SPEC §4.6.
+    """Autodiff Hessian of the simulated 1/2-MSE loss at the zero-residual optimum vs METHODS §4.6.
 
     The chains are i.i.d., so the standard error of each Hessian entry comes from the per-chain
     products of output gradients (forward-mode autodiff), whose mean the Hessian equals at a

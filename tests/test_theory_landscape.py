@@ -1,4 +1,4 @@
-"""1-D teacher-student losses (SPEC §4.5) against a simulated teacher-student loss; curvature
+"""1-D teacher-student losses (METHODS §4.5) against a simulated teacher-student loss; curvature
 table and parametrisation derivatives against autodiff; the Fig 7 optimiser."""
 
 import numpy as np

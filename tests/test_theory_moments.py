@@ -1,4 +1,4 @@
-"""Closed-form moments (SPEC §4.1-§4.3) against Monte-Carlo simulation and truncated series."""
+"""Closed-form moments (METHODS §4.1-§4.3) against Monte-Carlo simulation and truncated series."""
 
 import numpy as np
 import pytest

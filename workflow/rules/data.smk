@@ -1,4 +1,4 @@
-# Real inputs (SPEC §8): Wikipedia text -> BERT-family embedding-layer outputs, cached once and
+# Real inputs (METHODS §8): Wikipedia text -> BERT-family embedding-layer outputs, cached once and
 # reused by every figure below; autocorrelation (Fig 12), deep signal propagation at init
 # (Figs 5, 13), GRU Jacobians (Fig 14) and diagonal GRU theory vs empirics (Fig 15).
 #   data_text          results/data/articles.jsonl  (the text, from config data.text)

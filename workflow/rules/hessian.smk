@@ -82,7 +82,7 @@ rule fig4:
 
 rule fig9:
     """Fig 9: as Fig 4 for the LRU and the S4-like SSM; fig9_published uses the S4 as-published
-    init run (SPEC §7 item 7) in the S4 row."""
+    init run (METHODS §7 item 7) in the S4 row."""
     input:
         **HESSIAN_FILES,
         finals=[r["final"] for r in SINGLE_RUNS["fig9"].values()],
@@ -116,7 +116,7 @@ rule fig9:
 
 rule fig10:
     """Fig 10: theory lambda-Hessians (top) and final loss vs theta0 (bottom); fig10_published
-    with the as-published teacher remap (SPEC §7 item 4)."""
+    with the as-published teacher remap (METHODS §7 item 4)."""
     input:
         theory="results/theory/fig10_theory_hessians.npz",
         table="results/tables/fig10.parquet",

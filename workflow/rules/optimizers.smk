@@ -1,4 +1,4 @@
-# The optimizer study (issue 10, beyond the paper): Fig 3A's nu0 sweep for the dense RNN, the 2x2
+# The optimizer study (beyond the paper): Fig 3A's nu0 sweep for the dense RNN, the 2x2
 # block-diagonal RNN and the LRU x five optimizers.  Training and aggregation are the generic
 # train_cell / aggregate rules (experiment `optimizers` in config.yaml); this file draws the
 # figure, the best-lr table and the numbers of paper/sections/optimizers.tex.  Not trained in the

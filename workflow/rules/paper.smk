@@ -1,4 +1,4 @@
-# The paper folder (issue 7): results tables, numbers as macros, the claims check, the errata and
+# The paper folder: results tables, numbers as macros, the claims check, the errata and
 # paper/main.pdf, the LAST node of `snakemake --cores all` when latexmk is on the PATH.
 # Must stay the last rule file the Snakefile includes: its inputs are every target registered
 # before it (ALL_TARGETS), so the claims see every figure of the run.
@@ -111,7 +111,7 @@ rule numbers:
 
 
 rule errata:
-    """SPEC section 7, each item with the measured effect of its as-published variant."""
+    """METHODS §7, each item with the measured effect of its as-published variant."""
     input:
         UPSTREAM,
     output:

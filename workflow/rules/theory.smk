@@ -1,4 +1,4 @@
-# Theory figures (SPEC §4, §5): closed forms on grids, the Fig 7 toy optimisation and the Fig 10
+# Theory figures (METHODS §4, §5): closed forms on grids, the Fig 7 toy optimisation and the Fig 10
 # theory Hessians.  No training; all of it runs in well under a minute on a 2-core CPU.
 #   fig1, fig2, fig6   closed forms / autodiff curvature -> paper/figures/figN.pdf
 #   fig7               six Adam / sign-descent trajectories in lock-step (+ fig7_published)

@@ -1,4 +1,4 @@
-"""Rule autocorrelation: c(Delta) of the cached embeddings and its fits (SPEC §5 Fig 12).
+"""Rule autocorrelation: c(Delta) of the cached embeddings and its fits (METHODS §5 Fig 12).
 
 output.table: lag, c (uncentred, the figure's definition), c_centred (each feature's mean removed);
 output.fit: the default and published fits of c, and "centred": the default-range fit of

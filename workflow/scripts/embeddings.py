@@ -1,4 +1,4 @@
-"""Rules data_text and embeddings: articles -> 512-token windows -> embedding-layer outputs (SPEC §8)."""
+"""Rules data_text and embeddings: articles -> 512-token windows -> embedding-layer outputs (METHODS §8)."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""Rule `errata`: SPEC §7 items with the measured effect of each variant -> paper/tables/errata.tex."""
+"""Rule `errata`: METHODS §7 items with the measured effect of each variant -> paper/tables/errata.tex."""
 from pathlib import Path
 
 from curse_of_memory.runlog import snakemake_log

@@ -1,4 +1,4 @@
-"""Fig 1 (SPEC §5): the curse of memory.  A: E[(d_lam h)^2] vs lam for rho-correlated inputs;
+"""Fig 1 (METHODS §5): the curse of memory.  A: E[(d_lam h)^2] vs lam for rho-correlated inputs;
 B: 1-D loss vs real lam; C: 1-D loss vs theta - theta*.  Numbers: curse_of_memory.theory.figdata.
 
 Outputs: output.pdf (+ .png and fig1_{A,B,C}.csv beside it) and output.A/B/C (results/theory)."""

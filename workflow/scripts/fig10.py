@@ -1,7 +1,7 @@
-"""Fig 10 as one figure: the theory Hessians of the λ block (Gauss–Newton, SPEC §4.6, from the
+"""Fig 10 as one figure: the theory Hessians of the λ block (Gauss–Newton, METHODS §4.6, from the
 theory rule) for θ0 ∈ {π/100, π/10, π} on top, and the final loss against θ0/π (from the Fig 10
 training table) below.  fig10.pdf: default teacher remap; fig10_published.pdf: the as-published
-remap (SPEC §7 item 4) - where the pipeline recorded that both remaps coincide (or reused the
+remap (METHODS §7 item 4) - where the pipeline recorded that both remaps coincide (or reused the
 default runs), the figure says so.  In a reduced tier the paper-tier reference run's losses are
 drawn beside this run's as hollow markers.  Plotted numbers beside each PDF:
 fig10[_published]_{hessian,spectrum,eigvecs,loss}.csv."""

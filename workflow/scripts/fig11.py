@@ -1,4 +1,4 @@
-"""Fig 11: final loss vs number of heads (left); the effective lr ("Mean LR", SPEC §1.5) of the
+"""Fig 11: final loss vs number of heads (left); the effective lr ("Mean LR", METHODS §1.5) of the
 recurrent matrix A over training at each head count's best lr (right).  In a reduced tier the
 paper-tier reference run's losses are drawn beside this run's as hollow markers; a head count
 whose every seed diverged is a cross at the top of the left panel."""

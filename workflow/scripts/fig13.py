@@ -1,7 +1,7 @@
-"""Fig 13: layer-wise gradients (LRU, cRNN, GRU) and the cRNN normalisation study (SPEC §5).
+"""Fig 13: layer-wise gradients (LRU, cRNN, GRU) and the cRNN normalisation study (METHODS §5).
 
 fig13.pdf: next-embedding loss, all batches; fig13_published.pdf: previous-token loss, norm study
-on the last batch only (SPEC §7 item 12).
+on the last batch only (METHODS §7 item 12).
 """
 
 from curse_of_memory.plotting.axes import SIGNAL_LABELS, nu_axis

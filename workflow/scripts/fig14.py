@@ -1,4 +1,4 @@
-"""Fig 14: GRU recurrent Jacobians dh_dt/dh_0 at initialisation, 3 x 3 settings (SPEC §5)."""
+"""Fig 14: GRU recurrent Jacobians dh_dt/dh_0 at initialisation, 3 x 3 settings (METHODS §5)."""
 
 from curse_of_memory.runlog import snakemake_log
 

@@ -1,4 +1,4 @@
-"""Fig 15: diagonal theory vs GRU empirics (SPEC §5); default formula and as published (§7 item 11)."""
+"""Fig 15: diagonal theory vs GRU empirics (METHODS §5); default formula and as published (§7 item 11)."""
 
 from curse_of_memory.runlog import snakemake_log
 

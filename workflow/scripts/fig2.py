@@ -1,4 +1,4 @@
-"""Fig 2 (SPEC §5): normalisation and reparametrisation.  Left: E[h^2] with gamma = sqrt(1-lam^2);
+"""Fig 2 (METHODS §5): normalisation and reparametrisation.  Left: E[h^2] with gamma = sqrt(1-lam^2);
 right: E[(d_lam h)^2] with gamma held fixed and the exp parametrisation, (1-lam^2)(lam ln lam)^2.
 
 Outputs: output.pdf (+ .png, fig2_{left,right}.csv beside it) and output.left/right (results/theory)."""

@@ -72,7 +72,7 @@ def plot(best, path, published, tier, ref=None):
                                             "flagged": r["flagged"]}))
     ticks = [0.36, 0.84, 0.96, 0.99]
     ax_a.set_xticks(x_of(ticks))
-    ax_a.set_xticklabels([f"{v:g}" for v in ticks])  # the true nu0 values (SPEC §7 item 13)
+    ax_a.set_xticklabels([f"{v:g}" for v in ticks])  # the true nu0 values (METHODS §7 item 13)
     ax_a.set_xlim(-0.4, 6.4)
     if rows_a and np.isfinite(pd.concat(rows_a)["loss"].astype(float)).any():
         ax_a.set_yscale("log")
@@ -116,7 +116,7 @@ def plot(best, path, published, tier, ref=None):
             overlay.diverged(ax_b, [r["x"]], color)
     for r in ref_b:
         overlay.reference(ax_b, [r["x"]], [r["loss"]], style.COLORS[ABLATION[int(r["x"])][2]])
-    if not published:  # the gamma-init as-published point (SPEC §7 item 5), open marker at x = 4
+    if not published:  # the gamma-init as-published point (METHODS §7 item 5), open marker at x = 4
         d = at99[(at99["experiment"] == GAMMA_PUBLISHED[0]) & (at99["cell"] == GAMMA_PUBLISHED[1])]
         if len(d) and np.isfinite(d[m].iloc[0]):
             ax_b.errorbar(4, d[m].iloc[0], yerr=np.nan_to_num(d[s].iloc[0]), marker="o", markersize=2.5,

@@ -1,7 +1,7 @@
-"""Fig 5: signal propagation in deep recurrent networks at initialisation (SPEC §5).
+"""Fig 5: signal propagation in deep recurrent networks at initialisation (METHODS §5).
 
 fig5.pdf: next-embedding loss, all batches averaged (norm study too).
-fig5_published.pdf: previous-token loss (SPEC §7 item 12a), norm study on the last batch only (12c).
+fig5_published.pdf: previous-token loss (METHODS §7 item 12a), norm study on the last batch only (12c).
 """
 
 from curse_of_memory.plotting.axes import SIGNAL_LABELS, nu_axis

@@ -1,7 +1,7 @@
-"""Fig 6 (SPEC §5): loss and curvature landscapes of the gamma-normalised 1-D loss for the polar,
+"""Fig 6 (METHODS §5): loss and curvature landscapes of the gamma-normalised 1-D loss for the polar,
 exp and opt parametrisations.  Columns: loss and d^2 loss/dx^2 (autodiff, float64) against the
 magnitude parameter, then against the angle parameter x = omega (theta = pi omega for polar,
-omega_theta = pi omega for exp and opt; axes labelled omega = theta/pi and omega_theta/pi, SPEC §7).
+omega_theta = pi omega for exp and opt; axes labelled omega = theta/pi and omega_theta/pi, METHODS §7).
 
 Outputs: output.pdf (+ .png, fig6_{curves,optimum}.csv beside it), output.curves and
 output.optimum (results/theory; columns in curse_of_memory.theory.figdata)."""

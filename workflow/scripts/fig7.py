@@ -1,8 +1,8 @@
-"""Fig 7 (SPEC §5): learning the angle.  Six trajectories (polar / exp / opt x real Adam / the
+"""Fig 7 (METHODS §5): learning the angle.  Six trajectories (polar / exp / opt x real Adam / the
 as-published sign descent) run in lock-step in float64 (curse_of_memory.theory.toy.learn_angle).
-fig7.pdf: real Adam (default); fig7_published.pdf: sign descent (SPEC §7 item 10).  Top row: loss
+fig7.pdf: real Adam (default); fig7_published.pdf: sign descent (METHODS §7 item 10).  Top row: loss
 contours over the raw (omega_nu, omega_theta) plane, trajectory (black), target (yellow star, at
-the true target for opt, SPEC §7); bottom row: loss against step.
+the true target for opt, METHODS §7); bottom row: loss against step.
 
 Outputs: output.pdf / output.published (+ .png and CSVs beside them), output.loss (every
 csv_every-th step: step, trajectory, param, variant, loss, loss_window_min/max over the steps the

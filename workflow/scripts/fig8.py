@@ -1,5 +1,5 @@
-"""Fig 8 (SPEC §5): |S(lambda, lambda0, rho)| over the unit disk, lambda0 = 0.99 e^{i pi/4}, one
-panel per rho.  fig8.pdf: the exact S (SPEC §4.2); fig8_published.pdf: S_vis (SPEC §7 item 9).
+"""Fig 8 (METHODS §5): |S(lambda, lambda0, rho)| over the unit disk, lambda0 = 0.99 e^{i pi/4}, one
+panel per rho.  fig8.pdf: the exact S (METHODS §4.2); fig8_published.pdf: S_vis (METHODS §7 item 9).
 
 Outputs: output.pdf / output.published (+ .png and fig8[_published]_summary.csv beside them),
 output.summary (results/theory: one row per (variant, rho): abs_S_at_conj_lam0, abs_S_at_lam_near_1,

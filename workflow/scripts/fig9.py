@@ -1,6 +1,6 @@
 """Fig 9: as Fig 4 for the LRU (exp, learned gamma) and the S4-like SSM.  The eigenvalue axis uses
 Fig 4's largest eigenvalue.  fig9_published.pdf: the same Hessians, the S4 strip row from the run
-with the as-published init (phase divided by Delta_raw, SPEC §7 item 7).  Plotted numbers beside
+with the as-published init (phase divided by Delta_raw, METHODS §7 item 7).  Plotted numbers beside
 each PDF: fig9[_published]_{hessian,spectrum,eigvecs,elr,elr_summary}.csv."""
 
 from curse_of_memory.analysis import hessian as hs

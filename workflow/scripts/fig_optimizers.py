@@ -1,6 +1,6 @@
-"""Optimizer study (issue 10): final loss vs nu0, one panel per architecture (dense RNN, 2x2
+"""Optimizer study: final loss vs nu0, one panel per architecture (dense RNN, 2x2
 block-diagonal RNN, LRU), one line per optimizer, mean +- SEM at each optimizer's best lr
-(SPEC §1.6 aggregation: an lr with a diverged seed is not eligible).  Open markers: no eligible lr
+(METHODS §1.6 aggregation: an lr with a diverged seed is not eligible).  Open markers: no eligible lr
 (published NaN-skipping mean); a point where every run diverged is left out (and marked x at the
 top of the panel).  Also writes the best-lr / divergence table and the numbers the paper section
 quotes.  Works with whatever cells the tier configured (none: empty panels)."""

@@ -1,4 +1,4 @@
-"""Fig 10 top data (SPEC §4.6, §5 Fig 10): Gauss-Newton lambda-Hessians of a complex diagonal
+"""Fig 10 top data (METHODS §4.6, §5 Fig 10): Gauss-Newton lambda-Hessians of a complex diagonal
 network with n eigenvalues on the ring [r_min, r_max], phases U[-theta0, theta0], b and c complex
 standard normal, input autocorrelation rho, one NumPy generator seeded `seed` per theta0 (so the
 three networks differ only in how concentrated the phases are).

@@ -1,4 +1,4 @@
-"""Aggregation over seeds for every training figure (SPEC §1.6, §7 item 16).
+"""Aggregation over seeds for every training figure (METHODS §1.6, §7 item 16).
 
 * A run's **final training loss** is the mean of its minibatch losses over the last epoch, i.e. the
   ``train_loss`` of its last logged epoch; a diverged run's final loss is NaN.

@@ -197,7 +197,7 @@ def n_members(cell: dict) -> int:
 def remap_matters(cell: dict, teacher_has_real_negative: Callable[[dict], bool]) -> bool:
     """Does the as-published remap change this cell?  It changes the teacher when the teacher
     matrix has real negative eigenvalues, and the dense/multi-head RNN student's init always (its
-    random init matrix has real eigenvalues; the remap is applied to it too, SPEC §3.2)."""
+    random init matrix has real eigenvalues; the remap is applied to it too, METHODS §3.2)."""
     if cell["model"]["name"] == "rnn":
         return True
     return bool(teacher_has_real_negative(cell["task"]))

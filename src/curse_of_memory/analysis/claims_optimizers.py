@@ -6,7 +6,7 @@ with sgd_momentum, adam, adamw, adafactor and muon (not on the LRU).  Cells are 
 ``<architecture>-<optimizer>`` with ``_`` written ``-`` (``rnn-sgd-momentum``).
 
 Everything is read from the experiment's aggregated table ``results/tables/optimizers_best.parquet``
-(one row per cell and nu0; SPEC §1.6: an lr with a diverged seed is not eligible; a point without an
+(one row per cell and nu0; METHODS §1.6: an lr with a diverged seed is not eligible; a point without an
 eligible lr is ``flagged`` and carries the published NaN-skipping mean; a point where every seed of
 every lr diverged has a NaN mean).
 

@@ -1,4 +1,4 @@
-"""The errata table: every discrepancy of the original code (SPEC §7) and what this pipeline does.
+"""The errata table: every discrepancy of the original code (METHODS §7) and what this pipeline does.
 
 Each entry states what the original does, what the pipeline does by default, which figures are
 affected, where the as-published variant is, and — where both variants are produced — the measured
@@ -17,7 +17,7 @@ from curse_of_memory.analysis.claims import NotEvaluated, Sources, _fmt, tex_esc
 
 @dataclass(frozen=True)
 class Erratum:
-    key: str  # "1".."17" (SPEC §7 table) or "n:<name>" (further notes)
+    key: str  # "1".."17" (METHODS §7 table) or "n:<name>" (further notes)
     original: str
     default: str
     figures: str
@@ -78,7 +78,7 @@ def _fig10_remap(src: Sources) -> str:
     both = d.index.intersection(p.index)
     if not len(both):
         return ("no as-published cell was retrained: the default teacher has no real negative "
-                "eigenvalue, so both remaps coincide (SPEC §5 Fig 10)")
+                "eigenvalue, so both remaps coincide (METHODS §5 Fig 10)")
     r = np.abs(np.log10(p[both].to_numpy(float) / d[both].to_numpy(float)))
     r = r[np.isfinite(r)]
     if not len(r):
@@ -171,13 +171,13 @@ ERRATA: list[Erratum] = [
     Erratum("8", "The optional L1/L2 teacher normalisation uses an element-wise product instead of "
             "a matrix product (unused).", "Not implemented.", "none", "none", _none),
     Erratum("9", "The Fig 8 closed form S_vis differs from E[∂h ∂h] for 0 < ρ < 1.",
-            "Exact S (SPEC §4.2).", "8", "fig8_published",
+            "Exact S (METHODS §4.2).", "8", "fig8_published",
             _fig8_svis),
     Erratum("10", "The Fig 7 optimiser state is never carried over: every step is Adam's first "
             "step, i.e. sign-gradient descent.", "Real Adam with its state carried.", "7",
             "fig7_published", _fig7_adam),
     Erratum("11", "The Fig 15 GRU sensitivity theory uses E[(h + ∂h)²] instead of the mixed "
-            "derivative only.", "Mixed derivative ∂α∂β Aux (SPEC §4.7).", "15", "fig15_published",
+            "derivative only.", "Mixed derivative ∂α∂β Aux (METHODS §4.7).", "15", "fig15_published",
             _fig15_formula),
     Erratum("12", "Signal propagation: previous-token loss; gradient cell loops over the GRU only; "
             "normalisation study keeps the last batch; inconsistent forward slice; empty GRU "
@@ -198,7 +198,7 @@ ERRATA: list[Erratum] = [
             "rule picks and the point is flagged; counts in the divergence table.",
             "3, 10, 11", "fig3_published (NaN-skipping rule)", _nan_rule),
     Erratum("17", "The numbers of the three GRU-notebook figures (12, 14, 15) are inferred from cell "
-            "order.", "Assignment of SPEC §5 (12 autocorrelation, 14 Jacobians, 15 theory vs "
+            "order.", "Assignment of METHODS §5 (12 autocorrelation, 14 Jacobians, 15 theory vs "
             "empirics); uncertain.", "12, 14, 15", "n/a", _none),
     Erratum("n:fig10-axis", "Fig 10 x axis labelled θ0 but plots θ0/π.", "Labelled θ0/π.", "10",
             "n/a", _none),
@@ -250,7 +250,7 @@ def to_latex(rows: list[dict]) -> str:
         r"{\footnotesize\setlength{\tabcolsep}{3pt}",
         r"\begin{longtable}{@{}p{0.03\linewidth}p{0.25\linewidth}p{0.21\linewidth}p{0.08\linewidth}"
         r"p{0.15\linewidth}p{0.20\linewidth}@{}}",
-        r"\caption{Errata: discrepancies of the original code (SPEC \S7) and further notes. "
+        r"\caption{Errata: discrepancies of the original code (METHODS \S7) and further notes. "
         r"``Variant'' names where the as-published variant is produced; the effect is measured "
         r"from both variants' outputs of this run.}\label{tab:errata}\\",
         r"\toprule \# & original & this pipeline (default) & figs & as-published variant & measured effect \\",

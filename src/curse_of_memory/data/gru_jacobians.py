@@ -1,4 +1,4 @@
-"""GRU Jacobians at initialisation on real inputs (SPEC §5 Figs 14 and 15).
+"""GRU Jacobians at initialisation on real inputs (METHODS §5 Figs 14 and 15).
 
 * :func:`recurrent_jacobians` (Fig 14): ∂h_Δt/∂h_0 at h_0 = 0 of the full ChronoGRU for a list of
   lengths Δt, all from one forward-mode pass (``torch.func.jacfwd`` of the states kept at the
@@ -19,7 +19,7 @@ from torch.func import jacfwd, jvp, vmap
 from curse_of_memory.models import init as I
 from curse_of_memory.models.gru import ChronoGRU, gru_scan
 
-# Fig 14 grid (SPEC §5): (row, col, T_max, scale_h, scale_x); T_min = 1 everywhere.
+# Fig 14 grid (METHODS §5): (row, col, T_max, scale_h, scale_x); T_min = 1 everywhere.
 FIG14_SETTINGS = [
     (0, 0, 1, 0.0, 0.0), (0, 1, 16, 0.0, 0.0), (0, 2, 256, 0.0, 0.0),
     (1, 0, 1, 1.0, 1.0), (1, 1, 16, 1.0, 1.0), (1, 2, 256, 1.0, 1.0),

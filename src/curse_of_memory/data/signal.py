@@ -1,4 +1,4 @@
-"""Signal propagation in the deep residual stack at initialisation (SPEC §5 Figs 5, 13).
+"""Signal propagation in the deep residual stack at initialisation (METHODS §5 Figs 5, 13).
 
 For one model (architecture × T_mem × norm) and each batch of embedding sequences, ``measure``
 records, per batch:
@@ -9,7 +9,7 @@ records, per batch:
   over the whole model (``layer = -1``) and per layer (encoder/decoder belong to no layer):
   - ``loss="next"`` (default): ½·mean over (batch, t = 1..T−1, features) of (ŷ_t − x_{t+1})²,
     next-embedding prediction;
-  - ``loss="previous"`` (as published, SPEC §7 item 12a): (ŷ_{t+1} − x_t)².
+  - ``loss="previous"`` (as published, METHODS §7 item 12a): (ŷ_{t+1} − x_t)².
 
 Groups: cRNN ``lambda`` (both rows of λ-raw) and ``all_but_lambda``; LRU ``nu`` (row 0, ω_ν),
 ``theta`` (row 1, ω_θ) and ``all_but_lambda``; GRU ``seq`` (all GRU-cell parameters) and

@@ -1,4 +1,4 @@
-"""Article text for the real-input experiments (SPEC §8): three interchangeable sources.
+"""Article text for the real-input experiments (METHODS §8): three interchangeable sources.
 
 * ``mediawiki-dump`` (default): any MediaWiki XML dump (``.xml`` or ``.bz2``) parsed with gensim's
   ``wikicorpus.extract_pages`` / ``filter_wiki``; redirects and empty pages are dropped and the

@@ -1,4 +1,4 @@
-"""Linear recurrent models (SPEC §2), vectorised over a leading *member* dimension M.
+"""Linear recurrent models (METHODS §2), vectorised over a leading *member* dimension M.
 
 Quick use
 ---------
@@ -10,28 +10,28 @@ Quick use
 >>> y = m(x3)           # x3 (batch, T, d_in) is accepted for M = 1 -> (batch, T, d_out)
 >>> k = m.impulse_response(T)   # (M, T, d_out, d_in), D included at tau = 0
 
-Conventions (SPEC §1.1): h_0 = 0, h_t = Lambda h_{t-1} + B~ x_t, y_t = Re(C h_t) + D x_t, t = 1..T.
+Conventions (METHODS §1.1): h_0 = 0, h_t = Lambda h_{t-1} + B~ x_t, y_t = Re(C h_t) + D x_t, t = 1..T.
 
 Registry names and spec keys (``build_model(spec, ...)``)
 --------------------------------------------------------
-``rnn``  (class ``LinearRNN``, SPEC §2.1): ``hidden`` N, ``heads`` H (default 1 = dense RNN;
+``rnn``  (class ``LinearRNN``, METHODS §2.1): ``hidden`` N, ``heads`` H (default 1 = dense RNN;
          N % H == 0).  Parameters in order:
          ``A`` (M, H, m, m), ``B`` (M, N, d_in), ``C`` (M, d_out, N), ``D`` (M, d_out, d_in).
          With H = 1, ``A[0, 0]`` is the full N x N matrix (flatten row-major: A_ij at i*N + j).
          Init per member: per head M ~ N(0, 1/m), eigen-remapped with nu_min = 0, nu_max = 1
          (init keys ``nu_min``, ``nu_max``, ``theta0``, ``remap`` = default | published);
          B, C, D LeCun-normal (truncated, std 1/sqrt(fan_in)).
-``lru``  (class ``LRU``, SPEC §2.2-2.3): ``hidden`` N, ``param`` exp | polar | reim (default exp),
+``lru``  (class ``LRU``, METHODS §2.2-2.3): ``hidden`` N, ``param`` exp | polar | reim (default exp),
          ``gamma`` learned | none (default learned), ``gamma_init`` default | published (published =
-         the original's sqrt(1 - Re(lambda)^2) for reim, SPEC §7 item 5).  Parameters in order:
+         the original's sqrt(1 - Re(lambda)^2) for reim, METHODS §7 item 5).  Parameters in order:
          ``lam_raw`` (M, 2, N) [row 0 omega_nu | nu | Re lambda; row 1 omega_theta | theta | Im lambda],
          ``gamma`` (M, N) [only when learned; stores log gamma for exp],
          ``B_re``, ``B_im`` (M, N, d_in), ``C_re``, ``C_im`` (M, d_out, N), ``D`` (M, d_out, d_in).
          "LRU" = exp + learned; "cRNN" (complex diagonal) = reim + none.
          Init: ring [r_min, r_max] with phases U[-theta0, theta0] mod 2 pi (init keys ``r_min``,
          ``r_max``, ``theta0``); B, C, D by the matrix-init rule N(0,1)/sqrt(first stored dim).
-``s4``   (class ``S4``, SPEC §2.4): ``hidden`` N states per channel, ``shared_delta`` (default
-         False), ``init`` default | published (SPEC §7 item 7); channels D_m = d_in = d_out.
+``s4``   (class ``S4``, METHODS §2.4): ``hidden`` N states per channel, ``shared_delta`` (default
+         False), ``init`` default | published (METHODS §7 item 7); channels D_m = d_in = d_out.
          Parameters in order: ``A_re``, ``A_im`` (M, D_m, N), ``delta_raw`` (M, N) [(M, 1) shared],
          ``B_re``, ``B_im``, ``C_re``, ``C_im`` (M, D_m, N), ``D`` (M, D_m).
          Init: |lambda| uniform-in-area on [r_min, r_max]; Delta = -log nu, A_re = -1,

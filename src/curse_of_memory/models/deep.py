@@ -1,4 +1,4 @@
-"""Deep residual recurrent stack used at initialisation in Figs 5 and 13 (SPEC §2.6).
+"""Deep residual recurrent stack used at initialisation in Figs 5 and 13 (METHODS §2.6).
 
     encoder (Linear d_emb → width, LeCun-normal, zero bias)
     4 × [ skip = x; x = Norm(x); x = Recurrent(x); x = GELU_tanh(x); x = Norm(x)  (same module);

@@ -1,6 +1,6 @@
-"""ChronoGRU cell (SPEC §2.5), used by Figs 5, 13 (deep stack), 14 and 15.
+"""ChronoGRU cell (METHODS §2.5), used by Figs 5, 13 (deep stack), 14 and 15.
 
-Gates and update (h_0 = 0 unless given; the input at t enters h_t immediately, SPEC §1.1)::
+Gates and update (h_0 = 0 unless given; the input at t enters h_t immediately, METHODS §1.1)::
 
     r  = σ(W_ir x + b_ir + U_hr h)
     z  = σ(W_iz x + b_iz + U_hz h)
@@ -30,7 +30,7 @@ TRUNC_STD = 0.87962566103423978  # std of a standard normal truncated to [-2, 2]
 
 
 def lecun_normal_(tensor: torch.Tensor, fan_in: int, generator: torch.Generator | None = None):
-    """Flax's LeCun normal: N(0,1) truncated to [−2, 2], times (1/√fan_in)/0.8796 (SPEC §1.3)."""
+    """Flax's LeCun normal: N(0,1) truncated to [−2, 2], times (1/√fan_in)/0.8796 (METHODS §1.3)."""
     with torch.no_grad():
         nn.init.trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=generator)
         tensor.mul_((1.0 / math.sqrt(fan_in)) / TRUNC_STD)

@@ -1,4 +1,4 @@
-"""Initialisation helpers shared by the students and the teacher (SPEC §1.3, §2.1, §3.1-3.2).
+"""Initialisation helpers shared by the students and the teacher (METHODS §1.3, §2.1, §3.1-3.2).
 
 All draws use an explicit ``torch.Generator`` (CPU, float64) so that a member's initialisation
 depends only on its seed (common random numbers).  Values are returned in float64; the models cast.
@@ -63,7 +63,7 @@ def ring_init(g: torch.Generator, n: int, r_min: float, r_max: float, theta0: fl
 
 def remap_eigenvalues(l: np.ndarray, nu_min: float, nu_max: float, theta0: float,
                       remap: str = "default", rtol: float = 1e-9) -> np.ndarray:
-    """l' = (nu_min + (nu_max - nu_min) tanh|l|) exp(i arg(l) theta0/pi)  (SPEC §2.1 step 3, §3.2).
+    """l' = (nu_min + (nu_max - nu_min) tanh|l|) exp(i arg(l) theta0/pi)  (METHODS §2.1 step 3, §3.2).
 
     ``remap='default'`` keeps real eigenvalues real (modulus kept, sign = that of the nearest real
     number to the remapped complex value); ``'published'`` applies the formula blindly (the real part
@@ -101,7 +101,7 @@ def remapped_matrix(m: torch.Tensor, nu_min: float, nu_max: float, theta0: float
 
 def dense_recurrent_init(g: torch.Generator, heads: int, m: int, nu_min: float, nu_max: float,
                          theta0: float, remap: str = "default") -> torch.Tensor:
-    """Per head: M ~ N(0, 1/m) (m x m), eigen-remapped (SPEC §2.1).  Returns (heads, m, m) float64."""
+    """Per head: M ~ N(0, 1/m) (m x m), eigen-remapped (METHODS §2.1).  Returns (heads, m, m) float64."""
     blocks = []
     for _ in range(heads):
         mat = normal(g, m, m, std=1.0 / math.sqrt(m))

@@ -1,7 +1,7 @@
 """Linear recurrent models with a leading *member* dimension (see ``curse_of_memory.models``).
 
 Every model maps x of shape (M, batch, T, d_in) to y of shape (M, batch, T, d_out) with h_0 = 0 and
-the input at time t entering h_t immediately (SPEC §1.1):
+the input at time t entering h_t immediately (METHODS §1.1):
 
     h_t = Lambda h_{t-1} + B~ x_t,       y_t = Re(C h_t) + D x_t.
 
@@ -114,7 +114,7 @@ class PopulationModel(nn.Module):
 
 
 # ----------------------------------------------------------------------------------------------
-# dense / multi-head linear RNN (SPEC §2.1)
+# dense / multi-head linear RNN (METHODS §2.1)
 # ----------------------------------------------------------------------------------------------
 class LinearRNN(PopulationModel):
     """Dense (heads = 1) or block-diagonal (heads = H) real linear RNN.
@@ -199,7 +199,7 @@ class LinearRNN(PopulationModel):
 
 
 # ----------------------------------------------------------------------------------------------
-# complex diagonal models: LRU / cRNN (SPEC §2.2-2.3) and S4-like (SPEC §2.4)
+# complex diagonal models: LRU / cRNN (METHODS §2.2-2.3) and S4-like (METHODS §2.4)
 # ----------------------------------------------------------------------------------------------
 class _Diagonal(PopulationModel):
     """Shared machinery: subclasses give lam() (M, S) complex, b_tilde() (M, S, d_in) complex,
@@ -269,7 +269,7 @@ LRU_GAMMAS = ("learned", "none")
 
 
 class LRU(_Diagonal):
-    """LRU / complex diagonal RNN (SPEC §2.3).
+    """LRU / complex diagonal RNN (METHODS §2.3).
 
     Parameters, in order: lam (M, 2, N) [row 0 = omega_nu / Re lambda / nu, row 1 = omega_theta /
     Im lambda / theta], gamma (M, N) [only if gamma='learned'; log gamma for param='exp'],
@@ -312,7 +312,7 @@ class LRU(_Diagonal):
             if self.param == "exp":
                 out["gamma"] = torch.log(torch.sqrt(1 - nu**2))
             elif self.param == "reim" and self.gamma_init == "published":
-                out["gamma"] = torch.sqrt(1 - lam_raw[0] ** 2)  # SPEC §7 item 5 (as published)
+                out["gamma"] = torch.sqrt(1 - lam_raw[0] ** 2)  # METHODS §7 item 5 (as published)
             else:
                 out["gamma"] = torch.sqrt(1 - nu**2)
         out["B_re"] = I.matrix_init(g, self.hidden, self.d_in)
@@ -365,7 +365,7 @@ S4_INITS = ("default", "published")
 
 
 class S4(_Diagonal):
-    """S4-like diagonal SSM (SPEC §2.4): D_m = d_in = d_out channels, N states per channel.
+    """S4-like diagonal SSM (METHODS §2.4): D_m = d_in = d_out channels, N states per channel.
 
     Parameters, in order: A_re, A_im (M, D_m, N), delta_raw (M, N) [or (M, 1) if shared_delta],
     B_re, B_im, C_re, C_im (M, D_m, N), D (M, D_m).  lambda = exp(Delta (A_re + i A_im)),
@@ -406,7 +406,7 @@ class S4(_Diagonal):
             delta = -torch.log(nu)
             delta_raw = inv_softplus(delta)
             a_re = -torch.ones(Dm, N, dtype=torch.float64)
-        div = delta_raw if self.init_mode == "published" else delta  # SPEC §7 item 7
+        div = delta_raw if self.init_mode == "published" else delta  # METHODS §7 item 7
         a_im = theta / div[None, :]
         return {"A_re": a_re, "A_im": a_im, "delta_raw": delta_raw,
                 "B_re": I.matrix_init(g, Dm, N), "B_im": I.matrix_init(g, Dm, N),

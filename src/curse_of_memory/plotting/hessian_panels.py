@@ -1,4 +1,4 @@
-"""The three-row Hessian panels of SPEC §5 (Figs 4, 9, 10 top) and the effective-LR strip plots.
+"""The three-row Hessian panels of METHODS §5 (Figs 4, 9, 10 top) and the effective-LR strip plots.
 
 ``hessian_column(axes, H, sizes, labels, pads)`` draws, in three stacked axes:
 
@@ -8,7 +8,7 @@
 2. the top eigenvectors (eigh, descending eigenvalue) as rows, with the same gaps, PRGn on [−1, 1];
 3. the sorted eigenvalues on a log y axis from 1e−8 to 10 × the largest (or ``eig_top``).
 
-Labels are taken from the caller's explicit group order (SPEC §7 item 14), never from a sorted
+Labels are taken from the caller's explicit group order (METHODS §7 item 14), never from a sorted
 parameter dict.  ``strip(ax, groups, base_lr)`` draws log10 of per-entry effective learning rates per
 group, counting (and annotating) entries with e ≤ 0 that a log axis cannot show.
 """
@@ -113,7 +113,7 @@ def _fmt(t: float) -> str:
 def strip(ax, groups: Sequence[tuple[str, np.ndarray]], base_lr: float, *, seed: int = 0,
           jitter: dict | float = 0.06, color: str = "#2970B1", size: float = 0.8,
           ylim: tuple[float, float] | None = None) -> list[dict]:
-    """Strip plot of log10(e) per group at x = group index + N(0, jitter) (SPEC §5 Fig 4 bottom).
+    """Strip plot of log10(e) per group at x = group index + N(0, jitter) (METHODS §5 Fig 4 bottom).
 
     ``groups``: (label, per-entry effective lrs) in plotting order; ``jitter``: one std for all
     groups or {label: std} (default 0.06).  Entries with e ≤ 0 (or non-finite) cannot be shown on
@@ -154,7 +154,7 @@ ADAM_B1, ADAM_B2, ADAM_EPS = 0.9, 0.999, 1e-8
 
 
 def probe_ceiling(lr: float, step: int | None) -> float:
-    """e of a coordinate with m = v = 0 after ``step`` updates (SPEC §1.5); ≈ 3.16·lr for s ≫ 1000."""
+    """e of a coordinate with m = v = 0 after ``step`` updates (METHODS §1.5); ≈ 3.16·lr for s ≫ 1000."""
     s = 10**9 if step is None else int(step)
     num = (1 - ADAM_B1) / (1 - ADAM_B1 ** (s + 1))
     den = np.sqrt((1 - ADAM_B2) / (1 - ADAM_B2 ** (s + 1))) + ADAM_EPS
@@ -271,7 +271,7 @@ def hessian_and_strips(models: Sequence[dict], runs: Sequence[dict], *, eig_top=
     return fig, data
 
 
-#: strip-plot jitter per group (SPEC §5 Fig 4: 0.06, 0.1 for the dense A)
+#: strip-plot jitter per group (METHODS §5 Fig 4: 0.06, 0.1 for the dense A)
 JITTER = {"A": 0.1}
 
 

@@ -1,4 +1,4 @@
-"""The one plotting style of the paper (SPEC §1.7).  Every figure script uses this module.
+"""The one plotting style of the paper (METHODS §1.7).  Every figure script uses this module.
 
 Usage::
 
@@ -12,11 +12,11 @@ Fonts and sizes (LaTeX-ready, no TeX needed to plot): the paper folder (paper/ma
 like a NeurIPS paper, Times text and math (``mathptmx``) at a text width of 5.5 in.  Figures use the
 matching faces without usetex: text in STIX (a Times design shipped with matplotlib, with every Greek
 letter and the minus sign, falling back glyph by glyph to DejaVu Serif) and math in mathtext's
-``stix`` set; tick labels go through mathtext so powers of ten match.  Computer Modern (``cmr10``) was
-tried and rejected: mathtext renders Unicode Greek outside ``$...$`` with the text font and cmr10 has
-none, so a label like "ν0 $\\theta_0$" would show boxes.  Sizes follow SPEC §1.7 (6 pt, 2 x 1.35 in
+``stix`` set; tick labels go through mathtext so powers of ten match.  Computer Modern (``cmr10``) is not
+used: mathtext renders Unicode Greek outside ``$...$`` with the text font and cmr10 has
+none, so a label like "ν0 $\\theta_0$" would show boxes.  Sizes follow METHODS §1.7 (6 pt, 2 x 1.35 in
 by default); main.tex includes each figure at its natural size (shrunk only if wider than
-``TEXT_WIDTH``), so 6 pt stays 6 pt.  Deviation from SPEC §1.7: the original used "stixsans" mathtext
+``TEXT_WIDTH``), so 6 pt stays 6 pt.  Deviation from METHODS §1.7: the original used "stixsans" mathtext
 and a sans-serif body; the serif STIX faces are used here so figures match the report's body text.
 PDFs are vector with TrueType (type 42) fonts embedded and no creation date (byte-stable reruns).
 """
@@ -69,7 +69,7 @@ RC = {
     "figure.figsize": (2.0, 1.35),
 }
 
-# Colours of the original (SPEC §5).
+# Colours of the original (METHODS §5).
 COLORS = {
     "rnn": "#AC4056",
     "block_diagonal": "#bc5447",

@@ -1,4 +1,4 @@
-"""The teacher-student linear system identification task (SPEC §3).
+"""The teacher-student linear system identification task (METHODS §3).
 
 ``make_teacher(nu0, theta0=3.14, remap="default", seed=42, n=10) -> Teacher`` (float64: A, B, C, D,
 ``kernel(T)``, ``outputs(x)``, ``stationary_variance``, ``to_json()``);

@@ -1,4 +1,4 @@
-"""The teacher of the linear system-identification task (SPEC §3.1-3.2).
+"""The teacher of the linear system-identification task (METHODS §3.1-3.2).
 
 A teacher depends only on (nu0, theta0, remap, seed, n): the random draws come from the generator
 ``models.init.generator(seed, "teacher")`` in the order M (n x n, N(0, 1/n)), B (n x 1, N(0, 1)),
@@ -101,7 +101,7 @@ def _draws(seed: int, n: int):
 
 def make_teacher(nu0: float, theta0: float = 3.14, remap: str = "default", seed: int = 42,
                  n: int = 10) -> Teacher:
-    """The teacher of SPEC §3.1 for one task point (float64)."""
+    """The teacher of METHODS §3.1 for one task point (float64)."""
     _check(nu0, theta0, remap)
     M, B, C, D = _draws(seed, n)
     A, l, _ = I.remapped_matrix(M, nu0, 1.0, theta0, remap)
@@ -111,7 +111,7 @@ def make_teacher(nu0: float, theta0: float = 3.14, remap: str = "default", seed:
 
 def teacher_has_real_negative_eigs(seed: int = 42, n: int = 10) -> bool:
     """Whether the teacher's raw matrix M has a real negative eigenvalue, i.e. whether the remap
-    quirk (SPEC §3.2, Fig 10 'published') changes the teacher for theta0 < pi.  Independent of
+    quirk (METHODS §3.2, Fig 10 'published') changes the teacher for theta0 < pi.  Independent of
     (nu0, theta0) because M is."""
     M, *_ = _draws(seed, n)
     return I.has_real_negative_eigenvalues(np.linalg.eigvals(M.numpy()))

@@ -17,7 +17,7 @@ Columns
   ``curves``: param (polar | exp | opt), column (magnitude | angle), lam_star, x, loss, curvature
   (d^2 loss / dx^2 by autodiff, x the plotted variable).
   ``optimum``: param, column, lam_star, x_star, loss_at_optimum, curvature_autodiff,
-  curvature_closed_form (SPEC §4.5 table, times pi^2 in the angle columns).
+  curvature_closed_form (METHODS §4.5 table, times pi^2 in the angle columns).
 ``fig8_data(rho_list, published)`` -> (grid dict with ``re``, ``im`` (n_nu, n_theta) and
   ``absS`` (n_rho, n_nu, n_theta)), summary DataFrame with one row per rho: rho, variant,
   abs_S_at_conj_lam0 (|S| at the grid point nearest conj lam0), abs_S_at_lam_near_1 (|S| at
@@ -293,7 +293,7 @@ def fig8_data(rhos=RHOS, n_nu=200, n_theta=500, published=False, lam0=LAMBDA0_FI
 
 
 def rho_colors(rhos):
-    """SPEC Fig 1A colours: Blues_r on log(1 - rho + 1e-5), upper limit shifted by +4."""
+    """METHODS §5 Fig 1A colours: Blues_r on log(1 - rho + 1e-5), upper limit shifted by +4."""
     from matplotlib import colormaps
     from matplotlib.colors import Normalize
 
@@ -303,7 +303,7 @@ def rho_colors(rhos):
 
 
 def lam_star_colors(lambda_stars):
-    """SPEC Fig 1B/6 colours: viridis on LogNorm(1 - lam*)."""
+    """METHODS §5 Fig 1B/6 colours: viridis on LogNorm(1 - lam*)."""
     from matplotlib import colormaps
     from matplotlib.colors import LogNorm
 

@@ -1,4 +1,4 @@
-"""The GRU as a diagonal network: theory curves for Fig 15 (SPEC §4.7, §7 item 11).
+"""The GRU as a diagonal network: theory curves for Fig 15 (METHODS §4.7, §7 item 11).
 
 With constant gates z = σ(b), the simple ChronoGRU is h_t = λ h_{t−1} + (1 − λ) n_t with λ = σ(b):
 normalisation γ = 1 − λ and a sigmoid parametrisation, dλ/db = λ(1 − λ).  For inputs whose

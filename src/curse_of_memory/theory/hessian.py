@@ -1,4 +1,4 @@
-"""Gauss-Newton Hessian of a complex diagonal linear RNN at a zero-residual optimum (SPEC §4.6).
+"""Gauss-Newton Hessian of a complex diagonal linear RNN at a zero-residual optimum (METHODS §4.6).
 
 Public interface
 ----------------
@@ -9,7 +9,7 @@ Public interface
     E[grad y grad y^T] with the parameter order [Re lam_1..n ; Im lam_1..n].  Uses the exact S
     (:func:`curse_of_memory.theory.moments.sensitivity_kernel`), not S_vis.
 ``ring_eigenvalues(n, r_min, r_max, theta0, generator) -> complex (n,)``
-    nu uniform in area on the annulus [r_min, r_max], theta ~ U[-theta0, theta0] (SPEC §1.3).
+    nu uniform in area on the annulus [r_min, r_max], theta ~ U[-theta0, theta0] (METHODS §1.3).
 ``fig10_theory_hessians(theta0s, n=10, r_min=0.99, r_max=0.995, rho=0.99, seed=53) -> dict``
     The Fig 10 top data: keys ``theta0`` (k,), ``lam`` (k, n) complex, ``b``, ``c`` (k, n)
     complex, ``H`` (k, 2n, 2n), ``eigvals`` (k, 2n) descending, ``eigvecs`` (k, 2n, 2n) with

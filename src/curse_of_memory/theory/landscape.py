@@ -1,4 +1,4 @@
-"""1-D teacher-student losses, parametrisations of lam and their derivatives (SPEC §4.4, §4.5).
+"""1-D teacher-student losses, parametrisations of lam and their derivatives (METHODS §4.4, §4.5).
 
 Every function here works on NumPy arrays *and* on torch float64 tensors (the array namespace is
 picked from the argument), so the same formula is plotted (NumPy) and differentiated (torch).
@@ -31,7 +31,7 @@ name            nu                           theta
 ``loss_grad_raw(name, w_nu, w_theta, lam_star)`` (analytic gradient of the unnormalised loss with
 respect to the raw variables, NumPy; used by the vectorised Fig 7 optimiser),
 ``second_derivative(fun, x)`` (elementwise d^2 fun / dx^2 by torch autodiff, float64),
-``hessian_at_optimum(setting, nu)``: the closed-form table of SPEC §4.5.
+``hessian_at_optimum(setting, nu)``: the closed-form table of METHODS §4.5.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def loss_polar(nu, theta, nu_star, theta_star, mu=0.0, sigma=1.0, normalised=Fal
 
 
 def loss_textbook(lam, lam_star, normalised=False):
-    """The textbook form of the loss (mu 0, sigma 1) for complex NumPy arrays (SPEC §4.5)."""
+    """The textbook form of the loss (mu 0, sigma 1) for complex NumPy arrays (METHODS §4.5)."""
     lam = np.asarray(lam, dtype=np.complex128)
     lam_star = np.asarray(lam_star, dtype=np.complex128)
     cross = np.real(1.0 / (1.0 - lam * np.conj(lam_star)))
@@ -215,7 +215,7 @@ def second_derivative(fun, x):
 
 
 def hessian_at_optimum(setting, nu, theta=None):
-    """Closed-form second derivatives at the optimum (SPEC §4.5 table) -> (H_nunu, H_thth).
+    """Closed-form second derivatives at the optimum (METHODS §4.5 table) -> (H_nunu, H_thth).
 
     ``setting``: ``unnormalised``, ``normalised``, ``normalised_exp`` (w.r.t. w_nu / w_theta of
     the exp parametrisation; ``theta`` needed for the angle entry), ``normalised_opt``.

@@ -1,6 +1,6 @@
 """Stationary second moments of h_t = lam h_{t-1} + x_t for inputs with autocorrelation rho^|Delta|.
 
-SPEC §4.1-§4.3.  All functions are vectorised (NumPy broadcasting) and compute in float64 /
+METHODS §4.1-§4.3.  All functions are vectorised (NumPy broadcasting) and compute in float64 /
 complex128.  The input x is real, wide-sense stationary, unit variance, R(Delta) = rho^|Delta|,
 0 <= rho <= 1 (rho = 0: white noise, rho = 1: constant input); |lam| < 1.
 
@@ -14,18 +14,18 @@ Public functions
     form (see below), which has no cancellation as rho -> 1; rho == 1 uses the factored special
     case 1 / ((1 - lam1)^2 (1 - lam2)^2).
 ``sensitivity_kernel_expanded(lam1, lam2, rho)``
-    The same S in the expanded closed form of SPEC §4.2 (numerator polynomial over
+    The same S in the expanded closed form of METHODS §4.2 (numerator polynomial over
     (1-P)^3 (1-rho lam1)^2 (1-rho lam2)^2); rho == 1 factored.
 ``sensitivity_kernel_autodiff(lam1, lam2, rho)``
     The same S by torch autodiff of ``cross_moment`` (float64), for cross-checking.
 ``sensitivity_kernel_published(lam1, lam2, rho)``
-    S_vis, the closed form the original plotted in Fig 8 (SPEC §7 item 9); wrong for 0 < rho < 1.
+    S_vis, the closed form the original plotted in Fig 8 (METHODS §7 item 9); wrong for 0 < rho < 1.
 ``second_moment(lam, rho)`` / ``sensitivity_moment(lam, rho)``
     E|h|^2 and E|d_lam h|^2 for real or complex lam.
 ``second_moment_real(lam, rho)`` / ``sensitivity_moment_real(lam, rho)``
-    The real-lam closed forms of SPEC §4.2 (well conditioned up to lam -> 1).
+    The real-lam closed forms of METHODS §4.2 (well conditioned up to lam -> 1).
 ``gamma_iid(lam)``, ``gamma_constant(lam)``, ``gamma_rho(lam, rho)``
-    Input normalisations of SPEC §4.3.
+    Input normalisations of METHODS §4.3.
 
 Partial-fraction form.  Splitting the double series at n = m gives
 f = (a1 + a2 - 1) / (1 - P) with a_k = 1 / (1 - rho lam_k), hence
@@ -79,7 +79,7 @@ def sensitivity_kernel(lam1, lam2, rho):
 
 
 def sensitivity_kernel_expanded(lam1, lam2, rho):
-    """Exact S in the expanded closed form of SPEC §4.2 (rho == 1: factored special case)."""
+    """Exact S in the expanded closed form of METHODS §4.2 (rho == 1: factored special case)."""
     rho = _check_rho(rho)
     l1, l2 = _c(lam1), _c(lam2)
     P = l1 * l2
@@ -97,7 +97,7 @@ def sensitivity_kernel_expanded(lam1, lam2, rho):
 
 
 def sensitivity_kernel_published(lam1, lam2, rho):
-    """S_vis: the as-published Fig 8 closed form (SPEC §4.2, §7 item 9).  Equals S only at rho in {0, 1}."""
+    """S_vis: the as-published Fig 8 closed form (METHODS §4.2, §7 item 9).  Equals S only at rho in {0, 1}."""
     rho = _check_rho(rho)
     l1, l2 = _c(lam1), _c(lam2)
     P = l1 * l2

@@ -1,4 +1,4 @@
-"""Fig 7 toy problem: learning the angle of lam under three parametrisations (SPEC §5 Fig 7).
+"""Fig 7 toy problem: learning the angle of lam under three parametrisations (METHODS §5 Fig 7).
 
 ``learn_angle(steps=50000, lr=1e-3, nu0=0.99, theta_init=pi/4, theta_star=pi/100, ...)`` runs the
 six trajectories (parametrisations ``FIG7_PARAMS`` x variants ``("adam", "sign")``) *together*:
@@ -6,7 +6,7 @@ one loop over steps updates a (6, 2) array of raw variables (w_nu, w_theta) in f
 
 * ``adam``: Adam (beta1 0.9, beta2 0.999, eps 1e-8 outside the root, bias correction), state
   carried across steps - the default.
-* ``sign``: the as-published variant (SPEC §7 item 10): the state is reset before every step, so
+* ``sign``: the as-published variant (METHODS §7 item 10): the state is reset before every step, so
   each update is Adam's first step, lr * g / (|g| + eps), i.e. sign descent.
 
 The loss is the unnormalised 1-D loss (mu 0, sigma 1) and the gradient is the analytic one of

@@ -10,12 +10,12 @@ enter through one Gram matrix per stream (``training.loss``).
 
 One step (all members at once):
   k = model.impulse_response(T); e = k - k_teacher[point]; loss_m = e^T G_seed e / (2 B T)
-  (exactly the ½-MSE over batch and all T steps of SPEC §1.1, evaluated before the update);
+  (exactly the ½-MSE over batch and all T steps of METHODS §1.1, evaluated before the update);
   grads of sum over active members; a member whose loss or any gradient entry is non-finite is
   frozen (no further updates) and recorded as diverged at that step.
 
 Per epoch: mean train loss, mean grad norm, param norm at epoch end, closed-form expected loss
-under white noise, lr; effective-LR summaries per parameter group (SPEC §1.5).
+under white noise, lr; effective-LR summaries per parameter group (METHODS §1.5).
 At the end: validation loss (``validation_batches`` fresh batches), final parameters, per-entry
 effective lrs.  The state is saved atomically every ``checkpoint_every`` epochs to a state folder
 (see ``train.run_cell``) and training resumes from it bit-identically.
@@ -166,7 +166,7 @@ def member_table(c: dict) -> list[dict]:
 
 
 def _init_kwargs(model_name: str, point: dict, remap: str) -> dict:
-    if model_name == "rnn":  # SPEC §2.1: nu_min = 0 whatever nu0; theta0 and remap are passed
+    if model_name == "rnn":  # METHODS §2.1: nu_min = 0 whatever nu0; theta0 and remap are passed
         return {"nu_min": 0.0, "nu_max": 1.0, "theta0": point["theta0"], "remap": remap}
     if model_name == "lru":
         return {"r_min": point["nu0"], "r_max": 1.0, "theta0": point["theta0"]}
@@ -178,7 +178,7 @@ class _Stop(Exception):
 
 
 def _elr_summary(e: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Per member (rows) summaries of per-entry effective lrs e (M, n), SPEC §1.5.
+    """Per member (rows) summaries of per-entry effective lrs e (M, n), METHODS §1.5.
 
     ``mean``/``std``: geometric over all entries (non-positive ones floored at 1e-8);
     ``pos_mean``: geometric mean over the positive entries only (NaN if none), the second-moment

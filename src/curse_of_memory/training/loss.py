@@ -1,4 +1,4 @@
-"""The teacher-student training loss, computed exactly from impulse responses (SPEC §1.1, §6.2).
+"""The teacher-student training loss, computed exactly from impulse responses (METHODS §1.1, §6.2).
 
 For LTI student and teacher with kernels k (D included at tau = 0) the residual is
 r_t = sum_{tau<=t} e_tau x_{t-tau} with e = k_student - k_teacher, so the batch loss

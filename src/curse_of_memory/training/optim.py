@@ -4,7 +4,7 @@ Each follows the algorithm of its torch.optim counterpart applied to each member
 (tests/test_optim.py checks the trajectories against torch.optim over 100 steps):
 
 ``adam``          torch.optim.Adam (beta 0.9/0.999, eps 1e-8 outside the sqrt, bias correction, no
-                  weight decay) - the paper's optimizer (SPEC §1.4).
+                  weight decay) - the paper's optimizer (METHODS §1.4).
 ``adamw``         torch.optim.AdamW (decoupled decay ``weight_decay``, default 0.01).
 ``sgd``           torch.optim.SGD, plain.
 ``sgd_momentum``  torch.optim.SGD(momentum=0.9) (``momentum`` option; dampening 0, no nesterov).
@@ -19,7 +19,7 @@ Each follows the algorithm of its torch.optim counterpart applied to each member
                   models with recurrent matrices (``rnn``).
 
 ``probe(lr)`` returns the per-entry effective learning rate e: the negated update of one virtual
-step with a gradient of all ones, not committed (SPEC §1.5; for adam it is exactly the formula
+step with a gradient of all ones, not committed (METHODS §1.5; for adam it is exactly the formula
 there; weight decay is left out of the probe).
 """
 
@@ -243,7 +243,7 @@ class PopulationOptimizer:
     # ------------------------------------------------------------------------------------------
     @torch.no_grad()
     def probe(self, lr: torch.Tensor) -> list[torch.Tensor]:
-        """Per-entry effective learning rate e (same shapes as the parameters), SPEC §1.5."""
+        """Per-entry effective learning rate e (same shapes as the parameters), METHODS §1.5."""
         n, s = self.name, self.step_count
         if n in ("adam", "adamw"):
             return self.adam.probe(self.params, lr, s)

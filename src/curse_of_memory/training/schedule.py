@@ -1,4 +1,4 @@
-"""Learning-rate schedules (SPEC §1.4).  ``s`` = number of updates already applied.
+"""Learning-rate schedules (METHODS §1.4).  ``s`` = number of updates already applied.
 
 ``constant``: lr(s) = lr_base.
 ``cosine``  : lr(s) = lr_min + (lr_base - lr_min) * 0.5 * (1 + cos(pi * min(s', S') / S')), with
