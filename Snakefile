@@ -5,7 +5,9 @@
 #   snakemake --cores all fig3                  # one figure and exactly what it needs
 #   snakemake --profile slurm                   # on a Slurm cluster
 #
-# Rules live in workflow/rules/*.smk; each figure has a named target rule (fig1 ... fig15).
+# Rules live in workflow/rules/*.smk, one file per figure family; each figure has a rule named
+# after it (fig1 ... fig15).  What `rule all` builds is listed by the target functions at the end
+# of workflow/rules/common.smk (theory_targets, data_targets, ..., paper_targets).
 import sys
 from pathlib import Path
 
@@ -46,7 +48,16 @@ include: "workflow/rules/optimizers.smk"
 include: "workflow/rules/paper.smk"
 
 
+report: "workflow/report/workflow.rst"
+
+
 rule all:
     default_target: True
     input:
-        ALL_TARGETS,
+        all_targets,
+
+
+onsuccess:
+    from curse_of_memory.claims.render import print_run_summary
+
+    print_run_summary(rules.claims.output.json, None if LATEXMK else TEX_HINT)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from curse_of_memory.analysis import aggregate as agg
+from curse_of_memory import aggregate as agg
 
 
 def _metrics(rows):

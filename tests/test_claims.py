@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from curse_of_memory.analysis import claims as C
+from curse_of_memory.claims import core as C
+from curse_of_memory.claims import render as R
 
 
 def _src(tmp_path):
@@ -46,7 +47,7 @@ def test_nothing_built_means_nothing_passes(tmp_path):
         assert r["status"] == "not evaluated", r["id"]
         assert r["pass"] is False
         assert "not built" in r["reason"]
-    assert C.summary(records).startswith(f"claims: 0 pass, 0 fail, {len(records)} not evaluated")
+    assert R.summary(records).startswith(f"claims: 0 pass, 0 fail, {len(records)} not evaluated")
 
 
 def test_a_check_that_raises_is_not_evaluated_never_pass(tmp_path):
@@ -302,7 +303,7 @@ def test_latex_html_and_summary(tmp_path):
     recs = _mixed_records(tmp_path)
     statuses = {r["status"] for r in recs}
     assert statuses == {"pass", "fail", "not evaluated"}
-    tex = C.to_latex(recs, "quick")
+    tex = R.to_latex(recs, "quick")
     assert tex.isascii()
     assert tex.count("?") == sum(r["claim"].count("?") for r in recs)  # only the texts' own
     body = [l for l in tex.splitlines() if l.startswith(r"\texttt")]
@@ -315,9 +316,9 @@ def test_latex_html_and_summary(tmp_path):
     assert r"\textit{ratio}\,=\,1" in gap and gap.endswith(r" & -- \tabularnewline")
     n_old = sum(len(r.get("superseded", [])) for r in recs)
     assert tex.count("criterion replaced 2026-11-30") == n_old > 0
-    html = C.to_html(recs, "quick")
+    html = R.to_html(recs, "quick")
     assert html.count("<tr>") == len(recs) + 1
-    summ = C.summary(recs)
+    summ = R.summary(recs)
     for r in recs:
         assert (f"FAIL {r['id']}:" in summ) == (r["status"] == "fail")
     assert re.search(r"fig3\.gap_at_099: .*ratio=1", summ)
@@ -327,18 +328,18 @@ def test_reference_outcome_column(tmp_path):
     recs = _mixed_records(tmp_path)
     r = next(x for x in recs if x["id"] == "fig3.gap_at_099")
     r["reference"] = {"status": "pass", "values": {"ratio": 512.0}, "reason": None}
-    tex = C.to_latex(recs, "quick")
+    tex = R.to_latex(recs, "quick")
     row = next(l for l in tex.splitlines() if l.startswith(r"\texttt{fig3.\allowbreak{}gap"))
     assert row.endswith(r"\textcolor{passgreen}{pass} \tabularnewline")
-    summ = C.summary_to_latex(recs, "quick")
+    summ = R.summary_to_latex(recs, "quick")
     c3 = next(l for l in summ.splitlines() if l.startswith(r"\textbf{C3}"))
     assert " & 1 / 0 / 0 & " in c3  # reference counts of the C3 checks that carry one
-    assert "<td>pass</td>" in C.to_html(recs, "quick")
+    assert "<td>pass</td>" in R.to_html(recs, "quick")
 
 
 def test_summary_table_per_paper_claim(tmp_path):
     recs = _mixed_records(tmp_path)
-    tex = C.summary_to_latex(recs, "quick")
+    tex = R.summary_to_latex(recs, "quick")
     assert tex.isascii()
     rows = [l for l in tex.splitlines() if l.startswith(r"\textbf{")]
     keys = [re.match(r"\\textbf\{([^}]*)\}", l).group(1) for l in rows]
@@ -349,7 +350,7 @@ def test_summary_table_per_paper_claim(tmp_path):
         assert f" & {n[0]} & {n[1]} & {n[2]} & -- & " in row, (key, n, row)
         for r in mine:  # every failing check is named, with its first number (3 significant digits)
             issues = row.split(" & ")[-1].split(r"\newline")[0]
-            assert (C.tex_escape(r["id"], breakable=True) in issues) == (r["status"] == "fail")
+            assert (R.tex_escape(r["id"], breakable=True) in issues) == (r["status"] == "fail")
     c3 = rows[2]
     assert r"fig3.\allowbreak{}gap\_\allowbreak{}at\_\allowbreak{}099" in c3
     assert r"(\textit{rnn 099}\,=\,$1.00{\times}10^{-4}$)" in c3
@@ -361,18 +362,18 @@ def test_summary_is_short_even_with_many_failures():
     long_vals = {f"value_{i}": 1.0 + i for i in range(40)}
     recs = [{"id": f"fig{i % 15 + 1}.check_{i}", "figure": f"fig{i % 15 + 1}", "status": "fail",
              "values": long_vals, "criterion": "x" * 500} for i in range(60)]
-    out = C.summary(recs)
+    out = R.summary(recs)
     lines = out.splitlines()
     assert len(lines) <= 25 and all(len(l) <= 160 for l in lines)
     assert lines[0].startswith("claims: 0 pass, 60 fail, 0 not evaluated")
     assert lines[-1].startswith("details: results/claims.json")
     assert "more FAIL" in lines[-2]
-    assert len(C.summary(recs[:3]).splitlines()) == 5  # counts, 3 failures, details
+    assert len(R.summary(recs[:3]).splitlines()) == 5  # counts, 3 failures, details
 
 
 def _texts():
     """Every text the claims and errata tables print."""
-    from curse_of_memory.analysis import errata
+    from curse_of_memory.report import errata
 
     out = []
     for c in C.CLAIMS:
@@ -388,15 +389,15 @@ def test_tex_escape_maps_every_character_of_the_texts(tmp_path):
     texts = _texts() + [r["reason"] for r in C.evaluate(_src(tmp_path)) if r.get("reason")]
     texts += ["√ § α β ε ∞ ′ γ = √(1−λ²), 10⁻⁴, λ*², e^{−iπ/4}, ≲ ≪ ⊙ ∇ Σ τ ŷ ᵀ … – —"]
     for t in texts:
-        out = C.tex_escape(t)
+        out = R.tex_escape(t)
         assert out.isascii(), t
         assert out.count("?") == t.count("?"), (t, out)  # no character became "?"
         assert "$$" not in out and "^{}" not in out
-    assert C.tex_escape("10⁻⁴") == "10$^{-4}$"
-    assert C.tex_escape("λ*²") == r"$\lambda ^{*2}$"
-    assert C.tex_escape("γ = √(1−λ²)") == r"$\gamma$ = $\surd$(1$- \lambda ^{2}$)"
-    assert C.tex_escape("∞ ′ ε") == r"$\infty$ $'$ $\varepsilon$"
-    assert C.tex_escape("☃") == "[U+2603]"
+    assert R.tex_escape("10⁻⁴") == "10$^{-4}$"
+    assert R.tex_escape("λ*²") == r"$\lambda ^{*2}$"
+    assert R.tex_escape("γ = √(1−λ²)") == r"$\gamma$ = $\surd$(1$- \lambda ^{2}$)"
+    assert R.tex_escape("∞ ′ ε") == r"$\infty$ $'$ $\varepsilon$"
+    assert R.tex_escape("☃") == "[U+2603]"
 
 
 def test_tables_compile_with_pdflatex(tmp_path):
@@ -413,7 +414,7 @@ def test_tables_compile_with_pdflatex(tmp_path):
         r"\usepackage[T1]{fontenc}\usepackage{amsmath,amssymb}\usepackage{mathptmx}",
         r"\usepackage{booktabs,longtable,array}\usepackage[table]{xcolor}\usepackage{caption}",
         r"\definecolor{passgreen}{HTML}{1A7F37}\definecolor{failred}{HTML}{B22222}",
-        r"\begin{document}", C.summary_to_latex(recs, "quick"), C.to_latex(recs, "quick"),
+        r"\begin{document}", R.summary_to_latex(recs, "quick"), R.to_latex(recs, "quick"),
         r"\end{document}"])
     (tmp_path / "t.tex").write_text(doc)
     proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"],
@@ -427,11 +428,11 @@ def test_print_run_summary(tmp_path, capsys):
     recs = _mixed_records(tmp_path)
     p = tmp_path / "claims.json"
     p.write_text(json.dumps(recs))
-    C.print_run_summary(p, "install TeX")
+    R.print_run_summary(p, "install TeX")
     out = capsys.readouterr().out
     assert out.startswith("claims: ") and out.rstrip().endswith("install TeX")
     assert f"details: {p}" in out and len(out.splitlines()) <= 26  # the summary, then the hint
-    C.print_run_summary(tmp_path / "missing.json", None)  # no file, no hint: silent
+    R.print_run_summary(tmp_path / "missing.json", None)  # no file, no hint: silent
     assert capsys.readouterr().out == ""
 
 
@@ -739,7 +740,7 @@ def test_all_seeds_diverged_is_not_evaluated_with_where(tmp_path):
     """A task point whose every seed of every lr diverged has no loss: the Fig 3 checks say so."""
     import pandas as pd
 
-    from curse_of_memory.analysis.claims import CLAIMS, Sources, evaluate
+    from curse_of_memory.claims.core import CLAIMS, Sources, evaluate
 
     tables = tmp_path / "tables"
     tables.mkdir()

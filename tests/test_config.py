@@ -7,7 +7,7 @@ import jsonschema
 import pytest
 import yaml
 
-from curse_of_memory.analysis.cells import build_cells, central, n_members, reduce_cell
+from curse_of_memory.experiments import build_cells, central, n_members, reduce_cell
 from curse_of_memory.errors import ConfigError
 from repo_copy import ROOT, copy_repo, snakemake
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from curse_of_memory import config_io as CI
-from curse_of_memory.analysis.cells import build_cells
+from curse_of_memory.experiments import build_cells
 from curse_of_memory.errors import ConfigError
 from repo_copy import ROOT
 

@@ -121,7 +121,7 @@ ENGINE_NAME = {"lambda_re": "lam_re", "lambda_im": "lam_im", "Delta": "delta", "
 def test_final_pt_groups_agree_with_the_engine_grouping(tmp_path, model):
     """The explicit group order of the figures picks the same entries as the engine's own
     per-group effective lrs (an independent grouping, by the model's param_groups())."""
-    from curse_of_memory.analysis import hessian as hs
+    from curse_of_memory import hessian as hs
     from curse_of_memory.train import run_cell
 
     cell = {"experiment": "t", "cell": "c", "model": model, "optimizer": {"name": "adam"},

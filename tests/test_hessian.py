@@ -7,7 +7,7 @@ import torch
 
 matplotlib.use("Agg")
 
-from curse_of_memory.analysis import hessian as hs  # noqa: E402
+from curse_of_memory import hessian as hs  # noqa: E402
 from curse_of_memory.errors import ConfigError  # noqa: E402
 from curse_of_memory.models import build_model  # noqa: E402
 
@@ -127,13 +127,13 @@ def test_hessian_equals_gauss_newton_at_the_optimum(kind, teacher, batch):
 
 
 def test_theory_block_formula_matches_autodiff_hessian_white_noise():
-    """METHODS §4.6 with ρ = 0 (the closed form in theory/hessian.py) vs the autodiff λ-block on a long batch.
+    """METHODS §4.6 with ρ = 0 (the closed form in hessian/closed_form.py) vs the autodiff λ-block on a long batch.
 
     Sampling tolerance: the batch average of ∇y∇yᵀ over 32 × 8000 steps (moduli ≤ 0.9, so the
     gradient's memory is ~10-20 steps) has a relative error of about 2 %; the T = 8000 transient
     adds ~0.1 %.  We allow 5 % of max|H|; labelling Re/Im the wrong way round is off by ~40 %.
     """
-    from curse_of_memory.theory.hessian import gauss_newton_diagonal
+    from curse_of_memory.hessian import gauss_newton_diagonal
 
     rng = np.random.default_rng(3)
     n = 4

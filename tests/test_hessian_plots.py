@@ -9,7 +9,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from curse_of_memory.analysis import hessian as hs  # noqa: E402
+from curse_of_memory import hessian as hs  # noqa: E402
 from curse_of_memory.errors import ConfigError, DataError  # noqa: E402
 from curse_of_memory.plotting import hessian_panels as hp  # noqa: E402
 
@@ -89,8 +89,8 @@ def test_read_final_rejects_a_file_without_effective_lrs(tmp_path):
 
 
 def test_probe_ceiling():
-    assert hp.probe_ceiling(1e-3, 10_000) == pytest.approx(1e-3 * 0.1 / np.sqrt(1e-3), rel=1e-4)
-    assert hp.probe_ceiling(1e-3, 0) == pytest.approx(1e-3 / (1 + 1e-8), rel=1e-12)
+    assert hs.probe_ceiling(1e-3, 10_000) == pytest.approx(1e-3 * 0.1 / np.sqrt(1e-3), rel=1e-4)
+    assert hs.probe_ceiling(1e-3, 0) == pytest.approx(1e-3 / (1 + 1e-8), rel=1e-12)
 
 
 def test_theta0_labels():

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from curse_of_memory.analysis import claims
-from curse_of_memory.analysis import claims_optimizers as co
-from curse_of_memory.analysis.cells import build_cells
+from curse_of_memory.claims import core
+from curse_of_memory.claims import optimizers as co
+from curse_of_memory.experiments import build_cells
 
 ROOT = Path(__file__).resolve().parents[1]
 NUS = (0.36, 0.92, 0.99)
@@ -42,8 +42,8 @@ PAPERLIKE = {
 def _evaluate(tmp_path, best):
     (tmp_path / "t").mkdir(exist_ok=True)
     best.to_parquet(tmp_path / "t" / "optimizers_best.parquet")
-    src = claims.Sources(tmp_path / "f", tmp_path / "t", tmp_path / "r")
-    recs = claims.evaluate(src, [c for c in claims.CLAIMS if c.figure == "fig_optimizers"])
+    src = core.Sources(tmp_path / "f", tmp_path / "t", tmp_path / "r")
+    recs = core.evaluate(src, [c for c in core.CLAIMS if c.figure == "fig_optimizers"])
     return {r["id"].split(".", 1)[1]: r for r in recs}
 
 
@@ -89,8 +89,8 @@ def test_claims_fail_when_the_effect_is_absent(tmp_path):
 
 
 def test_claims_not_evaluated_without_table_or_cells(tmp_path):
-    src = claims.Sources(tmp_path / "f", tmp_path / "t", tmp_path / "r")
-    recs = claims.evaluate(src, [c for c in claims.CLAIMS if c.figure == "fig_optimizers"])
+    src = core.Sources(tmp_path / "f", tmp_path / "t", tmp_path / "r")
+    recs = core.evaluate(src, [c for c in core.CLAIMS if c.figure == "fig_optimizers"])
     assert len(recs) == 4 and all(x["status"] == "not evaluated" and not x["pass"] for x in recs)
     only_adam = {"rnn-adam": PAPERLIKE["rnn-adam"]}
     r = _evaluate(tmp_path, _best(only_adam))

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from curse_of_memory.analysis import claims, errata, numbers
-from curse_of_memory.analysis import results_tables as rt
+from curse_of_memory.claims import core, render
+from curse_of_memory.report import errata, numbers
+from curse_of_memory.report import tables as rt
 
 ROOT = Path(__file__).resolve().parents[1]
 MAIN_TEX = ROOT / "paper" / "main.tex"
@@ -20,8 +21,8 @@ MAIN_TEX = ROOT / "paper" / "main.tex"
 
 # --- numbers ----------------------------------------------------------------------------------
 def _records(tmp_path):
-    src = claims.Sources(tmp_path / "f", tmp_path / "t", tmp_path / "r")
-    return claims.evaluate(src)
+    src = core.Sources(tmp_path / "f", tmp_path / "t", tmp_path / "r")
+    return core.evaluate(src)
 
 
 def test_every_number_main_tex_quotes_is_defined(tmp_path):
@@ -32,7 +33,7 @@ def test_every_number_main_tex_quotes_is_defined(tmp_path):
     assert used - defined - latex == set(), "main.tex quotes numbers that numbers.tex does not define"
     assert {"RnnLruRatioNinetyNine", "TierNote", "ClaimsFail"} <= used
     for cid, key in numbers.CLAIM_NUMBERS.values():
-        assert any(c.id == cid for c in claims.CLAIMS), cid
+        assert any(c.id == cid for c in core.CLAIMS), cid
 
 
 def test_numbers_na_when_not_evaluated_and_values_when_evaluated(tmp_path):
@@ -105,7 +106,7 @@ def test_results_tables():
 def _hparam_cells():
     import yaml
 
-    from curse_of_memory.analysis import cells as cm
+    from curse_of_memory import experiments as cm
 
     cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
     built = cm.build_cells(cfg["training"])
@@ -125,7 +126,7 @@ def _hparam_best(cells):
 
 
 def test_hparam_tables_are_captioned_floats_that_fit():
-    from curse_of_memory.analysis import hparams
+    from curse_of_memory.report import hparams
 
     cells = _hparam_cells()
     best = _hparam_best(cells)
@@ -145,7 +146,7 @@ def test_hparam_tables_are_captioned_floats_that_fit():
 
 # --- errata -----------------------------------------------------------------------------------
 def test_errata_lists_every_spec_item_and_measures_only_what_exists(tmp_path):
-    rows = errata.measured(claims.Sources(tmp_path / "f", tmp_path / "t", tmp_path / "r"))
+    rows = errata.measured(core.Sources(tmp_path / "f", tmp_path / "t", tmp_path / "r"))
     keys = [r["key"] for r in rows]
     assert [k for k in keys if not k.startswith("n:")] == [str(i) for i in range(1, 18)]
     assert len([k for k in keys if k.startswith("n:")]) >= 10  # METHODS §7 further notes
@@ -162,7 +163,7 @@ def test_errata_effect_from_both_variants(tmp_path):
                       abs_S_max=[1.0, 10.0], variant="default")).to_csv(f / "fig8_summary.csv")
     pd.DataFrame(dict(rho=[0, 0.9], abs_S_at_conj_lam0=[1.0, 5.0], abs_S_at_lam_near_1=[1.0, 1.0],
                       abs_S_max=[1.0, 5.0], variant="published")).to_csv(f / "fig8_published_summary.csv")
-    row = next(r for r in errata.measured(claims.Sources(f, tmp_path / "t", tmp_path / "r"))
+    row = next(r for r in errata.measured(core.Sources(f, tmp_path / "t", tmp_path / "r"))
                if r["key"] == "9")
     assert "up to a factor 2" in row["effect"]
 
@@ -201,13 +202,13 @@ def _paper_dir(tmp_path, figures, tables=False):
     recs[0].update(status="fail", values={"a_b": 1.5e-7})
     write_text(paper / "generated" / "numbers.tex",
                numbers.to_latex(numbers.macros(recs, "quick", {}, "offline data")))
-    write_text(paper / "tables" / "claims.tex", claims.to_latex(recs, "quick"))
+    write_text(paper / "tables" / "claims.tex", render.to_latex(recs, "quick"))
     write_text(paper / "tables" / "errata.tex", errata.to_latex(errata.measured(
-        claims.Sources(tmp_path / "f", tmp_path / "t", tmp_path / "r"))))
+        core.Sources(tmp_path / "f", tmp_path / "t", tmp_path / "r"))))
     write_text(paper / "tables" / "results_fig3.tex",
                rt.fig3_table(_best(["rnn"], [0.99]), None, {}, "quick"))
     if tables:
-        from curse_of_memory.analysis import hparams
+        from curse_of_memory.report import hparams
 
         cells = _hparam_cells()
         for n in (1, 2, 3):

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from curse_of_memory.analysis.cells import build_cells, drop_coinciding, n_members
+from curse_of_memory.experiments import build_cells, drop_coinciding, n_members
 from repo_copy import ROOT, copy_repo, dry_run_jobs, snakemake
 
 pytestmark = pytest.mark.slow

@@ -36,13 +36,13 @@ def test_training_fingerprint_follows_the_training_sources(tmp_path):
     pkg = ROOT / "src" / "curse_of_memory"
     fp = training_fingerprint(pkg)
     assert len(fp) == 16 and fp == training_fingerprint(pkg)
-    assert fp != source_fingerprint(pkg, "analysis")
+    assert fp != source_fingerprint(pkg, "claims")
     import shutil
 
     copy = tmp_path / "curse_of_memory"
     shutil.copytree(pkg, copy, ignore=shutil.ignore_patterns("__pycache__"))
     assert training_fingerprint(copy) == fp
-    (copy / "analysis" / "claims.py").write_text("# edited\n")
-    assert training_fingerprint(copy) == fp  # analysis code does not retrain
+    (copy / "claims" / "core.py").write_text("# edited\n")
+    assert training_fingerprint(copy) == fp  # claims code does not retrain
     (copy / "training" / "loss.py").write_text((copy / "training" / "loss.py").read_text() + "\n# edited\n")
     assert training_fingerprint(copy) != fp

@@ -11,9 +11,9 @@ import pytest
 import torch
 import yaml
 
-from curse_of_memory.analysis import aggregate as agg
-from curse_of_memory.analysis.claims import CLAIMS
-from curse_of_memory.analysis.reference_claims import add_reference, is_training_claim, section_tex
+from curse_of_memory import aggregate as agg
+from curse_of_memory.claims.core import CLAIMS
+from curse_of_memory.claims.reference import add_reference, is_training_claim, section_tex
 from curse_of_memory.provenance import PAPER_EXPERIMENTS, REFERENCE_DIR, _machine
 from curse_of_memory.train import run_cell
 from repo_copy import ROOT, dry_run_jobs, snakemake

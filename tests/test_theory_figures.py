@@ -2,8 +2,8 @@
 
 import numpy as np
 
+from curse_of_memory.hessian import fig10_theory_hessians
 from curse_of_memory.theory import figdata as fd
-from curse_of_memory.theory.hessian import fig10_theory_hessians
 
 
 def test_fig1_sensitivity_outgrows_activity_and_loss_sharpens():

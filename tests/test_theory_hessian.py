@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from curse_of_memory.errors import UserError
-from curse_of_memory.theory.hessian import fig10_theory_hessians, gauss_newton_diagonal
+from curse_of_memory.hessian import fig10_theory_hessians, gauss_newton_diagonal
 
 LAM = np.array([0.75 * np.exp(0.5j), 0.65 * np.exp(-0.45j), 0.5])
 B = np.array([0.8 - 0.3j, 0.5 + 0.9j, -1.1 + 0.2j])

@@ -127,7 +127,8 @@ def _member_tables(run_dir: Path, experiments) -> tuple:
 
 
 def pack(run_dir: str | Path, out_dir: str | Path, *, command: str, started: str, finished: str,
-         wall_seconds: float, commit: str | None, fingerprint: str, tier: str = "paper") -> dict:
+         wall_seconds: float, commit: str | None, fingerprint: str, tier: str = "paper",
+         note: str = "") -> dict:
     """Build the reference folder ``out_dir`` from the finished paper-tier run in ``run_dir``."""
     import torch
 
@@ -173,6 +174,7 @@ def pack(run_dir: str | Path, out_dir: str | Path, *, command: str, started: str
         "run_steps": int(sum(c["members"] * c["steps"] for c in cells)),
         "diverged_runs": int((members["diverged_step"] >= 0).sum()),
         "command": command,
+        "note": note,
         "experiments": experiments,
         "cells": cells,
     }
@@ -226,7 +228,7 @@ rebuilds every paper-tier figure, table and claim from this folder without train
 - **When:** {prov['started']} to {prov['finished']}, {prov['wall_seconds']:.0f} s wall
   ({hours:.2f} h; {prov['train_seconds_total']:.0f} s of training-job time)
 - **Size:** {prov['runs']} runs, {prov['run_steps']:,} run-steps, {prov['diverged_runs']} diverged runs
-
+{("- **Note:** " + prov["note"] + chr(10)) if prov.get("note") else ""}
 ## Files
 | path | what |
 |---|---|
@@ -257,15 +259,18 @@ def main(argv=None) -> int:
     p.add_argument("--finished", required=True)
     p.add_argument("--wall-seconds", type=float, required=True)
     p.add_argument("--commit", default=None)
+    p.add_argument("--note", default="", help="how the run went (interruptions, shared machine)")
+    p.add_argument("--fingerprint", default=None,
+                   help="training fingerprint of the code that trained (default: run_dir's src/)")
     f = sub.add_parser("fingerprint", help="print the training fingerprint of a package folder")
     f.add_argument("package_root", nargs="?", default=str(Path(__file__).resolve().parent))
     a = ap.parse_args(argv)
     if a.verb == "fingerprint":
         print(training_fingerprint(a.package_root))
         return 0
-    fp = training_fingerprint(Path(a.run_dir) / "src" / "curse_of_memory")
+    fp = a.fingerprint or training_fingerprint(Path(a.run_dir) / "src" / "curse_of_memory")
     prov = pack(a.run_dir, a.out_dir, command=a.command, started=a.started, finished=a.finished,
-                wall_seconds=a.wall_seconds, commit=a.commit, fingerprint=fp)
+                wall_seconds=a.wall_seconds, commit=a.commit, fingerprint=fp, note=a.note)
     print(f"{a.out_dir}: {prov['runs']} runs, {prov['run_steps']:,} run-steps, fingerprint {fp}", file=sys.stderr)
     return 0
 

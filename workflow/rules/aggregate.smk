@@ -1,5 +1,6 @@
 # Aggregation over seeds (best lr per configuration, diverged seeds counted), the training
-# figures 3 and 11, the Fig 10 training table, diagnostics and the hyperparameter tables 1-3.
+# figures 3 and 11, diagnostics and the hyperparameter tables 1-3 (the Fig 10 table is with
+# the other Fig 10 rules in hessian.smk).
 # Plot rules read aggregated tables only, so restyling a figure never retrains.
 
 
@@ -21,7 +22,7 @@ if RUNS == "train":
         conda:
             ENV
         params:
-            src=src_fingerprint("analysis"),
+            src=src_fingerprint("aggregate.py"),
             cells=lambda wc: EXPERIMENTS[wc.experiment],
         script:
             "../scripts/aggregate.py"
@@ -63,7 +64,7 @@ rule diagnostics:
     conda:
         ENV
     params:
-        src=src_fingerprint("analysis"),
+        src=src_fingerprint("aggregate.py"),
         cells=lambda wc: EXPERIMENTS[wc.experiment],
         tier=TIER,
     script:
@@ -92,6 +93,7 @@ rule fig3:
     params:
         labels={f"{e}/{c}": v["meta"]["label"] for (e, c), v in CELLS.items()},
         tier=TIER,
+        src=src_fingerprint("plotting"),
     script:
         "../scripts/fig3.py"
 
@@ -116,26 +118,9 @@ rule fig11:
         ENV
     params:
         tier=TIER,
+        src=src_fingerprint("plotting"),
     script:
         "../scripts/fig11.py"
-
-
-rule fig10_table:
-    """Fig 10 bottom, both remaps, for the Hessian rules (which draw Fig 10)."""
-    input:
-        default=tables("fig10"),
-        published=tables("fig10_published"),
-    output:
-        "results/tables/fig10.parquet",
-    log:
-        "results/logs/fig10_table/fig10_table.log",
-    localrule: True
-    conda:
-        ENV
-    params:
-        skipped=[c for e, c in SKIPPED_CELLS if e == "fig10_published"],
-    script:
-        "../scripts/fig10_table.py"
 
 
 rule hyperparameter_tables:
@@ -157,23 +142,6 @@ rule hyperparameter_tables:
             if e in ("fig3_left", "fig3_right", "fig10")
         },
         tier=TIER,
-        src=src_fingerprint("analysis/hparams.py"),
+        src=src_fingerprint("report/hparams.py"),
     script:
         "../scripts/hyperparameter_tables.py"
-
-
-_FIG3 = ["paper/figures/fig3.pdf", "paper/figures/fig3_published.pdf"]
-_FIG11 = ["paper/figures/fig11.pdf"] if "fig11" in EXPERIMENTS else []
-_FIG10_TABLE = ["results/tables/fig10.parquet"] if "fig10" in EXPERIMENTS else []
-ALL_TARGETS += (
-    (_FIG3 if "fig3_left" in EXPERIMENTS or "fig3_right" in EXPERIMENTS else [])
-    + _FIG11
-    + _FIG10_TABLE
-    + expand("paper/tables/table{n}.{ext}", n=[1, 2, 3], ext=["md", "tex"])
-    + (
-        expand("results/diagnostics/{experiment}", experiment=list(EXPERIMENTS))
-        if RUNS == "train"
-        else []
-    )
-    + tables(*EXPERIMENTS, kind="best")
-)

@@ -2,6 +2,7 @@
 # source fingerprints, targets.
 import copy
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -15,7 +16,7 @@ sys.path.insert(0, _SRC)
 _PYTHONPATH = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
 os.environ.update(PYTHONPATH=os.pathsep.join([_SRC] + _PYTHONPATH))
 
-from curse_of_memory.analysis.cells import build_cells, drop_coinciding, n_members
+from curse_of_memory.experiments import build_cells, drop_coinciding, n_members
 from curse_of_memory.config_io import (
     coerce,
     data_problem,
@@ -110,10 +111,10 @@ _coerced = coerce(dict(config), _SCHEMA)
 config.clear()
 config.update(_coerced)
 check_schema(config, _SCHEMA)
-C = coerce(resolve_tier(config), _SCHEMA)  # the resolved configuration every rule reads
-check_schema(C, _SCHEMA, where=f" (after merging tiers.{C['tier']})")
-TIER = C["tier"]
-_problem = data_problem(C.get("data", {}))
+CONFIG = coerce(resolve_tier(config), _SCHEMA)  # the resolved configuration every rule reads
+check_schema(CONFIG, _SCHEMA, where=f" (after merging tiers.{CONFIG['tier']})")
+TIER = CONFIG["tier"]
+_problem = data_problem(CONFIG.get("data", {}))
 if _problem:
     config_error(_problem)
 
@@ -130,19 +131,11 @@ def src_fingerprint(*subpackages):
     )
 
 
-def log_path(rule_name, stem="log"):
-    return f"results/logs/{rule_name}/{stem}.log"
-
-
 # --- the training-cell table -------------------------------------------------------------------
 def _teacher_has_real_negative(task):
     """Does the default teacher matrix (before the remap) have a real negative eigenvalue?"""
-    try:
-        from curse_of_memory.tasks.teacher import teacher_has_real_negative_eigs
-    except (
-        ImportError
-    ):  # library without the check: assume the remaps differ (train all)
-        return True
+    from curse_of_memory.tasks.teacher import teacher_has_real_negative_eigs
+
     return teacher_has_real_negative_eigs(
         seed=task.get("teacher_seed", 42), n=task.get("teacher_hidden", 10)
     )
@@ -150,10 +143,8 @@ def _teacher_has_real_negative(task):
 
 def _check_cells(cells):
     """The training engine's own check of every CELL.yaml, before anything runs."""
-    try:
-        from curse_of_memory.training.engine import validate_cell
-    except ImportError:  # engine not installed: the train job will check
-        return
+    from curse_of_memory.training.engine import validate_cell
+
     for (exp, cell), entry in cells.items():
         try:
             validate_cell(entry["cell"])
@@ -184,12 +175,12 @@ def _cell_table(cfg):
 
 
 # CELLS[(experiment, cell)] = {"cell": CELL.yaml dict, "meta": {label, variant, paper, ...}}
-CELLS, SKIPPED_CELLS = _cell_table(C)
+CELLS, SKIPPED_CELLS = _cell_table(CONFIG)
 
 # --- the paper-tier reference run (results/reference/paper, committed) --------------------------
 # runs=train (default) trains every cell; runs=reference (tier=paper only) takes the reference's
 # runs and tables instead, so the paper tier's figures, tables and claims build without training.
-RUNS = C.get("runs", "train")
+RUNS = CONFIG.get("runs", "train")
 REFERENCE = read_provenance(REFERENCE_DIR)
 TRAINING_FINGERPRINT = src_fingerprint(*TRAINING_SOURCES)
 if RUNS == "reference":
@@ -229,7 +220,7 @@ if RUNS == "reference":
         )
 
 # A reduced tier may centre its lr window on the reference's best lrs (training.reduce.lr_centre).
-_REDUCE = C["training"].get("reduce") or {}
+_REDUCE = CONFIG["training"].get("reduce") or {}
 if _REDUCE.get("lr_centre") == "reference" and "lrs" in _REDUCE:
     from curse_of_memory.provenance import reference_best_lrs, reference_lr_window
 
@@ -278,13 +269,9 @@ def run_files(keys, name="metrics.parquet"):
     return [f"{cell_dir(e, c)}/{name}" for e, c in keys]
 
 
-# Every rule file appends the final outputs it owns; `rule all` (Snakefile) requests them.
-ALL_TARGETS = []
-
-
 # --- helpers of train.smk and aggregate.smk ----------------------------------------------------
-TRAIN_THREADS = C["training"].get("threads", 1)
-TRAIN_GPU = 0 if C["device"] == "cpu" else 1
+TRAIN_THREADS = CONFIG["training"].get("threads", 1)
+TRAIN_GPU = 0 if CONFIG["device"] == "cpu" else 1
 
 
 def cell_params(wildcards):
@@ -314,3 +301,96 @@ def tables(*experiments, kind="best"):
     return [
         f"results/tables/{e}_{kind}.parquet" for e in experiments if e in EXPERIMENTS
     ]
+
+
+# --- targets: what `snakemake --cores all` builds, one function per part ------------------------
+# Evaluated when the DAG is built, after every rule file is read, so no rule file depends on the
+# order of the includes.  Figures of experiments not configured in this tier are left out.
+LATEXMK = shutil.which("latexmk")
+TEX_HINT = (
+    "paper/main.pdf not built: latexmk is not on the PATH. Install TeX (optional), e.g. "
+    "`sudo apt-get install latexmk texlive-latex-base texlive-latex-recommended "
+    "texlive-fonts-recommended` (about 40 s), then rerun `snakemake --cores all`."
+)
+
+
+def theory_targets():
+    """Figs 1, 2, 6, 7, 8 and the theory Hessians of Fig 10 (closed forms, no training)."""
+    return [
+        *rules.fig1.output,
+        *rules.fig2.output,
+        *rules.fig6.output,
+        *rules.fig7.output,
+        *rules.fig8.output,
+        *rules.theory_hessians.output,
+    ]
+
+
+def data_targets():
+    """Figs 5, 12, 13, 14, 15 on the real-input data."""
+    return [
+        *rules.fig5.output,
+        *rules.fig12.output,
+        rules.autocorrelation.output.fit,
+        *rules.fig13.output,
+        *rules.fig14.output,
+        *rules.fig15.output,
+    ]
+
+
+def hessian_targets():
+    """Figs 4, 9 (Hessians at the optimum, effective lrs) and Fig 10 when it is trained."""
+    out = [*rules.hessians.output, *rules.fig4.output, *rules.fig9.output]
+    return out + (list(rules.fig10.output) if "fig10" in EXPERIMENTS else [])
+
+
+def training_targets():
+    """Aggregated tables of every experiment, the training figures and Tables 1-3."""
+    out = expand(rules.aggregate.output.best, experiment=list(EXPERIMENTS))
+    out += rules.hyperparameter_tables.output
+    if "fig3_left" in EXPERIMENTS or "fig3_right" in EXPERIMENTS:
+        out += rules.fig3.output
+    if "fig11" in EXPERIMENTS:
+        out += rules.fig11.output
+    if "fig10" in EXPERIMENTS:
+        out += rules.fig10_table.output
+    if "optimizers" in EXPERIMENTS:
+        out += rules.fig_optimizers.output
+    return out
+
+
+def upstream_targets(wildcards=None):
+    """Every figure and table of the run: what the claims check and the errata read."""
+    return theory_targets() + data_targets() + hessian_targets() + training_targets()
+
+
+def diagnostics_targets():
+    """Per-experiment learning-curve diagnostics (not when the runs come from the reference)."""
+    if RUNS != "train":
+        return []
+    return expand(rules.diagnostics.output, experiment=list(EXPERIMENTS))
+
+
+def paper_sources():
+    """What paper/main.tex inputs: its sections, generated numbers, tables and figures."""
+    return (
+        ["paper/main.tex"]
+        + [str(p) for p in sorted(Path("paper/sections").glob("*.tex"))]
+        + rules.numbers.output
+        + rules.reference_section.output
+        + [rules.claims.output.tex, rules.claims.output.summary]
+        + rules.errata.output
+        + rules.results_tables.output
+        + [t for t in upstream_targets() if str(t).startswith("paper/")]
+    )
+
+
+def paper_targets():
+    """The claims check, the paper folder's tables and numbers, and paper/main.pdf with TeX."""
+    out = [rules.claims.output.json] + paper_sources()[1:]
+    return out + (rules.paper_pdf.output if LATEXMK else [])
+
+
+def all_targets(wildcards=None):
+    """`snakemake --cores all`: every part, the PDF last."""
+    return upstream_targets() + diagnostics_targets() + paper_targets()

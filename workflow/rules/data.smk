@@ -8,7 +8,7 @@
 #   gru_jacobians      results/signal/gru_jacobians.parquet
 #   gru_sensitivity    results/signal/gru_sensitivity.parquet, gru_theory.parquet
 #   fig5 fig12 fig13 fig14 fig15   paper/figures/figN.pdf (+ _published, CSVs beside them)
-DATA = C["data"]
+DATA = CONFIG["data"]
 DATA_THREADS = DATA.get("threads", 1)
 EMB = "results/data/embeddings.npy"
 EMB_MANIFEST = "results/data/embeddings.json"
@@ -98,8 +98,8 @@ rule autocorrelation:
 rule fig12:
     """Fig 12: autocorrelation and exponential fit (+ fig12_published, fit over Delta >= 0)."""
     input:
-        table="results/data/autocorrelation.parquet",
-        fit="results/data/autocorrelation_fit.json",
+        table=rules.autocorrelation.output.table,
+        fit=rules.autocorrelation.output.fit,
     output:
         pdf=report(
             "paper/figures/fig12.pdf",
@@ -220,7 +220,7 @@ rule gru_jacobians:
 rule fig14:
     """Fig 14: GRU Jacobian diagonal and off-diagonal entries against Delta t."""
     input:
-        jac="results/signal/gru_jacobians.parquet",
+        jac=rules.gru_jacobians.output[0],
     output:
         pdf=report(
             "paper/figures/fig14.pdf",
@@ -245,7 +245,7 @@ rule gru_sensitivity:
     input:
         array=EMB,
         manifest=EMB_MANIFEST,
-        fit="results/data/autocorrelation_fit.json",
+        fit=rules.autocorrelation.output.fit,
     output:
         empirics="results/signal/gru_sensitivity.parquet",
         theory="results/signal/gru_theory.parquet",
@@ -267,9 +267,9 @@ rule gru_sensitivity:
 rule fig15:
     """Fig 15: diagonal theory vs GRU empirics (+ fig15_published with the coded formula)."""
     input:
-        empirics="results/signal/gru_sensitivity.parquet",
-        theory="results/signal/gru_theory.parquet",
-        fit="results/data/autocorrelation_fit.json",
+        empirics=rules.gru_sensitivity.output.empirics,
+        theory=rules.gru_sensitivity.output.theory,
+        fit=rules.autocorrelation.output.fit,
     output:
         pdf=report(
             "paper/figures/fig15.pdf",
@@ -289,10 +289,3 @@ rule fig15:
         tier=TIER,
     script:
         "../scripts/fig15.py"
-
-
-ALL_TARGETS += [
-    f"paper/figures/fig{n}{suffix}.pdf"
-    for n in (5, 12, 13, 15)
-    for suffix in ("", "_published")
-] + ["paper/figures/fig14.pdf", "results/data/autocorrelation_fit.json"]

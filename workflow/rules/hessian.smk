@@ -3,8 +3,10 @@
 #             4-unit teacher; float64 Hessians of one batch loss -> results/hessian/
 #   fig4      Hessians of the RNN and the complex diagonal RNN + their effective lrs after training
 #   fig9      the same for the LRU and the S4-like SSM (+ fig9_published: S4 as-published init)
+#   theory_hessians  Gauss-Newton lambda-Hessians of a complex diagonal network (Fig 10 top)
+#   fig10_table      final loss vs theta0 of the trained cells, both remaps (Fig 10 bottom)
 #   fig10     theory lambda-Hessians for three phase ranges + final loss vs theta0 (both remaps)
-HESSIAN = C.get("hessian", {})
+HESSIAN = CONFIG["hessian"]
 HESSIAN_SETTINGS = {
     "teacher_seed": HESSIAN.get("teacher_seed", 0),
     "data_seed": HESSIAN.get("data_seed", 1),
@@ -46,7 +48,7 @@ rule hessians:
     conda:
         ENV
     params:
-        src=src_fingerprint("analysis/hessian.py", "models"),
+        src=src_fingerprint("hessian", "models"),
         settings=HESSIAN_SETTINGS,
     script:
         "../scripts/hessians.py"
@@ -72,7 +74,7 @@ rule fig4:
     conda:
         ENV
     params:
-        src=src_fingerprint("analysis/hessian.py", "plotting"),
+        src=src_fingerprint("hessian", "plotting"),
         runs=SINGLE_RUNS["fig4"],
         n_eigvecs=N_EIGVECS,
         tier=TIER,
@@ -106,7 +108,7 @@ rule fig9:
     conda:
         ENV
     params:
-        src=src_fingerprint("analysis/hessian.py", "plotting"),
+        src=src_fingerprint("hessian", "plotting"),
         runs=SINGLE_RUNS["fig9"],
         n_eigvecs=N_EIGVECS,
         tier=TIER,
@@ -114,12 +116,47 @@ rule fig9:
         "../scripts/fig9.py"
 
 
+rule theory_hessians:
+    """Fig 10 top: Gauss-Newton lambda-Hessians of a complex diagonal network for three phase ranges."""
+    output:
+        npz="results/theory/fig10_theory_hessians.npz",
+        csv="results/theory/fig10_theory_hessians.csv",
+    log:
+        "results/logs/theory_hessians/theory_hessians.log",
+    localrule: True
+    conda:
+        ENV
+    params:
+        src=src_fingerprint("hessian", "theory"),
+        fig10=CONFIG["theory"]["fig10"],
+    script:
+        "../scripts/theory_hessians.py"
+
+
+rule fig10_table:
+    """Fig 10 bottom, both remaps, for the Hessian rules (which draw Fig 10)."""
+    input:
+        default=tables("fig10"),
+        published=tables("fig10_published"),
+    output:
+        "results/tables/fig10.parquet",
+    log:
+        "results/logs/fig10_table/fig10_table.log",
+    localrule: True
+    conda:
+        ENV
+    params:
+        skipped=[c for e, c in SKIPPED_CELLS if e == "fig10_published"],
+    script:
+        "../scripts/fig10_table.py"
+
+
 rule fig10:
     """Fig 10: theory lambda-Hessians (top) and final loss vs theta0 (bottom); fig10_published
     with the as-published teacher remap (METHODS §7 item 4)."""
     input:
-        theory="results/theory/fig10_theory_hessians.npz",
-        table="results/tables/fig10.parquet",
+        theory=rules.theory_hessians.output.npz,
+        table=rules.fig10_table.output[0],
         reference=reference_files("tables/fig10.parquet"),
     output:
         pdf=report(
@@ -141,17 +178,8 @@ rule fig10:
     conda:
         ENV
     params:
-        src=src_fingerprint("analysis/hessian.py", "plotting"),
+        src=src_fingerprint("hessian", "plotting"),
         n_eigvecs=N_EIGVECS,
         tier=TIER,
     script:
         "../scripts/fig10.py"
-
-
-ALL_TARGETS += list(HESSIAN_FILES.values()) + [
-    "paper/figures/fig4.pdf",
-    "paper/figures/fig9.pdf",
-    "paper/figures/fig9_published.pdf",
-]
-if "fig10" in EXPERIMENTS:
-    ALL_TARGETS += ["paper/figures/fig10.pdf", "paper/figures/fig10_published.pdf"]

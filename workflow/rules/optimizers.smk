@@ -22,14 +22,6 @@ rule fig_optimizers:
     params:
         tier=TIER,
         grids={c: v["cell"]["lrs"] for c, v in _OPT_CELLS.items()},
-        src=src_fingerprint("analysis/claims_optimizers.py"),
+        src=src_fingerprint("claims/optimizers.py"),
     script:
         "../scripts/fig_optimizers.py"
-
-
-if "optimizers" in EXPERIMENTS:
-    ALL_TARGETS += [
-        "paper/figures/fig_optimizers.pdf",
-        "paper/tables/optimizers.tex",
-        "paper/generated/optimizers.tex",
-    ]

@@ -1,14 +1,14 @@
-# Theory figures (METHODS §4, §5): closed forms on grids, the Fig 7 toy optimisation and the Fig 10
-# theory Hessians.  No training; all of it runs in well under a minute on a 2-core CPU.
+# Theory figures (METHODS §4, §5): closed forms on grids and the Fig 7 toy optimisation.
+# No training; all of it runs in well under a minute on a 2-core CPU.
 #   fig1, fig2, fig6   closed forms / autodiff curvature -> paper/figures/figN.pdf
 #   fig7               six Adam / sign-descent trajectories in lock-step (+ fig7_published)
 #   fig8               |S(lam, lam0, rho)| over the disk, exact S (+ fig8_published with S_vis)
-#   theory_hessians    results/theory/fig10_theory_hessians.npz (drawn by rule fig10, hessian.smk)
-THEORY = C["theory"]
+# The theory Hessians of Fig 10 (top) are with the other Fig 10 rules in hessian.smk.
+THEORY = CONFIG["theory"]
 THEORY_SRC = src_fingerprint("theory", "plotting")
 
 
-rule theory_fig1:
+rule fig1:
     """Fig 1: sensitivity vs lambda, 1-D loss vs magnitude and angle."""
     output:
         pdf=report(
@@ -21,7 +21,7 @@ rule theory_fig1:
         B="results/theory/fig1_B.csv",
         C="results/theory/fig1_C.csv",
     log:
-        "results/logs/theory_fig1/fig1.log",
+        "results/logs/fig1/fig1.log",
     localrule: True
     conda:
         ENV
@@ -33,7 +33,7 @@ rule theory_fig1:
         "../scripts/fig1.py"
 
 
-rule theory_fig2:
+rule fig2:
     """Fig 2: normalised variance and normalised + exp-reparametrised sensitivity."""
     output:
         pdf=report(
@@ -45,7 +45,7 @@ rule theory_fig2:
         left="results/theory/fig2_left.csv",
         right="results/theory/fig2_right.csv",
     log:
-        "results/logs/theory_fig2/fig2.log",
+        "results/logs/fig2/fig2.log",
     localrule: True
     conda:
         ENV
@@ -57,7 +57,7 @@ rule theory_fig2:
         "../scripts/fig2.py"
 
 
-rule theory_fig6:
+rule fig6:
     """Fig 6: loss and curvature landscapes of the polar, exp and opt parametrisations."""
     output:
         pdf=report(
@@ -69,7 +69,7 @@ rule theory_fig6:
         curves="results/theory/fig6_curves.csv",
         optimum="results/theory/fig6_optimum.csv",
     log:
-        "results/logs/theory_fig6/fig6.log",
+        "results/logs/fig6/fig6.log",
     localrule: True
     conda:
         ENV
@@ -81,7 +81,7 @@ rule theory_fig6:
         "../scripts/fig6.py"
 
 
-rule theory_fig7:
+rule fig7:
     """Fig 7: learning the angle; real Adam (fig7) and the as-published sign descent."""
     output:
         pdf=report(
@@ -96,7 +96,7 @@ rule theory_fig7:
         summary="results/theory/fig7_summary.csv",
         npz="results/theory/fig7_trajectories.npz",
     log:
-        "results/logs/theory_fig7/fig7.log",
+        "results/logs/fig7/fig7.log",
     localrule: True
     conda:
         ENV
@@ -108,7 +108,7 @@ rule theory_fig7:
         "../scripts/fig7.py"
 
 
-rule theory_fig8:
+rule fig8:
     """Fig 8: |S(lam, lam0, rho)| over the unit disk; exact S (fig8) and S_vis (fig8_published)."""
     output:
         pdf=report(
@@ -121,7 +121,7 @@ rule theory_fig8:
         summary="results/theory/fig8_summary.csv",
         npz="results/theory/fig8_grid.npz",
     log:
-        "results/logs/theory_fig8/fig8.log",
+        "results/logs/fig8/fig8.log",
     localrule: True
     conda:
         ENV
@@ -131,60 +131,3 @@ rule theory_fig8:
         tier=TIER,
     script:
         "../scripts/fig8.py"
-
-
-rule theory_hessians:
-    """Fig 10 top: Gauss-Newton lambda-Hessians of a complex diagonal network for three phase ranges."""
-    output:
-        npz="results/theory/fig10_theory_hessians.npz",
-        csv="results/theory/fig10_theory_hessians.csv",
-    log:
-        "results/logs/theory_hessians/theory_hessians.log",
-    localrule: True
-    conda:
-        ENV
-    params:
-        src=src_fingerprint("theory"),
-        fig10=THEORY["fig10"],
-    script:
-        "../scripts/theory_hessians.py"
-
-
-rule fig1:
-    input:
-        "paper/figures/fig1.pdf",
-
-
-rule fig2:
-    input:
-        "paper/figures/fig2.pdf",
-
-
-rule fig6:
-    input:
-        "paper/figures/fig6.pdf",
-
-
-rule fig7:
-    input:
-        "paper/figures/fig7.pdf",
-        "paper/figures/fig7_published.pdf",
-
-
-rule fig8:
-    input:
-        "paper/figures/fig8.pdf",
-        "paper/figures/fig8_published.pdf",
-
-
-ALL_TARGETS += [
-    "paper/figures/fig1.pdf",
-    "paper/figures/fig2.pdf",
-    "paper/figures/fig6.pdf",
-    "paper/figures/fig7.pdf",
-    "paper/figures/fig7_published.pdf",
-    "paper/figures/fig8.pdf",
-    "paper/figures/fig8_published.pdf",
-    "results/theory/fig10_theory_hessians.npz",
-    "results/theory/fig10_theory_hessians.csv",
-]

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from curse_of_memory.analysis import aggregate as agg
+from curse_of_memory import aggregate as agg
 from curse_of_memory.io import write_parquet
 from curse_of_memory.runlog import snakemake_log
 from curse_of_memory.storage import writing

@@ -7,21 +7,21 @@ from pathlib import Path
 from curse_of_memory.runlog import snakemake_log
 
 with snakemake_log(snakemake):
-    from curse_of_memory.analysis import claims
+    from curse_of_memory.claims import core, render
     from curse_of_memory.io import write_json, write_text
 
-    src = claims.Sources(Path("paper/figures"), Path("results/tables"), Path("results"))
-    records = claims.evaluate(src)
+    src = core.Sources(Path("paper/figures"), Path("results/tables"), Path("results"))
+    records = core.evaluate(src)
     if snakemake.params.runs == "train":
-        from curse_of_memory.analysis.reference_claims import add_reference
+        from curse_of_memory.claims.reference import add_reference
 
         add_reference(records, snakemake.params.reference)
     tier = snakemake.params.tier
     write_json(snakemake.output.json, records)
-    write_text(snakemake.output.tex, claims.to_latex(records, tier))
-    write_text(snakemake.output.summary, claims.summary_to_latex(records, tier))
-    write_text(snakemake.output.html, claims.to_html(records, tier))
-    print(claims.summary(records))
+    write_text(snakemake.output.tex, render.to_latex(records, tier))
+    write_text(snakemake.output.summary, render.summary_to_latex(records, tier))
+    write_text(snakemake.output.html, render.to_html(records, tier))
+    print(render.summary(records))
     for r in records:
         if r["status"] == "not evaluated":
             print(f"  not evaluated {r['id']}: {r.get('reason', '')}")

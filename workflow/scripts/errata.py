@@ -4,9 +4,9 @@ from pathlib import Path
 from curse_of_memory.runlog import snakemake_log
 
 with snakemake_log(snakemake):
-    from curse_of_memory.analysis import errata
-    from curse_of_memory.analysis.claims import Sources
+    from curse_of_memory.claims.core import Sources
     from curse_of_memory.io import write_text
+    from curse_of_memory.report import errata
 
     rows = errata.measured(Sources(Path("paper/figures"), Path("results/tables"), Path("results")))
     for r in rows:

@@ -2,7 +2,7 @@
 learning rates after training (one run each, constant lr).  Plotted numbers beside the PDF:
 fig4_hessian.csv, fig4_spectrum.csv, fig4_eigvecs.csv, fig4_elr.csv, fig4_elr_summary.csv."""
 
-from curse_of_memory.analysis import hessian as hs
+from curse_of_memory import hessian as hs
 from curse_of_memory.plotting import hessian_panels as hp
 from curse_of_memory.plotting import style
 from curse_of_memory.runlog import snakemake_log

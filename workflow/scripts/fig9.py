@@ -3,7 +3,7 @@ Fig 4's largest eigenvalue.  fig9_published.pdf: the same Hessians, the S4 strip
 with the as-published init (phase divided by Delta_raw, METHODS §7 item 7).  Plotted numbers beside
 each PDF: fig9[_published]_{hessian,spectrum,eigvecs,elr,elr_summary}.csv."""
 
-from curse_of_memory.analysis import hessian as hs
+from curse_of_memory import hessian as hs
 from curse_of_memory.plotting import hessian_panels as hp
 from curse_of_memory.plotting import style
 from curse_of_memory.runlog import snakemake_log

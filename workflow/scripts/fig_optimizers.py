@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import NullFormatter
 
-from curse_of_memory.analysis import claims_optimizers as co
+from curse_of_memory.claims import optimizers as co
 from curse_of_memory.plotting import style
 
 FIG3_TICKS = [0.36, 0.84, 0.96, 0.99]

@@ -1,6 +1,6 @@
 """Figs 4/9 top: the four students set to the hand-built teacher; float64 Hessians -> results/hessian/."""
 
-from curse_of_memory.analysis import hessian as hs
+from curse_of_memory import hessian as hs
 from curse_of_memory.runlog import snakemake_log
 
 with snakemake_log(snakemake):

@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from curse_of_memory.analysis import hparams
 from curse_of_memory.io import write_text
+from curse_of_memory.report import hparams
 from curse_of_memory.runlog import snakemake_log
 
 with snakemake_log(snakemake):

@@ -4,8 +4,8 @@ import json
 from curse_of_memory.runlog import snakemake_log
 
 with snakemake_log(snakemake):
-    from curse_of_memory.analysis import numbers
     from curse_of_memory.io import write_text
+    from curse_of_memory.report import numbers
 
     with open(snakemake.input.claims) as fh:
         records = json.load(fh)

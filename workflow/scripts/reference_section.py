@@ -2,7 +2,7 @@
 
 import json
 
-from curse_of_memory.analysis.reference_claims import section_tex
+from curse_of_memory.claims.reference import section_tex
 from curse_of_memory.io import write_text
 from curse_of_memory.provenance import read_provenance
 from curse_of_memory.runlog import snakemake_log

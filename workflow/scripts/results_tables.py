@@ -6,8 +6,8 @@ import pandas as pd
 from curse_of_memory.runlog import snakemake_log
 
 with snakemake_log(snakemake):
-    from curse_of_memory.analysis import results_tables as rt
     from curse_of_memory.io import write_text
+    from curse_of_memory.report import tables as rt
 
     def read(name):
         p = Path(f"results/tables/{name}.parquet")

@@ -19,9 +19,9 @@ output.csv columns (one row per theta0): theta0, theta0_over_pi, top_eigval, min
 import numpy as np
 import pandas as pd
 
+from curse_of_memory.hessian import fig10_theory_hessians
 from curse_of_memory.io import atomic_path, write_csv
 from curse_of_memory.runlog import snakemake_log
-from curse_of_memory.theory.hessian import fig10_theory_hessians
 
 
 def main(smk):

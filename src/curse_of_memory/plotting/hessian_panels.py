@@ -11,6 +11,9 @@
 Labels are taken from the caller's explicit group order (METHODS §7 item 14), never from a sorted
 parameter dict.  ``strip(ax, groups, base_lr)`` draws log10 of per-entry effective learning rates per
 group, counting (and annotating) entries with e ≤ 0 that a log axis cannot show.
+
+This module only draws: eigen-decompositions, effective learning rates, the probe ceiling and the
+tidy tables of plotted numbers come from :mod:`curse_of_memory.hessian`.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
 import numpy as np
 
-from curse_of_memory.analysis.hessian import eig_desc, padded
+from curse_of_memory import hessian as hs
 
 EIG_FLOOR = 1e-8
 
@@ -44,12 +47,12 @@ def hessian_column(axes: Sequence, H, sizes: Sequence[int], labels: Sequence[str
     if len(labels) != len(sizes):
         raise ValueError(f"{len(labels)} labels for {len(sizes)} groups")
     ax_h, ax_v, ax_e = axes
-    w, vecs = eig_desc(H)
+    w, vecs = hs.eig_desc(H)
     k = min(n_vecs, len(w))
     vmax = float(np.abs(H).max()) or 1.0
 
     # 1. the matrix
-    Hp, centres = padded(H, sizes, pads)
+    Hp, centres = hs.padded(H, sizes, pads)
     norm = mcolors.SymLogNorm(linthresh=1.0, linscale=1.75, vmin=-vmax, vmax=vmax, base=10)
     im = ax_h.imshow(Hp, cmap=_cmap("RdBu"), norm=norm, interpolation="nearest", aspect="auto")
     ax_h.set_xticks(centres)
@@ -72,7 +75,7 @@ def hessian_column(axes: Sequence, H, sizes: Sequence[int], labels: Sequence[str
         cb.ax.set_yticklabels([_fmt(t) for t in sorted(set(ticks))])
 
     # 2. the top eigenvectors
-    Vp, _ = padded(vecs[:k], sizes, pads, axes=(1,))
+    Vp, _ = hs.padded(vecs[:k], sizes, pads, axes=(1,))
     im_v = ax_v.imshow(Vp, cmap=_cmap("PRGn"), vmin=-1, vmax=1, interpolation="nearest",
                        aspect="auto")
     ax_v.set_xticks([])
@@ -128,14 +131,11 @@ def strip(ax, groups: Sequence[tuple[str, np.ndarray]], base_lr: float, *, seed:
         sd = jitter.get(label, 0.06) if isinstance(jitter, dict) else float(jitter)
         xs = i + rng.normal(0.0, sd, size=e.size)
         ax.scatter(xs[ok], np.log10(e[ok]), s=size, color=color, linewidths=0, rasterized=False)
-        n_bad = int((~ok).sum())
-        if n_bad:
-            ax.annotate(f"{n_bad}≤0", (i, 1.0), xycoords=("data", "axes fraction"), ha="center",
-                        va="bottom", fontsize=4.5, color="#B22222")
-        le = np.log10(e[ok]) if ok.any() else np.array([np.nan])
-        out.append({"group": label, "x": i, "n": int(e.size), "n_nonpos": n_bad,
-                    "log10_min": float(np.nanmin(le)), "log10_median": float(np.nanmedian(le)),
-                    "log10_max": float(np.nanmax(le)), "jitter_x": xs})
+        stats = hs.log10_summary(e)
+        if stats["n_nonpos"]:
+            ax.annotate(f"{stats['n_nonpos']}≤0", (i, 1.0), xycoords=("data", "axes fraction"),
+                        ha="center", va="bottom", fontsize=4.5, color="#B22222")
+        out.append({"group": label, "x": i, **stats, "jitter_x": xs})
     ax.axhline(np.log10(base_lr), color="0.6", lw=0.6, zorder=0)
     ax.set_xticks(range(len(groups)))
     ax.set_xticklabels([g[0] for g in groups])
@@ -149,16 +149,6 @@ def strip(ax, groups: Sequence[tuple[str, np.ndarray]], base_lr: float, *, seed:
 # ------------------------------------------------------------------------------------------------
 # Figure assembly (Figs 4, 9, 10) and the plotted numbers as tidy tables
 # ------------------------------------------------------------------------------------------------
-
-ADAM_B1, ADAM_B2, ADAM_EPS = 0.9, 0.999, 1e-8
-
-
-def probe_ceiling(lr: float, step: int | None) -> float:
-    """e of a coordinate with m = v = 0 after ``step`` updates (METHODS §1.5); ≈ 3.16·lr for s ≫ 1000."""
-    s = 10**9 if step is None else int(step)
-    num = (1 - ADAM_B1) / (1 - ADAM_B1 ** (s + 1))
-    den = np.sqrt((1 - ADAM_B2) / (1 - ADAM_B2 ** (s + 1))) + ADAM_EPS
-    return float(lr * num / den)
 
 
 def hessian_columns(fig, models: Sequence[dict], *, eig_top: float | None = None,
@@ -180,24 +170,11 @@ def hessian_columns(fig, models: Sequence[dict], *, eig_top: float | None = None
                              eig_top=top, title=m.get("title"))
         if j > 0:
             axes[1].set_ylabel("")
-        key = m["key"]
-        names = [g for g, s in zip(m["groups"], m["sizes"]) for _ in range(s)]
-        H = np.asarray(m["H"])
-        P = H.shape[0]
-        ii, jj = np.meshgrid(np.arange(P), np.arange(P), indexing="ij")
-        rows_h.append(pd.DataFrame({"model": key, "row": ii.ravel(), "col": jj.ravel(),
-                                    "row_group": np.asarray(names)[ii.ravel()],
-                                    "col_group": np.asarray(names)[jj.ravel()],
-                                    "value": H.ravel()}))
-        w = out["eigvals"]
-        rows_s.append(pd.DataFrame({"model": key, "index": np.arange(1, len(w) + 1),
-                                    "eigenvalue": w, "shown": w >= EIG_FLOOR,
-                                    "ratio_to_top": w / w[0]}))
-        V = out["eigvecs"]
-        rk, pi = np.meshgrid(np.arange(1, V.shape[0] + 1), np.arange(P), indexing="ij")
-        rows_v.append(pd.DataFrame({"model": key, "rank": rk.ravel(), "param": pi.ravel(),
-                                    "group": np.asarray(names)[pi.ravel()],
-                                    "value": V.ravel()}))
+        tables = hs.hessian_tables(m["key"], m["H"], m["groups"], m["sizes"], out["eigvals"],
+                                   out["eigvecs"], floor=EIG_FLOOR)
+        rows_h.append(tables["hessian"])
+        rows_s.append(tables["spectrum"])
+        rows_v.append(tables["eigvecs"])
     return {"hessian": pd.concat(rows_h, ignore_index=True),
             "spectrum": pd.concat(rows_s, ignore_index=True),
             "eigvecs": pd.concat(rows_v, ignore_index=True)}
@@ -223,23 +200,13 @@ def strip_rows(fig, runs: Sequence[dict], *, ylim=None, hspace: float = 0.55) ->
         labels = [(g[1], g[2]) for g in run["groups"]]
         jit = {g[1]: run.get("jitter", {}).get(g[0], 0.06) for g in run["groups"]}
         res = strip(ax, labels, run["lr"], jitter=jit, ylim=ylim, seed=run.get("seed", 0))
-        ceiling = probe_ceiling(run["lr"], run.get("step"))
         for (name, label, e), r in zip(run["groups"], res):
-            e = np.asarray(e, dtype=np.float64)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                le = np.where(e > 0, np.log10(e), np.nan)
-            entries.append(pd.DataFrame({
-                "model": run["key"], "group": name, "entry": np.arange(e.size), "e": e,
-                "log10_e": le, "nonpos": ~(e > 0), "x": r["jitter_x"]}))
-            ok = e[e > 0]
-            summary.append({
-                "model": run["key"], "group": name, "n": int(e.size), "n_nonpos": r["n_nonpos"],
-                "log10_min": r["log10_min"], "log10_median": r["log10_median"],
-                "log10_max": r["log10_max"],
-                "frac_below_base_lr": float(np.mean(ok < run["lr"])) if ok.size else np.nan,
-                "frac_below_ceiling_over_10": float(np.mean(ok < ceiling / 10)) if ok.size else np.nan,
-                "base_lr": run["lr"], "ceiling": ceiling, "step": run.get("step"),
-                "variant": run.get("variant", "default"), "source": run.get("source", "")})
+            entries.append(pd.DataFrame({"model": run["key"], "group": name,
+                                         **hs.elr_entries(e), "x": r["jitter_x"]}))
+            summary.append({"model": run["key"], "group": name,
+                            **hs.elr_summary(e, run["lr"], run.get("step")),
+                            "variant": run.get("variant", "default"),
+                            "source": run.get("source", "")})
     elr_cols = ["model", "group", "entry", "e", "log10_e", "nonpos", "x"]
     sum_cols = ["model", "group", "n", "n_nonpos", "log10_min", "log10_median", "log10_max",
                 "frac_below_base_lr", "frac_below_ceiling_over_10", "base_lr", "ceiling", "step",
@@ -277,21 +244,13 @@ JITTER = {"A": 0.1}
 
 def strip_run(key: str, title: str, model_spec: dict | None, final_path, *, variant="default",
               member: int = 0, missing: str | None = None) -> dict:
-    """A run dict for :func:`strip_rows` from a cell's final.pt (or a 'missing' placeholder)."""
-    from curse_of_memory.analysis import hessian as hs
-
+    """A run dict for :func:`strip_rows`: one member's effective lrs from a cell's final.pt
+    (:func:`curse_of_memory.hessian.trained_elr`) with the plot jitter, or a 'missing' placeholder."""
     if final_path is None or model_spec is None:
         return {"key": key, "title": title, "missing": missing or "not trained in this tier",
                 "variant": variant}
-    kind = hs.kind_of_model(model_spec)
-    fin = hs.read_final(final_path)
-    if fin["lr"] is None:
-        from curse_of_memory.errors import DataError
-
-        raise DataError(f"{final_path}: no learning rate recorded; retrain the cell")
-    return {"key": key, "title": title, "groups": hs.elr_by_group(fin["elr"], kind, member),
-            "lr": float(fin["lr"][member]), "step": fin["step"], "jitter": JITTER,
-            "variant": variant, "source": str(final_path)}
+    return {"key": key, "title": title, **hs.trained_elr(final_path, model_spec, member),
+            "jitter": JITTER, "variant": variant}
 
 
 FIG10_MODELS = (("rnn", "RNN", "#AC4056"), ("crnn", "Complex RNN", "#dc7c28"),

@@ -8,10 +8,11 @@ Modules
 ``landscape``  1-D teacher-student losses with and without gamma (NumPy or torch), the
                parametrisations polar / exp / opt / tanh_polar / tanh_exp and their derivatives,
                autodiff second derivatives, the METHODS §4.5 curvature table.
-``hessian``    ``gauss_newton_diagonal(lam, b, c, rho) -> (2n, 2n)`` ordered
-               [Re lam_1..n ; Im lam_1..n] (METHODS §4.6), ring sampling, the Fig 10 top data.
 ``toy``        the Fig 7 optimisation: six trajectories (3 parametrisations x real Adam / sign
                descent) in lock-step.
 ``figdata``    the numbers plotted in Figs 1, 2, 6, 7, 8 as tidy tables (columns documented there).
 ``gru``        GRU-as-diagonal-network theory of Fig 15 (METHODS §4.7; written with the real-data work).
+
+The closed-form Gauss-Newton Hessian (METHODS §4.6, Fig 10 top) is
+:mod:`curse_of_memory.hessian.closed_form`.
 """

@@ -1,4 +1,4 @@
-"""Hessians at a global optimum (METHODS §5, Figs 4, 9, 10 top) in float64.
+"""Measured Hessians: autodiff Hessians at a global optimum (METHODS §5, Figs 4, 9 top) in float64.
 
 The pieces, each usable on its own:
 
@@ -13,8 +13,9 @@ The pieces, each usable on its own:
   ``torch.func`` differentiates through it.
 * :func:`full_hessian`, :func:`gauss_newton` - autodiff Hessian of the ½-MSE batch loss with respect
   to the flat parameter vector (``torch.func.hessian``) and the Gauss–Newton matrix ``JᵀJ/(B·T)``.
-* :func:`eig_desc` - eigen-decomposition sorted by decreasing eigenvalue.
-* :func:`padded` - a matrix / vectors with NaN gaps between groups (for plotting).
+* :func:`hessian_at_optimum`, :func:`optimum_hessians` - one student's / all four students' Hessian
+  with its descending eigen-decomposition (:func:`curse_of_memory.hessian.spectrum.eig_desc`);
+  :func:`save_hessians` / :func:`load_hessians` - the ``results/hessian/`` files.
 
 The students are the core library's models (``curse_of_memory.models``); see
 :func:`student_at_optimum`.
@@ -29,6 +30,7 @@ import numpy as np
 import torch
 
 from curse_of_memory.errors import ConfigError
+from curse_of_memory.hessian.spectrum import eig_desc
 
 DTYPE = torch.float64
 
@@ -203,7 +205,7 @@ class ParamLayout:
 
 
 # ------------------------------------------------------------------------------------------------
-# Hessian, Gauss-Newton, eigen-decomposition
+# Hessian and Gauss-Newton matrix
 # ------------------------------------------------------------------------------------------------
 
 Forward = Callable[[dict, torch.Tensor], torch.Tensor]
@@ -242,46 +244,6 @@ def gauss_newton(forward: Forward, layout: ParamLayout, theta: torch.Tensor,
 
     J = torch.func.jacrev(out)(theta)
     return J.T @ J / (x.shape[0] * x.shape[1])
-
-
-def eig_desc(H) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenvalues (descending) and unit eigenvectors as ROWS, with a deterministic sign
-    (the largest-magnitude entry of each eigenvector is positive)."""
-    H = np.asarray(H, dtype=np.float64)
-    w, v = np.linalg.eigh(0.5 * (H + H.T))
-    order = np.argsort(w)[::-1]
-    w, vecs = w[order], v[:, order].T.copy()
-    flip = np.sign(vecs[np.arange(len(w)), np.abs(vecs).argmax(1)])
-    flip[flip == 0] = 1
-    return w, vecs * flip[:, None]
-
-
-def padded(values: np.ndarray, sizes: Sequence[int], pads: Sequence[int], axes=(0, 1)):
-    """Insert NaN gaps of widths ``pads`` between consecutive groups along ``axes``.
-
-    Returns (padded array, centre coordinate of each group in the padded axis).
-    """
-    sizes, pads = list(sizes), list(pads)
-    if len(pads) != len(sizes) - 1:
-        raise ValueError(f"{len(sizes)} groups need {len(sizes) - 1} pads, got {len(pads)}")
-    if sum(sizes) == 0:
-        raise ValueError("no parameters")
-    idx, centres, pos = [], [], 0
-    for k, s in enumerate(sizes):
-        centres.append(pos + (s - 1) / 2)
-        idx += list(range(sum(sizes[:k]), sum(sizes[:k]) + s))
-        pos += s
-        if k < len(pads):
-            idx += [-1] * pads[k]
-            pos += pads[k]
-    idx = np.asarray(idx)
-    out = np.asarray(values, dtype=np.float64)
-    for ax in axes:
-        taken = np.take(out, np.where(idx < 0, 0, idx), axis=ax)
-        mask_shape = [1] * out.ndim
-        mask_shape[ax] = len(idx)
-        out = np.where((idx < 0).reshape(mask_shape), np.nan, taken)
-    return out, np.asarray(centres)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -489,85 +451,3 @@ def load_hessians(npz_path, json_path) -> dict:
                          groups=meta["groups"], labels=meta["labels"], sizes=meta["sizes"],
                          pads=meta["pads"], title=meta["title"], loss=meta["loss_at_optimum"])
     return out
-
-
-# ------------------------------------------------------------------------------------------------
-# Figs 4 / 9 bottom: per-entry effective learning rates of a trained cell (final.pt)
-# ------------------------------------------------------------------------------------------------
-
-
-def kind_of_model(spec: dict) -> str:
-    """The Hessian/strip-plot kind of a core-library model spec."""
-    name = spec.get("name")
-    if name == "rnn":
-        return "rnn"
-    if name == "s4":
-        return "s4"
-    if name == "lru":
-        if spec.get("param", "exp") == "reim" and spec.get("gamma", "learned") == "none":
-            return "crnn"
-        if spec.get("param", "exp") == "exp" and spec.get("gamma", "learned") == "learned":
-            return "lru"
-    raise ConfigError("model", f"no strip-plot grouping for model {spec!r}",
-                      "rnn, lru (reim + none), lru (exp + learned), s4")
-
-
-def elr_by_group(elr: dict[str, torch.Tensor], kind: str, member: int = 0) -> list[tuple]:
-    """[(group name, label, per-entry e (numpy 1-D)), ...] of one member, in the explicit order.
-
-    ``elr``: {parameter name: tensor with leading member dim} as the engine stores them.
-    """
-    if kind not in GROUPS:
-        raise ConfigError("hessian.kind", f"unknown student {kind!r}", ", ".join(GROUPS))
-    out = []
-    for name, label, tensor, index in GROUPS[kind]:
-        if tensor not in elr:
-            from curse_of_memory.errors import DataError
-
-            raise DataError(f"final.pt has no effective lrs for {tensor!r} (has {sorted(elr)}); "
-                            "retrain the cell with the current engine")
-        t = torch.as_tensor(elr[tensor]).detach().to(torch.float64).cpu().numpy()
-        idx = (member,) + tuple(index[1:]) if index else (member,)
-        out.append((name, label, np.asarray(t[idx]).reshape(-1)))
-    return out
-
-
-def read_final(path) -> dict:
-    """The per-entry effective lrs of a trained cell's ``final.pt`` (written by
-    ``curse_of_memory.train``: keys ``elr_params`` {parameter name: tensor (M, ...)}, ``members``
-    [{lr, ...}], ``model``).  The number of updates applied comes from ``steps`` of the
-    ``cell.yaml`` beside it (None if absent).
-
-    Returns {"elr": {parameter name: tensor (M, ...)}, "lr": per-member base lr (numpy),
-    "step": int or None, "model": the model spec or None}.
-    """
-    from pathlib import Path
-
-    from curse_of_memory.errors import DataError
-
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)  # tensors and plain data only
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is a data error
-        raise DataError(f"{path}: cannot read ({exc.__class__.__name__}); delete it and rerun the "
-                        "training cell") from None
-    keys = sorted(obj) if isinstance(obj, dict) else type(obj).__name__
-    elr = obj.get("elr_params") if isinstance(obj, dict) else None
-    if not isinstance(elr, dict):
-        raise DataError(f"{path}: no per-entry effective lrs 'elr_params' (keys: {keys}); "
-                        "retrain the cell with the current engine")
-    members = obj.get("members")
-    if not (isinstance(members, (list, tuple)) and members and all("lr" in m for m in members)):
-        raise DataError(f"{path}: no per-member learning rates 'members' (keys: {keys}); "
-                        "retrain the cell with the current engine")
-    lr = np.asarray([m["lr"] for m in members], dtype=np.float64)
-    step = obj.get("step")
-    cell_yaml = Path(path).with_name("cell.yaml")
-    if step is None and cell_yaml.exists():
-        import yaml
-
-        try:
-            step = (yaml.safe_load(cell_yaml.read_text()) or {}).get("steps")
-        except yaml.YAMLError:
-            step = None
-    return {"elr": elr, "lr": lr, "step": None if step is None else int(step),
-            "model": obj.get("model")}

@@ -10,12 +10,12 @@ Everything is read from the experiment's aggregated table ``results/tables/optim
 eligible lr is ``flagged`` and carries the published NaN-skipping mean; a point where every seed of
 every lr diverged has a NaN mean).
 
-**Criteria** (2026-11-26; the shared thresholds ``T`` of claims.py, none added).  They were
+**Criteria** (2026-11-26; the shared ``THRESHOLDS`` of core.py, none added).  They were
 planned before the study's first quick-tier run but committed after its aggregated table had been
 printed; none was chosen or changed in the light of it (git history of this file):
 
 * ``fig_optimizers.adam_dense_degrades`` (paper, C3): rnn-adam loss at nu0 = 0.99 / at the
-  smallest nu0 >= 100 (``T["orders"]``).
+  smallest nu0 >= 100 (``THRESHOLDS["orders"]``).
 * ``fig_optimizers.sgd_momentum_degrades_diagonal`` (the paper's argument predicts it): the same
   ratio >= 100 for block-sgd-momentum AND lru-sgd-momentum.  A nu0 = 0.99 point where every seed of
   every lr diverged is "not evaluated" (diverged is not degraded: a too aggressive lr grid is no
@@ -33,7 +33,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from curse_of_memory.analysis.claims import T, NotEvaluated, Superseded, claim
+from curse_of_memory.claims.core import THRESHOLDS, NotEvaluated, Superseded, claim
 
 EXPERIMENT = "optimizers"
 ARCHS = {"rnn": "dense RNN", "block": "block diagonal (2x2)", "lru": "LRU"}
@@ -143,7 +143,7 @@ def _curves_of(src) -> pd.DataFrame:
 )
 def _adam_dense(src):
     v = degradation(_curves_of(src), "rnn", "adam")
-    return v, v["ratio"] >= T["orders"]
+    return v, v["ratio"] >= THRESHOLDS["orders"]
 
 
 def _sgd_diagonal_old(src):
@@ -152,7 +152,7 @@ def _sgd_diagonal_old(src):
     for arch in ("block", "lru"):
         d = degradation(c, arch, "sgd_momentum")
         v |= {f"{arch}_{k}": x for k, x in d.items() if k != "nu0_low"}
-        ok &= d["ratio"] >= T["orders"]
+        ok &= d["ratio"] >= THRESHOLDS["orders"]
     return v, bool(ok)
 
 
@@ -181,7 +181,7 @@ def _sgd_diagonal(src):
             raise NotEvaluated(f"{arch}-sgd-momentum: every seed of every lr diverged at nu0 = 0.99 "
                                "(diverged is not degraded; a lower lr grid is needed to judge)")
         v |= {f"{arch}_{k}": x for k, x in d.items() if k not in ("nu0_low", "all_diverged_099")}
-        ok &= d["ratio"] >= T["orders"]
+        ok &= d["ratio"] >= THRESHOLDS["orders"]
     return v, bool(ok)
 
 
@@ -206,7 +206,7 @@ def _versus_claim(opt):
             v["block_adam_099"] = float(_point(c, "block", "adam", 0.99)["loss"])
         except NotEvaluated:
             pass
-        return v, v["ratio"] <= 1 / T["order"]
+        return v, v["ratio"] <= 1 / THRESHOLDS["order"]
 
     return _check
 
@@ -230,9 +230,9 @@ def compare_words(ratio: float, other: str) -> str:
     """A loss ratio in words, with the study's thresholds (an order of magnitude = a factor 10)."""
     if not math.isfinite(ratio):
         return f"undefined (every run diverged), against {other}"
-    if ratio <= 1 / T["order"]:
+    if ratio <= 1 / THRESHOLDS["order"]:
         return f"lower than {other} by at least an order of magnitude"
-    if ratio >= T["order"]:
+    if ratio >= THRESHOLDS["order"]:
         return f"higher than {other} by at least an order of magnitude"
     return f"within an order of magnitude of {other}"
 
@@ -324,7 +324,7 @@ def numbers(c: pd.DataFrame) -> dict[str, str]:
             out[name] = "n/a"
     try:
         r = degradation(c, "rnn", "adam")["ratio"]
-        out["OptAdamVerdict"] = ("rises by orders of magnitude" if r >= T["orders"]
+        out["OptAdamVerdict"] = ("rises by orders of magnitude" if r >= THRESHOLDS["orders"]
                                  else "does not rise by orders of magnitude (criterion: a factor 100)")
     except NotEvaluated:
         out["OptAdamVerdict"] = "n/a"
@@ -334,7 +334,7 @@ def numbers(c: pd.DataFrame) -> dict[str, str]:
             out["OptSgdmVerdict"] = ("cannot be judged (every run of at least one of them diverged at "
                                      r"$\nu_0 = 0.99$; a diverged run is not a degraded one)")
         else:
-            ok = all(d["ratio"] >= T["orders"] for d in deg)
+            ok = all(d["ratio"] >= THRESHOLDS["orders"] for d in deg)
             out["OptSgdmVerdict"] = ("degrade by orders of magnitude as well" if ok
                                      else "do not both degrade by orders of magnitude (criterion: a factor 100)")
     except NotEvaluated:

@@ -1,4 +1,5 @@
-"""Gauss-Newton Hessian of a complex diagonal linear RNN at a zero-residual optimum (METHODS §4.6).
+"""Closed-form Gauss-Newton Hessian of a complex diagonal linear RNN at a zero-residual optimum
+(METHODS §4.6).
 
 Public interface
 ----------------

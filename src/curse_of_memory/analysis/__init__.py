@@ -1,1 +1,0 @@
-"""analysis subpackage of curse_of_memory."""
