@@ -111,7 +111,9 @@ _coerced = coerce(dict(config), _SCHEMA)
 config.clear()
 config.update(_coerced)
 check_schema(config, _SCHEMA)
-CONFIG = coerce(resolve_tier(config), _SCHEMA)  # the resolved configuration every rule reads
+CONFIG = coerce(
+    resolve_tier(config), _SCHEMA
+)  # the resolved configuration every rule reads
 check_schema(CONFIG, _SCHEMA, where=f" (after merging tiers.{CONFIG['tier']})")
 TIER = CONFIG["tier"]
 _problem = data_problem(CONFIG.get("data", {}))
@@ -235,7 +237,8 @@ if _REDUCE.get("lr_centre") == "reference" and "lrs" in _REDUCE:
 
 def reference_files(*relpaths):
     """Files of the reference run that a rule of this run reads beside its own outputs (none
-    when this run is itself built from the reference, or when no reference is shipped)."""
+    when this run is itself built from the reference, or when no reference is shipped).
+    """
     if RUNS == "reference" or REFERENCE is None:
         return []
     return [str(REFERENCE_DIR / p) for p in relpaths]
@@ -369,6 +372,14 @@ def diagnostics_targets():
     if RUNS != "train":
         return []
     return expand(rules.diagnostics.output, experiment=list(EXPERIMENTS))
+
+
+def paper_aggregates(wildcards):
+    """The aggregated tables of this tier's experiments (read by the results tables)."""
+    best = [e for e in ("fig3_left", "fig3_right", "fig11") if e in EXPERIMENTS]
+    out = expand(rules.aggregate.output.best, experiment=best)
+    out += expand(rules.aggregate.output.by_lr, experiment=list(EXPERIMENTS))
+    return out + (rules.fig10_table.output if "fig10" in EXPERIMENTS else [])
 
 
 def paper_sources():

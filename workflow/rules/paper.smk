@@ -3,15 +3,6 @@
 # and the errata read every figure and table of the run (upstream_targets, common.smk).
 from curse_of_memory.report import numbers as paper_numbers
 
-
-def _paper_aggregates(wildcards):
-    """The aggregated tables of this tier's experiments (read by the results tables)."""
-    best = [e for e in ("fig3_left", "fig3_right", "fig11") if e in EXPERIMENTS]
-    out = expand(rules.aggregate.output.best, experiment=best)
-    out += expand(rules.aggregate.output.by_lr, experiment=list(EXPERIMENTS))
-    return out + (rules.fig10_table.output if "fig10" in EXPERIMENTS else [])
-
-
 CELL_LABELS = {}  # experiment -> cell -> label (config.yaml)
 for (_e, _c), _v in CELLS.items():
     CELL_LABELS.setdefault(_e, {})[_c] = _v["meta"]["label"]
@@ -20,7 +11,7 @@ for (_e, _c), _v in CELLS.items():
 rule results_tables:
     """Booktabs tables of Figs 3, 10 (bottom), 11 and the diverged seeds."""
     input:
-        _paper_aggregates,
+        paper_aggregates,
     output:
         fig3="paper/tables/results_fig3.tex",
         fig10="paper/tables/results_fig10.tex",
