@@ -8,7 +8,10 @@ import pandas as pd
 import pytest
 import torch
 
-from curse_of_memory.models import build_model
+from curse_of_memory.errors import ConfigError
+from curse_of_memory.models import MODELS as MODEL_REGISTRY
+from curse_of_memory.models import ModelEntry, build_model
+from curse_of_memory.models.linear import LinearRNN
 from curse_of_memory.tasks.teacher import make_teacher
 from curse_of_memory.train import run_cell
 from curse_of_memory.training.engine import Population, config_hash, validate_cell
@@ -105,6 +108,31 @@ def _assert_same(a, b):
     pd.testing.assert_frame_equal(a[1], b[1], check_exact=True)
     for n in a[2]["params"]:
         assert torch.equal(a[2]["params"][n], b[2]["params"][n])
+
+
+def test_muon_needs_a_model_with_recurrent_matrices():
+    with pytest.raises(ConfigError) as exc:
+        validate_cell(_cell(model={"name": "s4", "hidden": 4}, optimizer={"name": "muon"}))
+    assert str(exc.value) == ("optimizer.name: muon needs recurrent matrices; model s4 has none; "
+                              "allowed: adam, adamw, sgd, sgd_momentum, adafactor (or model rnn)")
+
+
+def test_one_entry_registers_a_model(monkeypatch):
+    """A new architecture is one registry entry: validation, construction, the task-point init and
+    the optimizer checks all read it."""
+    ring_init = lambda point, remap: {"nu_min": point["nu0"], "nu_max": 1.0,  # noqa: E731
+                                      "theta0": point["theta0"], "remap": remap}
+    entry = ModelEntry(LinearRNN, {"heads": 1}, MODEL_REGISTRY["rnn"].check, ring_init)
+    monkeypatch.setitem(MODEL_REGISTRY, "ring_rnn", entry)
+    c = validate_cell(_cell(model={"name": "ring_rnn", "hidden": 4}, optimizer={"name": "muon"}))
+    assert c["model"] == {"name": "ring_rnn", "hidden": 4, "heads": 1}
+    pop = Population(c, torch.device("cpu"))
+    assert float(pop.model.eigenvalues().abs().min()) >= 0.9 - 1e-6  # the entry's ring [nu0, 1]
+    loss, _ = pop.train_step()
+    assert torch.isfinite(loss).all()
+    with pytest.raises(ConfigError) as exc:
+        validate_cell(_cell(model={"name": "s4", "hidden": 4}, optimizer={"name": "muon"}))
+    assert str(exc.value).endswith("(or model rnn, ring_rnn)")
 
 
 @pytest.mark.parametrize("model,opt", [({"name": "lru", "hidden": 6}, {"name": "adam"}),

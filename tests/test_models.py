@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from curse_of_memory.errors import ConfigError
-from curse_of_memory.models import build_model, validate_model_spec
+from curse_of_memory.models import MODELS, build_model, validate_model_spec
 from curse_of_memory.models import init as I
-from curse_of_memory.models.linear import inv_softplus
+from curse_of_memory.models.linear import causal_conv_real, inv_softplus
 
 MODEL_CASES = [
     ({"name": "rnn", "hidden": 6, "heads": 1}, {"theta0": 3.14}),
@@ -35,9 +35,14 @@ def _rel(a, b):
     return float((a - b).abs().max() / b.abs().max().clamp_min(1e-30))
 
 
+def _kernel_forward(model, x):
+    """Any model through its impulse response and an FFT convolution."""
+    return causal_conv_real(model.impulse_response(x.shape[-2]), x)
+
+
 def _outputs_and_grads(model, x, w, path):
     model.zero_grad()
-    y = getattr(model, path)(x)
+    y = _kernel_forward(model, x) if path == "kernel" else getattr(model, path)(x)
     (y * w).sum().backward()
     return y.detach().clone(), {n: p.grad.clone() for n, p in model.named_parameters()}
 
@@ -59,7 +64,7 @@ def test_fast_paths_match_reference(k, multi, dtype, tol):
     x = torch.randn(1, 4, T, d_in, generator=gen, dtype=torch.float64).to(dtype)  # broadcast member dim
     w = torch.randn(3, 4, T, d_out, generator=gen, dtype=torch.float64).to(dtype)
     y_ref, g_ref = _outputs_and_grads(model, x, w, "forward_reference")
-    for path in ("forward", "kernel_forward"):
+    for path in ("forward", "kernel"):
         y, g = _outputs_and_grads(model, x, w, path)
         assert y.shape == (3, 4, T, d_out)
         assert _rel(y, y_ref) < tol, path
@@ -103,7 +108,7 @@ def test_parameter_counts_and_order():
               ["A_re", "A_im", "delta_raw", "B_re", "B_im", "C_re", "C_im", "D"])]
     for spec, count, order in cases:
         m = build_model(spec, init={"r_min": 0.9})
-        assert m.num_parameters_per_member() == count, spec
+        assert sum(p[0].numel() for p in m.parameters()) == count, spec
         assert all(not p.is_complex() for p in m.parameters())
         if order:
             assert [n for n, _ in m.named_parameters()] == order
@@ -193,6 +198,55 @@ def test_bad_specs(spec, field):
     assert msg.startswith(field) and "\n" not in msg and "allowed" in msg
 
 
+@pytest.mark.parametrize("spec,message", [
+    ({"name": "gru2", "hidden": 4}, "model.name: unknown model 'gru2'; allowed: rnn, lru, s4"),
+    ({"hidden": 4}, "model.name: missing; allowed: rnn, lru, s4"),
+    ({"name": "rnn", "hidden": 6, "heads": 4},
+     "model.heads: 4 does not divide hidden=6; allowed: a positive divisor of hidden"),
+    ({"name": "rnn", "hidden": 6, "foo": 0},
+     "model.foo: unknown option for model rnn; allowed: heads, hidden"),
+    ({"name": "lru", "hidden": 6, "param": "cartesian"},
+     "model.param: unknown parametrisation 'cartesian'; allowed: exp, polar, reim"),
+    ({"name": "lru", "hidden": 6, "gamma": "L3"},
+     "model.gamma: unknown gamma 'L3'; allowed: learned, none"),
+    ({"name": "lru", "hidden": 6, "gamma_init": "x"},
+     "model.gamma_init: unknown value 'x'; allowed: default, published"),
+    ({"name": "lru", "hidden": 0}, "model.hidden: 0 is not a positive integer; allowed: 1, 2, ..."),
+    ({"name": "s4", "hidden": 6, "init": "x"},
+     "model.init: unknown value 'x'; allowed: default, published"),
+    ({"name": "s4", "hidden": 6, "shared_delta": 1},
+     "model.shared_delta: 1 is not a boolean; allowed: true, false"),
+    ({"name": "s4", "hidden": 6, "heads": 1},
+     "model.heads: unknown option for model s4; allowed: hidden, init, shared_delta"),
+])
+def test_bad_spec_messages(spec, message):
+    with pytest.raises(ConfigError) as exc:
+        validate_model_spec(spec)
+    assert str(exc.value) == message
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_registry_entries_are_complete(name):
+    """Each entry alone defines a usable model: defaults pass its check, build_model passes the
+    options to the class, and the task-point init keywords are accepted by draw_member."""
+    entry = MODELS[name]
+    spec = validate_model_spec({"name": name, "hidden": 4})
+    assert spec == {"name": name, "hidden": 4, **entry.options}
+    init = entry.point_init({"nu0": 0.8, "theta0": 1.0}, "default")
+    m = build_model(spec, members=2, seeds=[0, 1], init=init, dtype=torch.float64)
+    assert type(m) is entry.cls and m.eigenvalues().abs().max() < 1
+    assert entry.has_recurrent_matrices == bool(m.recurrent_matrices)
+    assert {n for n, _ in m.named_parameters()} >= set(m.recurrent_matrices)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_lecun_normal(dtype):
+    g = torch.Generator().manual_seed(0)
+    w = I.lecun_normal_(torch.empty(400, 100, dtype=dtype), 100, g)
+    assert w.dtype == dtype and abs(float(w.std()) * 10 - 1) < 0.02
+    assert float(w.abs().max()) <= 2 / I.LECUN_TRUNC_CORRECTION / 10 * (1 + 1e-6)
+
+
 @pytest.mark.parametrize("spec", [{"name": "rnn", "hidden": 6, "heads": 2}, {"name": "lru", "hidden": 5},
                                   {"name": "lru", "hidden": 5, "param": "reim", "gamma": "none"}])
 def test_impulse_response_any_block_size(spec):
@@ -200,7 +254,6 @@ def test_impulse_response_any_block_size(spec):
     m = build_model(spec, members=2, d_in=2, d_out=3, seeds=[0, 1], init={"r_min": 0.7}, dtype=torch.float64)
     x = torch.randn(2, 3, 23, 2, dtype=torch.float64)
     ref = m.forward_reference(x)
-    from curse_of_memory.models.linear import causal_conv_real
     for T in (1, 2, 7, 23):
         for b in (1, 2, 4, 8, 32):
             y = causal_conv_real(m.impulse_response(T, block=b), x[:, :, :T])

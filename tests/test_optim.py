@@ -8,7 +8,13 @@ import torch
 
 from curse_of_memory.errors import ConfigError
 from curse_of_memory.training import schedule as S
-from curse_of_memory.training.optim import PopulationOptimizer, validate_optimizer_spec
+from curse_of_memory.training.optim import (
+    OPTIMIZERS,
+    OptimizerEntry,
+    PopulationOptimizer,
+    SGDMomentum,
+    validate_optimizer_spec,
+)
 
 M = 3
 LRS = torch.tensor([0.01, 0.003, 0.03], dtype=torch.float64)
@@ -88,19 +94,19 @@ def test_adam_probe_formula():
     lr = LRS * 0.5
     e = opt.probe(lr)
     b1, b2, eps, s = 0.9, 0.999, 1e-8, 7
-    for p, m, v, ei in zip(opt.params, opt.adam.m, opt.adam.v, e):
+    for p, m, v, ei in zip(opt.params, opt.algorithm.adam.m, opt.algorithm.adam.v, e):
         lr_b = lr.reshape(-1, *([1] * (p.dim() - 1)))
         num = (b1 * m + (1 - b1)) / (1 - b1 ** (s + 1))
         den = ((b2 * v + (1 - b2)) / (1 - b2 ** (s + 1))).sqrt() + eps
         assert torch.allclose(ei, lr_b * num / den, rtol=1e-12, atol=0)
     # the probe is a virtual step: state and params are unchanged, and it equals a committed update
     before = [p.clone() for p in opt.params]
-    state = [t.clone() for t in opt.adam.m]
+    state = [t.clone() for t in opt.algorithm.adam.m]
     e = opt.probe(lr)
     opt.step([torch.ones_like(p) for p in opt.params], lr, torch.ones(M, dtype=torch.bool))
     for b, p, ei in zip(before, opt.params, e):
         assert torch.allclose(b - p, ei, rtol=1e-9, atol=1e-15)
-    assert all(not torch.equal(a, b) for a, b in zip(state, opt.adam.m))
+    assert all(not torch.equal(a, b) for a, b in zip(state, opt.algorithm.adam.m))
 
 
 def test_probe_at_step_zero_and_ceiling():
@@ -131,6 +137,74 @@ def test_bad_optimizer_specs(spec, field):
     with pytest.raises(ConfigError) as exc:
         validate_optimizer_spec(spec)
     assert str(exc.value).startswith(field)
+
+
+@pytest.mark.parametrize("spec,message", [
+    ({"name": "adagrad"}, "optimizer.name: unknown optimizer 'adagrad'; "
+                          "allowed: adam, adamw, sgd, sgd_momentum, adafactor, muon"),
+    ({"name": "adam", "momentum": 0.9},
+     "optimizer.momentum: unknown option for adam; allowed: beta1, beta2, eps"),
+    ({"name": "sgd", "lr": 1}, "optimizer.lr: unknown option for sgd; allowed: (no options)"),
+    ({"name": "adamw", "weight_decay": "x"},
+     "optimizer.weight_decay: 'x' is not a number; allowed: a finite number"),
+    ({"name": "muon", "adjust_lr_fn": "x"},
+     "optimizer.adjust_lr_fn: unknown value 'x'; allowed: original, match_rms_adamw"),
+])
+def test_bad_optimizer_messages(spec, message):
+    with pytest.raises(ConfigError) as exc:
+        validate_optimizer_spec(spec)
+    assert str(exc.value) == message
+
+
+def test_muon_refusal_message():
+    with pytest.raises(ConfigError) as exc:
+        PopulationOptimizer({"name": "muon"}, [("p", torch.zeros(2, 3))], recurrent_matrices=())
+    assert str(exc.value) == ("optimizer.name: muon needs a model with recurrent matrices; allowed: "
+                              "use muon with model rnn; adam, adamw, sgd, sgd_momentum, adafactor "
+                              "otherwise")
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_state_dict_round_trip(name):
+    """Every registered optimizer resumes exactly: a copy loaded from the state after 3 steps takes
+    the same next 3 steps."""
+    def make():
+        params = {k: v.clone() for k, v in _init_params().items()}
+        named = [(k, params[k]) for k in ("A", "B", "v")]
+        return params, PopulationOptimizer({"name": name}, named, recurrent_matrices=("A",))
+
+    mask = torch.ones(M, dtype=torch.bool)
+    g = torch.Generator().manual_seed(5)
+    shapes = [p.shape for p in _init_params().values()]
+    grads = [[torch.randn(s, generator=g, dtype=torch.float64) for s in shapes] for _ in range(6)]
+    pa, a = make()
+    for gr in grads[:3]:
+        a.step(gr, LRS, mask)
+    pb, b = make()
+    for k in pb:
+        pb[k].copy_(pa[k])
+    b.load_state_dict(a.state_dict())
+    for gr in grads[3:]:
+        a.step(gr, LRS, mask)
+        b.step(gr, LRS, mask)
+    assert all(torch.equal(pa[k], pb[k]) for k in pa)
+    assert all(torch.equal(x, y) for x, y in zip(a.probe(LRS), b.probe(LRS)))
+    with pytest.raises(ValueError):
+        b.load_state_dict({**a.state_dict(), "not_a_state": []})
+
+
+def test_one_entry_registers_an_optimizer(monkeypatch):
+    """A new optimizer is one registry entry: validation, construction and the error lists follow."""
+    monkeypatch.setitem(OPTIMIZERS, "heavy_ball", OptimizerEntry(SGDMomentum, {"momentum": 0.5}))
+    assert validate_optimizer_spec({"name": "heavy_ball", "momentum": 0.7})["momentum"] == 0.7
+    with pytest.raises(ConfigError, match="heavy_ball"):
+        validate_optimizer_spec({"name": "nope"})
+    p = torch.ones(2, 3, dtype=torch.float64)
+    opt = PopulationOptimizer({"name": "heavy_ball"}, [("p", p)])
+    for _ in range(2):
+        opt.step([torch.ones_like(p)], torch.full((2,), 0.1, dtype=torch.float64),
+                 torch.ones(2, dtype=torch.bool))
+    assert torch.allclose(p, torch.full_like(p, 1 - 0.1 - 0.1 * 1.5))
 
 
 def test_cosine_schedule():

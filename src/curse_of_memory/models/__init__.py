@@ -12,8 +12,8 @@ Quick use
 
 Conventions (METHODS §1.1): h_0 = 0, h_t = Lambda h_{t-1} + B~ x_t, y_t = Re(C h_t) + D x_t, t = 1..T.
 
-Registry names and spec keys (``build_model(spec, ...)``)
---------------------------------------------------------
+Registry names and spec keys (``build_model(spec, ...)``; one ``MODELS`` entry each, below)
+------------------------------------------------------------------------------------------
 ``rnn``  (class ``LinearRNN``, METHODS §2.1): ``hidden`` N, ``heads`` H (default 1 = dense RNN;
          N % H == 0).  Parameters in order:
          ``A`` (M, H, m, m), ``B`` (M, N, d_in), ``C`` (M, d_out, N), ``D`` (M, d_out, d_in).
@@ -43,13 +43,12 @@ them in the order above (use it for flattening, e.g. with ``torch.func.functiona
 ``functional_call(model, {name: tensor}, (x,))``).  Complex numbers are intermediates only.
 
 Common methods: ``forward(x)`` (fast path), ``forward_reference(x)`` (sequential recurrence, the
-definition), ``kernel_forward(x)`` (impulse response + FFT convolution), ``impulse_response(T)``,
-``eigenvalues()`` (M, N) complex, ``draw_member(generator, **init)`` -> dict of float64 tensors,
-``load_member_values(list_of_dicts)``, ``num_parameters_per_member()``, ``param_groups()`` ->
-[(group name, parameter name, row index or None)] (the effective-LR groups: lam_raw's two rows
-are separate groups).  Diagonal models also have
-``lam()``, ``b_tilde()``, ``c_matrix()``, ``d_matrix()``.  The GRU and the deep stack live in
-``models.gru`` / ``models.deep`` (other modules).
+definition), ``impulse_response(T)``, ``eigenvalues()`` (M, N) complex,
+``draw_member(generator, **init)`` -> dict of float64 tensors,
+``load_member_values(list_of_dicts)``, ``param_groups()`` -> [(group name, parameter name, row
+index or None)] (the effective-LR groups: lam_raw's two rows are separate groups).  Diagonal
+models also have ``lam()``, ``b_tilde()``, ``c_matrix()``, ``d_matrix()``.  The GRU and the deep
+stack live in ``models.gru`` / ``models.deep`` (other modules).
 
 Member seeding: ``build_model(..., seeds=[s_0, ..., s_{M-1}])`` draws member i from the generator
 ``models.init.generator(s_i, "init")`` so members sharing a seed share their draws (common random
@@ -58,59 +57,112 @@ numbers); ``init`` is one dict for all members or a list of M dicts (e.g. one ri
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 import torch
 
 from curse_of_memory.errors import ConfigError, registered_name
 from curse_of_memory.models import init as _init
-from curse_of_memory.models.linear import LRU, S4, LinearRNN, PopulationModel, LRU_GAMMAS, LRU_PARAMS
+from curse_of_memory.models.linear import (
+    LRU,
+    LRU_GAMMAS,
+    LRU_PARAMS,
+    S4,
+    LinearRNN,
+    PopulationModel,
+)
 
-MODEL_NAMES = ("rnn", "lru", "s4")
 
-_KEYS = {
-    "rnn": {"name", "hidden", "heads"},
-    "lru": {"name", "hidden", "param", "gamma", "gamma_init"},
-    "s4": {"name", "hidden", "shared_delta", "init"},
+@dataclass(frozen=True)
+class ModelEntry:
+    """One registered architecture (a value of ``MODELS``; its key is the spec's ``name``).
+
+    ``cls``: the PopulationModel subclass, built as
+    ``cls(members, d_in, hidden, d_out, **options, dtype=dtype)``.
+    ``options``: its spec keys besides ``name`` and ``hidden`` (every model has ``hidden``), with
+    their defaults; validate_model_spec rejects other keys and fills the defaults in, in this order.
+    ``check(spec, field)``: validates the option values of a spec whose defaults are filled in
+    (raises a one-line ConfigError naming ``field.<key>``).
+    ``point_init(point, remap)``: the ``draw_member`` keywords of a member trained at a task point
+    ``{nu0, theta0}`` of a task with eigenvalue remap ``remap`` (METHODS §2, §3.2)."""
+
+    cls: type[PopulationModel]
+    options: dict
+    check: Callable[[dict, str], None]
+    point_init: Callable[[dict, str], dict]
+
+    @property
+    def has_recurrent_matrices(self) -> bool:
+        """Whether its parameters include square recurrent matrices (for matrix optimizers)."""
+        return bool(self.cls.recurrent_matrices)
+
+
+def _one_of(spec: dict, field: str, key: str, allowed, problem: str) -> None:
+    if spec[key] not in allowed:
+        raise ConfigError(f"{field}.{key}", f"{problem} {spec[key]!r}", ", ".join(allowed))
+
+
+def _check_rnn(spec: dict, field: str) -> None:
+    heads, hidden = spec["heads"], spec["hidden"]
+    if not isinstance(heads, int) or isinstance(heads, bool) or heads < 1 or hidden % heads:
+        raise ConfigError(f"{field}.heads", f"{heads!r} does not divide hidden={hidden}",
+                          "a positive divisor of hidden")
+
+
+def _check_lru(spec: dict, field: str) -> None:
+    _one_of(spec, field, "param", LRU_PARAMS, "unknown parametrisation")
+    _one_of(spec, field, "gamma", LRU_GAMMAS, "unknown gamma")
+    _one_of(spec, field, "gamma_init", ("default", "published"), "unknown value")
+
+
+def _check_s4(spec: dict, field: str) -> None:
+    _one_of(spec, field, "init", ("default", "published"), "unknown value")
+    if not isinstance(spec["shared_delta"], bool):
+        raise ConfigError(f"{field}.shared_delta", f"{spec['shared_delta']!r} is not a boolean",
+                          "true, false")
+
+
+MODELS: dict[str, ModelEntry] = {
+    # METHODS §2.1: nu_min = 0 whatever nu0; phases scaled by theta0 / pi, with the task's remap
+    "rnn": ModelEntry(
+        LinearRNN, {"heads": 1}, _check_rnn,
+        lambda point, remap: {"nu_min": 0.0, "nu_max": 1.0, "theta0": point["theta0"],
+                              "remap": remap}),
+    # METHODS §2.3: ring [nu0, 1], phases U[-theta0, theta0]
+    "lru": ModelEntry(
+        LRU, {"param": "exp", "gamma": "learned", "gamma_init": "default"}, _check_lru,
+        lambda point, remap: {"r_min": point["nu0"], "r_max": 1.0, "theta0": point["theta0"]}),
+    # METHODS §2.4: |lambda| on the ring [nu0, 1], phases U[0, 2 pi)
+    "s4": ModelEntry(
+        S4, {"shared_delta": False, "init": "default"}, _check_s4,
+        lambda point, remap: {"r_min": point["nu0"], "r_max": 1.0}),
 }
+
+
+def with_recurrent_matrices() -> list[str]:
+    """Names of the registered models that have recurrent matrices (what muon needs)."""
+    return [name for name, entry in MODELS.items() if entry.has_recurrent_matrices]
 
 
 def validate_model_spec(spec: dict, field: str = "model") -> dict:
     """Check a model spec; return it with defaults filled in.  Raises ConfigError (one line)."""
-    name = registered_name(spec, field, MODEL_NAMES, "model")
-    unknown = set(spec) - _KEYS[name]
+    name = registered_name(spec, field, tuple(MODELS), "model")
+    entry = MODELS[name]
+    keys = {"name", "hidden", *entry.options}
+    unknown = set(spec) - keys
     if unknown:
         raise ConfigError(f"{field}.{sorted(unknown)[0]}", f"unknown option for model {name}",
-                          ", ".join(sorted(_KEYS[name] - {'name'})))
+                          ", ".join(sorted(keys - {'name'})))
     if "hidden" not in spec:
         raise ConfigError(f"{field}.hidden", "missing", "a positive integer")
     hidden = spec["hidden"]
     if not isinstance(hidden, int) or isinstance(hidden, bool) or hidden < 1:
         raise ConfigError(f"{field}.hidden", f"{hidden!r} is not a positive integer", "1, 2, ...")
     out = dict(spec)
-    if name == "rnn":
-        heads = out.setdefault("heads", 1)
-        if not isinstance(heads, int) or isinstance(heads, bool) or heads < 1 or hidden % heads:
-            raise ConfigError(f"{field}.heads", f"{heads!r} does not divide hidden={hidden}",
-                              "a positive divisor of hidden")
-    elif name == "lru":
-        out.setdefault("param", "exp")
-        out.setdefault("gamma", "learned")
-        out.setdefault("gamma_init", "default")
-        if out["param"] not in LRU_PARAMS:
-            raise ConfigError(f"{field}.param", f"unknown parametrisation {out['param']!r}",
-                              ", ".join(LRU_PARAMS))
-        if out["gamma"] not in LRU_GAMMAS:
-            raise ConfigError(f"{field}.gamma", f"unknown gamma {out['gamma']!r}", ", ".join(LRU_GAMMAS))
-        if out["gamma_init"] not in ("default", "published"):
-            raise ConfigError(f"{field}.gamma_init", f"unknown value {out['gamma_init']!r}",
-                              "default, published")
-    else:
-        out.setdefault("shared_delta", False)
-        out.setdefault("init", "default")
-        if out["init"] not in ("default", "published"):
-            raise ConfigError(f"{field}.init", f"unknown value {out['init']!r}", "default, published")
-        if not isinstance(out["shared_delta"], bool):
-            raise ConfigError(f"{field}.shared_delta", f"{out['shared_delta']!r} is not a boolean",
-                              "true, false")
+    for key, default in entry.options.items():
+        out.setdefault(key, default)
+    entry.check(out, field)
     return out
 
 
@@ -123,15 +175,9 @@ def build_model(spec: dict, members: int = 1, *, d_in: int = 1, d_out: int = 1,
     ``seeds``: one int for all members or a list of M ints; ``init``: draw_member keyword arguments
     (one dict or a list of M dicts).  ``draw=False`` leaves all parameters zero (set them yourself)."""
     spec = validate_model_spec(spec)
-    name = spec["name"]
-    if name == "rnn":
-        model = LinearRNN(members, d_in, spec["hidden"], d_out, heads=spec["heads"], dtype=dtype)
-    elif name == "lru":
-        model = LRU(members, d_in, spec["hidden"], d_out, param=spec["param"], gamma=spec["gamma"],
-                    gamma_init=spec["gamma_init"], dtype=dtype)
-    else:
-        model = S4(members, d_in, spec["hidden"], d_out, shared_delta=spec["shared_delta"],
-                   init=spec["init"], dtype=dtype)
+    entry = MODELS[spec["name"]]
+    model = entry.cls(members, d_in, spec["hidden"], d_out, dtype=dtype,
+                      **{key: spec[key] for key in entry.options})
     if draw:
         seeds = [seeds] * members if isinstance(seeds, int) else list(seeds)
         inits = [dict(init or {})] * members if not isinstance(init, list) else list(init)
@@ -148,5 +194,5 @@ def build_model(spec: dict, members: int = 1, *, d_in: int = 1, d_out: int = 1,
     return model.to(device)
 
 
-__all__ = ["build_model", "validate_model_spec", "MODEL_NAMES", "LinearRNN", "LRU", "S4",
-           "PopulationModel"]
+__all__ = ["build_model", "validate_model_spec", "MODELS", "ModelEntry", "with_recurrent_matrices",
+           "LinearRNN", "LRU", "S4", "PopulationModel"]

@@ -32,7 +32,7 @@ from torch import nn
 
 from curse_of_memory.errors import ConfigError
 from curse_of_memory.models import init as I
-from curse_of_memory.models.gru import ChronoGRU, lecun_normal_
+from curse_of_memory.models.gru import ChronoGRU
 from curse_of_memory.models.linear import LRU
 
 ARCHS = ("crnn", "lru", "gru")
@@ -48,7 +48,7 @@ def dense(fan_in: int, fan_out: int, g: torch.Generator) -> nn.Linear:
     """Flax Dense: LeCun-normal kernel, zero bias (torch layout (out, in))."""
     lin = nn.Linear(fan_in, fan_out)
     with torch.no_grad():
-        lecun_normal_(lin.weight, fan_in, g)
+        I.lecun_normal_(lin.weight, fan_in, g)
         lin.bias.zero_()
     return lin
 
@@ -144,7 +144,3 @@ class DeepRecurrent(nn.Module):
             outs.append(x)
             recs.append(rec)
         return self.decoder(x), outs, recs
-
-    def recurrent_parameter_names(self) -> list[str]:
-        """Names of the recurrent cells' parameters (for gradient groups)."""
-        return [n for n, _ in self.named_parameters() if ".recurrent." in n]

@@ -8,7 +8,8 @@ Gates and update (h_0 = 0 unless given; the input at t enters h_t immediately, M
     h' = (1 − z) ⊙ n + z ⊙ h
 
 Initialisation: U_h* orthogonal with gain ``scale_h`` (gain 0 = zero matrix); W_i* ~ N(0,
-2·scale_x/fan_in) (not truncated); W'_in (simple version) LeCun-normal std 1/√fan_in, not scaled;
+2·scale_x/fan_in) (not truncated); W'_in (simple version) LeCun-normal std 1/√fan_in
+(``models.init.lecun_normal_``), not scaled;
 b_ir = b_in = b_hn = 0; chrono bias b_iz = log(U[T_min, T_max]) per unit (0 without a range), so
 that with constant gates 1/(1 − z) = 1 + e^b.  The simple version has no reset gate and no
 W_ir/b_ir/U_hr/b_in/U_hn/b_hn parameters.
@@ -26,15 +27,7 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-TRUNC_STD = 0.87962566103423978  # std of a standard normal truncated to [-2, 2]
-
-
-def lecun_normal_(tensor: torch.Tensor, fan_in: int, generator: torch.Generator | None = None):
-    """Flax's LeCun normal: N(0,1) truncated to [−2, 2], times (1/√fan_in)/0.8796 (METHODS §1.3)."""
-    with torch.no_grad():
-        nn.init.trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=generator)
-        tensor.mul_((1.0 / math.sqrt(fan_in)) / TRUNC_STD)
-    return tensor
+from curse_of_memory.models.init import lecun_normal_
 
 
 def chrono_bias(n: int, t_min: float | None, t_max: float | None,

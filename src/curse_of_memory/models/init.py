@@ -1,7 +1,8 @@
-"""Initialisation helpers shared by the students and the teacher (METHODS §1.3, §2.1, §3.1-3.2).
+"""Initialisation helpers shared by all models and the teacher (METHODS §1.3, §2.1, §3.1-3.2).
 
 All draws use an explicit ``torch.Generator`` (CPU, float64) so that a member's initialisation
-depends only on its seed (common random numbers).  Values are returned in float64; the models cast.
+depends only on its seed (common random numbers).  Values are returned in float64; the models cast
+(``lecun_normal_`` fills a given tensor of any dtype in place).
 """
 
 from __future__ import annotations
@@ -38,12 +39,15 @@ def uniform(g: torch.Generator, *shape, low: float = 0.0, high: float = 1.0) -> 
     return low + (high - low) * torch.rand(*shape, generator=g, dtype=torch.float64)
 
 
-def lecun_normal(g: torch.Generator, out_dim: int, fan_in: int) -> torch.Tensor:
-    """Flax LeCun-normal for a torch-layout (out, in) weight: truncated N(0,1) on [-2,2] rescaled
-    so the final std is 1/sqrt(fan_in)."""
-    w = torch.empty(out_dim, fan_in, dtype=torch.float64)
-    torch.nn.init.trunc_normal_(w, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=g)
-    return w * (1.0 / math.sqrt(fan_in)) / LECUN_TRUNC_CORRECTION
+def lecun_normal_(tensor: torch.Tensor, fan_in: int,
+                  generator: torch.Generator | None = None) -> torch.Tensor:
+    """Flax LeCun-normal, in place (METHODS §1.3): N(0,1) truncated to [-2, 2], rescaled so that
+    the final std is 1/sqrt(fan_in).  ``tensor`` is a torch-layout (out, in) weight of any dtype
+    (the linear models draw into float64, the GRU and the deep stack into their float32
+    parameters); returns it."""
+    with torch.no_grad():
+        torch.nn.init.trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=generator)
+        return tensor.mul_(1.0 / math.sqrt(fan_in)).div_(LECUN_TRUNC_CORRECTION)
 
 
 def matrix_init(g: torch.Generator, *shape) -> torch.Tensor:

@@ -103,15 +103,6 @@ class PopulationModel(nn.Module):
         y = self._forward_reference(x)
         return y[0] if squeeze else y
 
-    def kernel_forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Forward via the impulse response and an FFT convolution (any model)."""
-        x, squeeze = _as4d(x)
-        y = causal_conv_real(self.impulse_response(x.shape[-2]), x)
-        return y[0] if squeeze else y
-
-    def num_parameters_per_member(self) -> int:
-        return sum(p[0].numel() for p in self.parameters())
-
 
 # ----------------------------------------------------------------------------------------------
 # dense / multi-head linear RNN (METHODS §2.1)
@@ -139,10 +130,13 @@ class LinearRNN(PopulationModel):
     def draw_member(self, g: torch.Generator, *, theta0: float = math.pi, nu_min: float = 0.0,
                     nu_max: float = 1.0, remap: str = "default", **_) -> dict[str, torch.Tensor]:
         """Draw order: A (per head: M ~ N(0,1/m)), B, C, D (LeCun normal)."""
+        def lecun(out_dim, fan_in):
+            return I.lecun_normal_(torch.empty(out_dim, fan_in, dtype=torch.float64), fan_in, g)
+
         A = I.dense_recurrent_init(g, self.heads, self.block, nu_min, nu_max, theta0, remap)
-        B = I.lecun_normal(g, self.hidden, self.d_in)
-        C = I.lecun_normal(g, self.d_out, self.hidden)
-        D = I.lecun_normal(g, self.d_out, self.d_in)
+        B = lecun(self.hidden, self.d_in)
+        C = lecun(self.d_out, self.hidden)
+        D = lecun(self.d_out, self.d_in)
         return {"A": A, "B": B, "C": C, "D": D}
 
     def param_groups(self) -> list[tuple[str, str, int | None]]:

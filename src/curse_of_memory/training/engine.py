@@ -38,12 +38,12 @@ import torch
 
 from curse_of_memory import io
 from curse_of_memory.errors import ConfigError
-from curse_of_memory.models import build_model, validate_model_spec
+from curse_of_memory.models import MODELS, build_model, validate_model_spec, with_recurrent_matrices
 from curse_of_memory.models import init as I
 from curse_of_memory.tasks.teacher import teacher_kernels
 from curse_of_memory.training import schedule as SCH
 from curse_of_memory.training.loss import expected_loss_white, gram, quadratic_loss
-from curse_of_memory.training.optim import PopulationOptimizer, validate_optimizer_spec
+from curse_of_memory.training.optim import OPTIMIZERS, PopulationOptimizer, validate_optimizer_spec
 
 STOP_ENV = "CURSE_OF_MEMORY_STOP_AFTER_STEP"
 TOP_KEYS = {"experiment", "cell", "model", "optimizer", "schedule", "task", "points", "lrs", "seeds",
@@ -143,9 +143,12 @@ def validate_cell(cell: dict) -> dict:
     # so that the short quick/test-tier cells also resume after a kill (docs/RELIABILITY.md)
     c["checkpoint_every"] = _int(c.get("checkpoint_every", max(1, min(10, steps // spe // 10))),
                                  "checkpoint_every")
-    if c["optimizer"]["name"] == "muon" and c["model"]["name"] != "rnn":
-        raise ConfigError("optimizer.name", f"muon needs recurrent matrices; model {c['model']['name']} has none",
-                          "adam, adamw, sgd, sgd_momentum, adafactor (or model rnn)")
+    opt, model = c["optimizer"]["name"], c["model"]["name"]
+    if OPTIMIZERS[opt].needs_recurrent_matrices and not MODELS[model].has_recurrent_matrices:
+        others = [n for n, e in OPTIMIZERS.items() if not e.needs_recurrent_matrices]
+        raise ConfigError("optimizer.name",
+                          f"{opt} needs recurrent matrices; model {model} has none",
+                          f"{', '.join(others)} (or model {', '.join(with_recurrent_matrices())})")
     return c
 
 
@@ -163,14 +166,6 @@ def member_table(c: dict) -> list[dict]:
                 rows.append({"member": len(rows), "point": pi, "nu0": p["nu0"], "theta0": p["theta0"],
                              "lr": lr, "seed": s, "lr_index": li, "seed_index": si})
     return rows
-
-
-def _init_kwargs(model_name: str, point: dict, remap: str) -> dict:
-    if model_name == "rnn":  # METHODS §2.1: nu_min = 0 whatever nu0; theta0 and remap are passed
-        return {"nu_min": 0.0, "nu_max": 1.0, "theta0": point["theta0"], "remap": remap}
-    if model_name == "lru":
-        return {"r_min": point["nu0"], "r_max": 1.0, "theta0": point["theta0"]}
-    return {"r_min": point["nu0"], "r_max": 1.0}
 
 
 class _Stop(Exception):
@@ -206,8 +201,8 @@ class Population:
                                             c["task"]["teacher_seed"], c["task"]["teacher_hidden"])
         pidx = torch.tensor([m["point"] for m in self.members])
         self.k_teacher = tk[pidx].to(device=device, dtype=self.dtype)  # (M, T)
-        name = c["model"]["name"]
-        inits = [_init_kwargs(name, c["points"][m["point"]], c["task"]["remap"]) for m in self.members]
+        point_init = MODELS[c["model"]["name"]].point_init  # draw_member keywords of a task point
+        inits = [point_init(c["points"][m["point"]], c["task"]["remap"]) for m in self.members]
         self.model = build_model(c["model"], self.M, d_in=1, d_out=1,
                                  seeds=[m["seed"] for m in self.members], init=inits,
                                  dtype=self.dtype, device=device)
