@@ -27,7 +27,6 @@ from pathlib import Path
 def write_cells(tier: str, dest: Path) -> int:
     """Write the tier's cells as <dest>/<experiment>/<cell>.yaml (loads the Snakefile)."""
     import yaml
-
     from snakemake.api import SnakemakeApi
     from snakemake.settings.types import (
         ConfigSettings,
@@ -104,7 +103,9 @@ def measure(path: Path, device: str, short_epochs: int, long_epochs: int) -> dic
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("cells", nargs="?", help="folder of CELL.yaml files (searched recursively)")
-    ap.add_argument("--write-cells", metavar="TIER", help="write the tier's CELL.yaml files into CELLS")
+    ap.add_argument(
+        "--write-cells", metavar="TIER", help="write the tier's CELL.yaml files into CELLS"
+    )
     ap.add_argument("--device", default="cuda", help="cuda (default) or cpu")
     ap.add_argument("--short-epochs", type=int, default=1)
     ap.add_argument("--long-epochs", type=int, default=4)
@@ -134,11 +135,14 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row)
         print(json.dumps(row), flush=True)
         if a.json:
-            a.json.write_text(json.dumps({"device": name, "torch": torch.__version__,
-                                          "cells": rows}, indent=1))
+            a.json.write_text(
+                json.dumps({"device": name, "torch": torch.__version__, "cells": rows}, indent=1)
+            )
     total = sum(r["full_seconds"] for r in rows)
-    print(f"# {len(rows)} cells, full length: {total / 3600:.2f} device-hours on {name}; "
-          f"longest cell {max(r['full_seconds'] for r in rows) / 60:.1f} min")
+    print(
+        f"# {len(rows)} cells, full length: {total / 3600:.2f} device-hours on {name}; "
+        f"longest cell {max(r['full_seconds'] for r in rows) / 60:.1f} min"
+    )
     return 0
 
 

@@ -20,12 +20,16 @@ import time
 from collections import Counter
 
 CELLS = {
-    "lru": {"model": {"name": "lru", "hidden": 64, "param": "exp", "gamma": "learned"},
-            "lrs": [1.0, 0.32, 0.1, 0.032, 0.01, 0.0032, 0.001, 3.2e-4],
-            "points": [{"nu0": 0.99, "theta0": t} for t in (3.14, 0.993, 0.314, 0.0993, 0.0314)]},
-    "rnn": {"model": {"name": "rnn", "hidden": 64, "heads": 1},
-            "lrs": [0.001, 3.2e-4, 1.0e-4, 3.2e-5],
-            "points": [{"nu0": 0.99, "theta0": t} for t in (3.14, 0.993, 0.314, 0.0993, 0.0314)]},
+    "lru": {
+        "model": {"name": "lru", "hidden": 64, "param": "exp", "gamma": "learned"},
+        "lrs": [1.0, 0.32, 0.1, 0.032, 0.01, 0.0032, 0.001, 3.2e-4],
+        "points": [{"nu0": 0.99, "theta0": t} for t in (3.14, 0.993, 0.314, 0.0993, 0.0314)],
+    },
+    "rnn": {
+        "model": {"name": "rnn", "hidden": 64, "heads": 1},
+        "lrs": [0.001, 3.2e-4, 1.0e-4, 3.2e-5],
+        "points": [{"nu0": 0.99, "theta0": t} for t in (3.14, 0.993, 0.314, 0.0993, 0.0314)],
+    },
 }
 
 
@@ -35,11 +39,20 @@ def make_population(name: str, device: str):
     from curse_of_memory.training.engine import Population, validate_cell
 
     spec = CELLS[name]
-    cell = {"experiment": "profile", "cell": name, "model": spec["model"], "optimizer": {"name": "adam"},
-            "schedule": {"name": "cosine", "lr_min": 1e-7, "warmup": 0},
-            "task": {"T": 300, "batch": 128, "teacher_hidden": 10}, "points": spec["points"],
-            "lrs": spec["lrs"], "seeds": list(range(10)), "steps": 10000, "steps_per_epoch": 100,
-            "device": device}
+    cell = {
+        "experiment": "profile",
+        "cell": name,
+        "model": spec["model"],
+        "optimizer": {"name": "adam"},
+        "schedule": {"name": "cosine", "lr_min": 1e-7, "warmup": 0},
+        "task": {"T": 300, "batch": 128, "teacher_hidden": 10},
+        "points": spec["points"],
+        "lrs": spec["lrs"],
+        "seeds": list(range(10)),
+        "steps": 10000,
+        "steps_per_epoch": 100,
+        "device": device,
+    }
     return Population(validate_cell(cell), torch.device(device))
 
 
@@ -51,8 +64,8 @@ def _sync(device):
 
 
 def profile(name: str, device: str, steps: int, warmup: int) -> dict:
-    import torch
-    from torch.profiler import ProfilerActivity, profile as tprofile, record_function
+    from torch.profiler import ProfilerActivity, record_function
+    from torch.profiler import profile as tprofile
 
     pop = make_population(name, device)
     for _ in range(warmup):
@@ -79,22 +92,43 @@ def profile(name: str, device: str, steps: int, warmup: int) -> dict:
             step()
     wall = phases["data_s"] + phases["step_s"]  # the profiler's own start and stop excluded
     events = prof.key_averages()
-    cpu_ops = sum(e.count for e in events if not e.key.startswith(("data", "train_step", "ProfilerStep")))
+    cpu_ops = sum(
+        e.count for e in events if not e.key.startswith(("data", "train_step", "ProfilerStep"))
+    )
     syncs = sum(e.count for e in events if e.key in ("aten::item", "aten::_local_scalar_dense"))
     d2h = sum(e.count for e in events if "DtoH" in e.key or "Memcpy DtoH" in e.key)
-    out = {"cell": name, "members": pop.M, "device": device, "steps": steps,
-           "wall_s_per_step": wall / steps, "data_s_per_step": phases["data_s"] / steps,
-           "train_step_s_per_step": phases["step_s"] / steps, "cpu_ops_per_step": cpu_ops / steps,
-           "host_syncs_per_step": syncs / steps, "dtoh_copies_per_step": d2h / steps,
-           "run_steps_per_s": pop.M / (wall / steps)}
+    out = {
+        "cell": name,
+        "members": pop.M,
+        "device": device,
+        "steps": steps,
+        "wall_s_per_step": wall / steps,
+        "data_s_per_step": phases["data_s"] / steps,
+        "train_step_s_per_step": phases["step_s"] / steps,
+        "cpu_ops_per_step": cpu_ops / steps,
+        "host_syncs_per_step": syncs / steps,
+        "dtoh_copies_per_step": d2h / steps,
+        "run_steps_per_s": pop.M / (wall / steps),
+    }
     if device.startswith("cuda"):
-        kernels = sum(e.count for e in events if getattr(e, "device_type", None) is not None
-                      and str(e.device_type).endswith("CUDA"))
+        kernels = sum(
+            e.count
+            for e in events
+            if getattr(e, "device_type", None) is not None and str(e.device_type).endswith("CUDA")
+        )
         out["cuda_kernels_per_step"] = kernels / steps
-        out["cuda_time_s_per_step"] = sum(getattr(e, "self_device_time_total", 0) for e in events) / 1e6 / steps
+        out["cuda_time_s_per_step"] = (
+            sum(getattr(e, "self_device_time_total", 0) for e in events) / 1e6 / steps
+        )
     top = sorted(events, key=lambda e: e.self_cpu_time_total, reverse=True)[:12]
-    out["top_ops"] = [{"op": e.key, "calls_per_step": e.count / steps,
-                       "self_cpu_ms_per_step": e.self_cpu_time_total / 1e3 / steps} for e in top]
+    out["top_ops"] = [
+        {
+            "op": e.key,
+            "calls_per_step": e.count / steps,
+            "self_cpu_ms_per_step": e.self_cpu_time_total / 1e3 / steps,
+        }
+        for e in top
+    ]
     return out
 
 
@@ -110,14 +144,24 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(a.threads)
-    results = [profile(n, a.device, a.steps, a.warmup) for n in ([a.only] if a.only else sorted(CELLS))]
+    results = [
+        profile(n, a.device, a.steps, a.warmup) for n in ([a.only] if a.only else sorted(CELLS))
+    ]
     for r in results:
-        print(f"{r['cell']:4s} {r['members']:4d} members on {r['device']}: {r['wall_s_per_step'] * 1e3:8.1f} ms/step "
-              f"(data {r['data_s_per_step'] * 1e3:.1f} ms, step {r['train_step_s_per_step'] * 1e3:.1f} ms), "
-              f"{r['cpu_ops_per_step']:.0f} ops/step, {r['host_syncs_per_step']:.1f} host syncs/step"
-              + (f", {r['cuda_kernels_per_step']:.0f} kernels/step" if "cuda_kernels_per_step" in r else ""))
+        print(
+            f"{r['cell']:4s} {r['members']:4d} members on {r['device']}: {r['wall_s_per_step'] * 1e3:8.1f} ms/step "
+            f"(data {r['data_s_per_step'] * 1e3:.1f} ms, step {r['train_step_s_per_step'] * 1e3:.1f} ms), "
+            f"{r['cpu_ops_per_step']:.0f} ops/step, {r['host_syncs_per_step']:.1f} host syncs/step"
+            + (
+                f", {r['cuda_kernels_per_step']:.0f} kernels/step"
+                if "cuda_kernels_per_step" in r
+                else ""
+            )
+        )
         for t in r["top_ops"][:6]:
-            print(f"      {t['op']:40s} {t['calls_per_step']:6.1f} calls  {t['self_cpu_ms_per_step']:8.2f} ms")
+            print(
+                f"      {t['op']:40s} {t['calls_per_step']:6.1f} calls  {t['self_cpu_ms_per_step']:8.2f} ms"
+            )
     if a.json:
         with open(a.json, "w") as fh:
             json.dump({"torch": torch.__version__, "results": results}, fh, indent=2)

@@ -30,17 +30,31 @@ from curse_of_memory.device import resolve_device
 from curse_of_memory.training.engine import Population, validate_cell
 
 CELLS = {
-    "lru": ({"name": "lru", "hidden": 64, "param": "exp", "gamma": "learned"}, [0.32, 0.1, 0.032, 0.01, 0.0032]),
+    "lru": (
+        {"name": "lru", "hidden": 64, "param": "exp", "gamma": "learned"},
+        [0.32, 0.1, 0.032, 0.01, 0.0032],
+    ),
     "rnn": ({"name": "rnn", "hidden": 64, "heads": 1}, [0.0032, 0.001, 3.2e-4, 1e-4, 3.2e-5]),
 }
 
 
 def cell(name: str, device: str, steps_per_epoch: int = 100) -> dict:
     model, lrs = CELLS[name]
-    return {"experiment": "bench", "cell": name, "model": model, "optimizer": {"name": "adam"},
-            "schedule": {"name": "cosine"}, "task": {"T": 300, "batch": 128},
-            "points": [{"nu0": 0.99, "theta0": 3.14}], "lrs": lrs, "seeds": list(range(10)),
-            "steps": 10000, "steps_per_epoch": steps_per_epoch, "device": device, "dtype": "float32"}
+    return {
+        "experiment": "bench",
+        "cell": name,
+        "model": model,
+        "optimizer": {"name": "adam"},
+        "schedule": {"name": "cosine"},
+        "task": {"T": 300, "batch": 128},
+        "points": [{"nu0": 0.99, "theta0": 3.14}],
+        "lrs": lrs,
+        "seeds": list(range(10)),
+        "steps": 10000,
+        "steps_per_epoch": steps_per_epoch,
+        "device": device,
+        "dtype": "float32",
+    }
 
 
 def _sync(dev):
@@ -48,7 +62,9 @@ def _sync(dev):
         torch.cuda.synchronize()
 
 
-def measure(name: str, device: str, steps: int, repeats: int, warmup: int, prefetch: bool = True) -> dict:
+def measure(
+    name: str, device: str, steps: int, repeats: int, warmup: int, prefetch: bool = True
+) -> dict:
     """Each timed block is one training epoch of ``steps`` steps (the engine's real loop: data
     prefetch, per-step divergence checks, end-of-epoch metrics and effective-LR probes)."""
     c = validate_cell(cell(name, device, steps))
@@ -67,12 +83,17 @@ def measure(name: str, device: str, steps: int, repeats: int, warmup: int, prefe
         cpu.append((time.process_time() - c0) / steps)
     pop.close()
     best, med = min(times), statistics.median(times)
-    return {"run_steps_per_s": round(pop.M / best, 1), "run_steps_per_s_median": round(pop.M / med, 1),
-            "members": pop.M, "ms_per_population_step_best": round(best * 1e3, 3),
-            "ms_per_population_step_median": round(med * 1e3, 3), "steps_timed": steps * repeats,
-            # CPU seconds used by this process per step (all its threads): on a shared machine,
-            # members / cpu_s estimates the wall-clock rate on otherwise idle cores at 1 thread
-            "run_steps_per_cpu_s": round(pop.M / min(cpu), 1)}
+    return {
+        "run_steps_per_s": round(pop.M / best, 1),
+        "run_steps_per_s_median": round(pop.M / med, 1),
+        "members": pop.M,
+        "ms_per_population_step_best": round(best * 1e3, 3),
+        "ms_per_population_step_median": round(med * 1e3, 3),
+        "steps_timed": steps * repeats,
+        # CPU seconds used by this process per step (all its threads): on a shared machine,
+        # members / cpu_s estimates the wall-clock rate on otherwise idle cores at 1 thread
+        "run_steps_per_cpu_s": round(pop.M / min(cpu), 1),
+    }
 
 
 def machine(dev) -> dict:
@@ -84,9 +105,14 @@ def machine(dev) -> dict:
                 model = line.split(":", 1)[1].strip()
     except Exception:
         pass
-    info = {"cpu": model, "cores": os.cpu_count(), "torch": torch.__version__,
-            "threads": torch.get_num_threads(), "device": str(dev),
-            "loadavg_1_5_15": [round(x, 2) for x in os.getloadavg()]}
+    info = {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "device": str(dev),
+        "loadavg_1_5_15": [round(x, 2) for x in os.getloadavg()],
+    }
     if dev.type == "cuda":
         info["gpu"] = torch.cuda.get_device_name(dev)
     return info
@@ -96,10 +122,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=None)
-    ap.add_argument("--steps", type=int, default=100, help="population steps per timed block (one epoch)")
+    ap.add_argument(
+        "--steps", type=int, default=100, help="population steps per timed block (one epoch)"
+    )
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--prefetch", action="store_true",
-                    help="draw + reduce the next batch in a second thread while the step runs")
+    ap.add_argument(
+        "--prefetch",
+        action="store_true",
+        help="draw + reduce the next batch in a second thread while the step runs",
+    )
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--only", choices=sorted(CELLS), default=None)
     ap.add_argument("--json", action="store_true")
@@ -108,20 +139,27 @@ def main() -> None:
         torch.set_num_threads(a.threads)
     dev = resolve_device(a.device)
     load_before = os.getloadavg()
-    res = {n: measure(n, a.device, a.steps, a.repeats, a.warmup, a.prefetch)
-           for n in CELLS if a.only in (None, n)}
+    res = {
+        n: measure(n, a.device, a.steps, a.repeats, a.warmup, a.prefetch)
+        for n in CELLS
+        if a.only in (None, n)
+    }
     res["machine"] = machine(dev)
     res["machine"]["prefetch"] = a.prefetch
     res["machine"]["loadavg_before"] = [round(x, 2) for x in load_before]
     if a.json:
         print(json.dumps(res))
         return
-    print(f"{'cell':6} {'run-steps/s (best)':>20} {'(median)':>10} {'ms/pop-step':>12} {'run-steps/cpu-s':>16}")
+    print(
+        f"{'cell':6} {'run-steps/s (best)':>20} {'(median)':>10} {'ms/pop-step':>12} {'run-steps/cpu-s':>16}"
+    )
     for n in CELLS:
         if n in res:
             r = res[n]
-            print(f"{n:6} {r['run_steps_per_s']:>20.0f} {r['run_steps_per_s_median']:>10.0f} "
-                  f"{r['ms_per_population_step_best']:>12.2f} {r['run_steps_per_cpu_s']:>16.0f}")
+            print(
+                f"{n:6} {r['run_steps_per_s']:>20.0f} {r['run_steps_per_s_median']:>10.0f} "
+                f"{r['ms_per_population_step_best']:>12.2f} {r['run_steps_per_cpu_s']:>16.0f}"
+            )
     print("machine:", json.dumps(res["machine"]))
 
 

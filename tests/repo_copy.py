@@ -9,15 +9,26 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-IGNORE = shutil.ignore_patterns(".git", ".snakemake", "results", "__pycache__", "*.egg-info",
-                                ".pytest_cache", "figures", "generated", "main.pdf")
+IGNORE = shutil.ignore_patterns(
+    ".git",
+    ".snakemake",
+    "results",
+    "__pycache__",
+    "*.egg-info",
+    ".pytest_cache",
+    "figures",
+    "generated",
+    "main.pdf",
+)
 
 
 def copy_repo(dest: Path) -> Path:
     """Copy the repository's tracked files (a plain tree copy when it is not a git checkout)."""
     dest = Path(dest)
     try:
-        files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True).stdout
+        files = subprocess.run(
+            ["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True
+        ).stdout
         names = [n for n in files.decode().split("\0") if n]
     except (OSError, subprocess.CalledProcessError):
         names = None
@@ -37,8 +48,13 @@ def snakemake(repo: Path, *args: str, timeout: int = 600) -> subprocess.Complete
     env = dict(os.environ, PYTHONPATH=str(repo / "src"), CI="true")
     env.pop("SNAKEMAKE_PROFILE", None)
     return subprocess.run(
-        [sys.executable, "-m", "snakemake", *args], cwd=repo, env=env, capture_output=True,
-        text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+        [sys.executable, "-m", "snakemake", *args],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
     )
 
 
@@ -51,7 +67,7 @@ def dry_run_jobs(output: str) -> list[dict]:
             current = {"rule": s.split()[1].rstrip(":"), "wildcards": {}}
             jobs.append(current)
         elif current is not None and s.startswith("wildcards:"):
-            for part in s[len("wildcards:"):].split(","):
+            for part in s[len("wildcards:") :].split(","):
                 k, _, v = part.strip().partition("=")
                 current["wildcards"][k] = v
     return jobs

@@ -18,11 +18,11 @@ import pandas as pd
 import pytest
 import torch
 import yaml
+from repo_copy import ROOT, copy_repo, dry_run_jobs, snakemake
 
 from curse_of_memory import io
 from curse_of_memory.train import main as train_main
 from curse_of_memory.train import run_cell
-from repo_copy import ROOT, copy_repo, dry_run_jobs, snakemake
 
 CFG = yaml.safe_load((ROOT / "config.yaml").read_text())
 
@@ -32,7 +32,9 @@ def _errors(text: str, prefix: str = "error: ") -> list[str]:
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 # --- config rows: real snakemake, nothing runs, finished outputs untouched ---------------------------
@@ -49,8 +51,17 @@ def _config_row(repo, tmp_path, override: dict, key: str):
     before = _files(repo / "results")
     cfg = tmp_path / "override.yaml"
     cfg.write_text(yaml.safe_dump(override))
-    proc = snakemake(repo, "--cores", "1", "--configfile", "config.yaml", str(cfg), "--config", "tier=test",
-                     timeout=300)
+    proc = snakemake(
+        repo,
+        "--cores",
+        "1",
+        "--configfile",
+        "config.yaml",
+        str(cfg),
+        "--config",
+        "tier=test",
+        timeout=300,
+    )
     assert proc.returncode == 1
     errors = _errors(proc.stderr, "error: config:")
     assert len(errors) == 1 and key in errors[0], proc.stderr[-3000:]
@@ -60,10 +71,18 @@ def _config_row(repo, tmp_path, override: dict, key: str):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("override,key,fix", [
-    ({"data": {"max_window": 5}}, "data", "config.schema.yaml"),  # the schema's sections
-    ({"training": {"defaults": {"epochs": 3}}}, "epochs", "allowed: model, optimizer"),  # cell settings
-], ids=["section-key", "cell-setting"])
+@pytest.mark.parametrize(
+    "override,key,fix",
+    [
+        ({"data": {"max_window": 5}}, "data", "config.schema.yaml"),  # the schema's sections
+        (
+            {"training": {"defaults": {"epochs": 3}}},
+            "epochs",
+            "allowed: model, optimizer",
+        ),  # cell settings
+    ],
+    ids=["section-key", "cell-setting"],
+)
 def test_row_unknown_config_key(repo, tmp_path, override, key, fix):
     line = _config_row(repo, tmp_path, override, key)
     assert ("max_window" in line or "unknown cell setting" in line) and fix in line
@@ -77,28 +96,68 @@ def test_row_invalid_config_value(repo, tmp_path):
 
 @pytest.mark.slow
 def test_row_impossible_shape_heads_do_not_divide_hidden(repo, tmp_path):
-    override = {"training": {"experiments": {"fig11": {"cells": {"heads-2": {"model": {"heads": 3}}}}}}}
+    override = {
+        "training": {"experiments": {"fig11": {"cells": {"heads-2": {"model": {"heads": 3}}}}}}
+    }
     line = _config_row(repo, tmp_path, override, "fig11.cells.heads-2")
     assert "model.heads: 3 does not divide hidden=64" in line
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("override,key,needles", [
-    ({"training": {"experiments": {"fig11": {"lrs": [0.001, 0.001]}}}},
-     "training.experiments.fig11.lrs", ["0.001 is listed twice", "list each value once"]),
-    ({"training": {"experiments": {"fig4": {"points": {"nu0": [0.99, 0.99], "theta0": [3.14]}}}}},
-     "training.experiments.fig4.points.nu0", ["0.99 is listed twice"]),
-    ({"tiers": {"test": {"data": {"signal": {"n_sequences": 5, "batch_size": 2}}}}},
-     "data.signal.n_sequences", ["5 is not a multiple of batch_size 2", "use 4 or 6"]),
-    ({"data": {"fig14": {"sequence": 100000}}},
-     "data.fig14.sequence", ["needs 100001 embedding windows", "use at most 127", "GiB"]),
-    ({"training": {"defaults": {"task": {"T": 1000000}}}},  # 2 seeds: 43.7 TiB of T x T matrices
-     "task.T: 1000000", ["needs about 43.7 TiB of memory", "smaller task.T"]),
-    ({"training": {"defaults": {"steps": 25500}}},  # test tier: 25500 // 500 = 51 steps, epochs of 10
-     ".steps: 25500 becomes 51 in this tier", ["a multiple of 5000", "e.g. 25000 or 30000"]),
-], ids=["repeated-lr", "repeated-task-point", "partial-signal-batch", "window-beyond-cache",
-        "task-length-beyond-memory", "reduced-steps"])
-def test_row_config_that_would_silently_do_less_or_cannot_fit(repo, tmp_path, override, key, needles):
+@pytest.mark.parametrize(
+    "override,key,needles",
+    [
+        (
+            {"training": {"experiments": {"fig11": {"lrs": [0.001, 0.001]}}}},
+            "training.experiments.fig11.lrs",
+            ["0.001 is listed twice", "list each value once"],
+        ),
+        (
+            {
+                "training": {
+                    "experiments": {"fig4": {"points": {"nu0": [0.99, 0.99], "theta0": [3.14]}}}
+                }
+            },
+            "training.experiments.fig4.points.nu0",
+            ["0.99 is listed twice"],
+        ),
+        (
+            {"tiers": {"test": {"data": {"signal": {"n_sequences": 5, "batch_size": 2}}}}},
+            "data.signal.n_sequences",
+            ["5 is not a multiple of batch_size 2", "use 4 or 6"],
+        ),
+        (
+            {"data": {"fig14": {"sequence": 100000}}},
+            "data.fig14.sequence",
+            ["needs 100001 embedding windows", "use at most 127", "GiB"],
+        ),
+        (
+            {
+                "training": {"defaults": {"task": {"T": 1000000}}}
+            },  # 2 seeds: 43.7 TiB of T x T matrices
+            "task.T: 1000000",
+            ["needs about 43.7 TiB of memory", "smaller task.T"],
+        ),
+        (
+            {
+                "training": {"defaults": {"steps": 25500}}
+            },  # test tier: 25500 // 500 = 51 steps, epochs of 10
+            ".steps: 25500 becomes 51 in this tier",
+            ["a multiple of 5000", "e.g. 25000 or 30000"],
+        ),
+    ],
+    ids=[
+        "repeated-lr",
+        "repeated-task-point",
+        "partial-signal-batch",
+        "window-beyond-cache",
+        "task-length-beyond-memory",
+        "reduced-steps",
+    ],
+)
+def test_row_config_that_would_silently_do_less_or_cannot_fit(
+    repo, tmp_path, override, key, needles
+):
     line = _config_row(repo, tmp_path, override, key)
     for needle in needles:
         assert needle in line, line
@@ -122,8 +181,15 @@ def test_row_repeated_yaml_key(repo, tmp_path, where):
             (tmp_path / "override.yaml").write_text("device: cpu\ntier: test\ndevice: auto\n")
         if override is None:
             before = _files(repo / "results")
-            proc = snakemake(repo, "--cores", "1", "--configfile", "config.yaml",
-                             str(tmp_path / "override.yaml"), timeout=300)
+            proc = snakemake(
+                repo,
+                "--cores",
+                "1",
+                "--configfile",
+                "config.yaml",
+                str(tmp_path / "override.yaml"),
+                timeout=300,
+            )
             assert proc.returncode == 1 and _files(repo / "results") == before
             (line,) = _errors(proc.stderr, "error: config:")
             assert "Traceback" not in proc.stderr
@@ -131,9 +197,14 @@ def test_row_repeated_yaml_key(repo, tmp_path, where):
             line = _config_row(repo, tmp_path, override, "given twice")
     finally:
         config.write_text(shipped)
-    key, under = ("heads-2", "training.experiments.fig11.cells") if where == "config.yaml" else \
-        ("device", "the top level")
-    assert f"line {line_no}: key {key!r} is given twice under {under} (first at line {first})" in line
+    key, under = (
+        ("heads-2", "training.experiments.fig11.cells")
+        if where == "config.yaml"
+        else ("device", "the top level")
+    )
+    assert (
+        f"line {line_no}: key {key!r} is given twice under {under} (first at line {first})" in line
+    )
     assert "remove or rename one of them" in line
 
 
@@ -142,9 +213,22 @@ def test_row_numbers_left_as_text_are_read_as_numbers(repo, tmp_path):
     """YAML 1.1 reads 1e-3 as text, and --config values nested in a mapping arrive as text."""
     before = _files(repo / "results")
     over = tmp_path / "override.yaml"
-    over.write_text("training:\n  experiments:\n    fig4:\n      cells:\n        rnn: {lrs: [1e-3]}\n")
-    proc = snakemake(repo, "-n", "--cores", "1", "--configfile", "config.yaml", str(over), "--config",
-                     "tier=test", "data={signal: {width: 64}, fig14: {n_lengths: 7}}", timeout=300)
+    over.write_text(
+        "training:\n  experiments:\n    fig4:\n      cells:\n        rnn: {lrs: [1e-3]}\n"
+    )
+    proc = snakemake(
+        repo,
+        "-n",
+        "--cores",
+        "1",
+        "--configfile",
+        "config.yaml",
+        str(over),
+        "--config",
+        "tier=test",
+        "data={signal: {width: 64}, fig14: {n_lengths: 7}}",
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert not _errors(proc.stderr) and not _errors(proc.stdout) and "Traceback" not in proc.stderr
     assert _files(repo / "results") == before
@@ -158,9 +242,19 @@ def test_row_edited_text_folder_reruns_the_text_rule(tmp_path):
     folder.mkdir()
     (folder / "a.txt").write_text("The first article. " * 50)
     over = tmp_path / "text.yaml"
-    over.write_text(yaml.safe_dump({"data": {"text": {"source": "text-folder", "folder": str(folder)}}}))
-    args = ("results/data/articles.jsonl", "--cores", "1", "--configfile", "config.yaml", str(over),
-            "--config", "tier=test")
+    over.write_text(
+        yaml.safe_dump({"data": {"text": {"source": "text-folder", "folder": str(folder)}}})
+    )
+    args = (
+        "results/data/articles.jsonl",
+        "--cores",
+        "1",
+        "--configfile",
+        "config.yaml",
+        str(over),
+        "--config",
+        "tier=test",
+    )
 
     def planned():
         proc = snakemake(repo, "-n", *args, timeout=300)
@@ -181,7 +275,7 @@ def test_row_edited_text_folder_reruns_the_text_rule(tmp_path):
 
 
 # --- data rows: the rule's script, run as Snakemake runs it ----------------------------------------
-RUNNER = r'''
+RUNNER = r"""
 import json, runpy, sys, types
 spec = json.loads(sys.argv[1])
 class Named(list):
@@ -192,14 +286,27 @@ smk = types.SimpleNamespace(input=Named(spec["input"]), output=Named(spec["outpu
                             params=Named(spec["params"]), log=Named({"log": spec["log"]}),
                             threads=1, rule=spec["rule"], wildcards=Named(spec.get("wildcards", {})))
 runpy.run_path(spec["script"], init_globals={"snakemake": smk}, run_name="__main__")
-'''
+"""
 
 
 def _run_script(script, rule, inputs, outputs, params, log, env=None, wildcards=None):
-    spec = {"script": str(ROOT / "workflow" / "scripts" / script), "rule": rule, "input": inputs,
-            "output": outputs, "params": params, "log": str(log), "wildcards": wildcards or {}}
-    return subprocess.run([sys.executable, "-c", RUNNER, json.dumps(spec)], capture_output=True, text=True,
-                          timeout=300, env=dict(os.environ, **(env or {})), cwd=log.parent)
+    spec = {
+        "script": str(ROOT / "workflow" / "scripts" / script),
+        "rule": rule,
+        "input": inputs,
+        "output": outputs,
+        "params": params,
+        "log": str(log),
+        "wildcards": wildcards or {},
+    }
+    return subprocess.run(
+        [sys.executable, "-c", RUNNER, json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, **(env or {})),
+        cwd=log.parent,
+    )
 
 
 @pytest.fixture
@@ -211,17 +318,30 @@ def cache(tmp_path):
     arr = np.random.default_rng(0).standard_normal((3, 512, 8)).astype(np.float16)
     with io.atomic_path(d / "embeddings.npy") as tmp:
         np.save(tmp, arr)
-    io.write_json(d / "embeddings.json", {"source": "test", "model": "test", "shape": list(arr.shape),
-                                          "dtype": "float16", "sha256": _sha256(arr), "file": "embeddings.npy"})
+    io.write_json(
+        d / "embeddings.json",
+        {
+            "source": "test",
+            "model": "test",
+            "shape": list(arr.shape),
+            "dtype": "float16",
+            "sha256": _sha256(arr),
+            "file": "embeddings.npy",
+        },
+    )
     io.write_json(d / "finished_fit.json", {"kept": True})
     return d
 
 
 def _autocorrelation(d: Path):
-    return _run_script("autocorrelation.py", "autocorrelation",
-                       {"array": str(d / "embeddings.npy"), "manifest": str(d / "embeddings.json")},
-                       {"table": str(d / "autocorrelation.parquet"), "fit": str(d / "autocorrelation_fit.json")},
-                       {"data": {"autocorrelation": {"max_lag": 20}}, "src": "x"}, d / "autocorrelation.log")
+    return _run_script(
+        "autocorrelation.py",
+        "autocorrelation",
+        {"array": str(d / "embeddings.npy"), "manifest": str(d / "embeddings.json")},
+        {"table": str(d / "autocorrelation.parquet"), "fit": str(d / "autocorrelation_fit.json")},
+        {"data": {"autocorrelation": {"max_lag": 20}}, "src": "x"},
+        d / "autocorrelation.log",
+    )
 
 
 def _one_line_failure(proc, *needles):
@@ -238,8 +358,13 @@ def test_row_truncated_embeddings_array(cache):
     npy = cache / "embeddings.npy"
     npy.write_bytes(npy.read_bytes()[: npy.stat().st_size // 2])
     before = _files(cache)
-    _one_line_failure(_autocorrelation(cache), "embeddings file", "truncated or corrupt",
-                      "delete", "rerun the embeddings rule")
+    _one_line_failure(
+        _autocorrelation(cache),
+        "embeddings file",
+        "truncated or corrupt",
+        "delete",
+        "rerun the embeddings rule",
+    )
     assert not (cache / "autocorrelation.parquet").exists()
     assert {k: v for k, v in _files(cache).items() if not k.endswith(".log")} == before
 
@@ -248,8 +373,12 @@ def test_row_truncated_embeddings_array(cache):
 def test_row_missing_cached_file(cache):
     (cache / "embeddings.json").unlink()
     before = _files(cache)
-    _one_line_failure(_autocorrelation(cache), "embeddings manifest", "missing or corrupt",
-                      "rerun the embeddings rule")
+    _one_line_failure(
+        _autocorrelation(cache),
+        "embeddings manifest",
+        "missing or corrupt",
+        "rerun the embeddings rule",
+    )
     assert {k: v for k, v in _files(cache).items() if not k.endswith(".log")} == before
 
 
@@ -258,17 +387,29 @@ def test_row_hub_source_while_offline(tmp_path):
     out = tmp_path / "results" / "data"
     io.write_json(out / "finished_fit.json", {"kept": True})
     text = dict(CFG["data"]["text"], source="hf-wikipedia")
-    proc = _run_script("embeddings.py", "data_text", {}, {"articles": str(out / "articles.jsonl")},
-                       {"data": {"text": text}, "src": "x"}, out / "data_text.log",
-                       env={"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"})
+    proc = _run_script(
+        "embeddings.py",
+        "data_text",
+        {},
+        {"articles": str(out / "articles.jsonl")},
+        {"data": {"text": text}, "src": "x"},
+        out / "data_text.log",
+        env={"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"},
+    )
     _one_line_failure(proc, "hf-wikipedia", "offline", "mediawiki-dump (works offline)")
     assert sorted(p.name for p in out.iterdir()) == ["data_text.log", "finished_fit.json"]
 
 
 def _data_text(folder_or_text: dict, out: Path):
     text = dict(CFG["data"]["text"], **folder_or_text)
-    return _run_script("embeddings.py", "data_text", {}, {"articles": str(out / "articles.jsonl")},
-                       {"data": {"text": text}, "src": "x"}, out / "data_text.log")
+    return _run_script(
+        "embeddings.py",
+        "data_text",
+        {},
+        {"articles": str(out / "articles.jsonl")},
+        {"data": {"text": text}, "src": "x"},
+        out / "data_text.log",
+    )
 
 
 @pytest.mark.slow
@@ -282,16 +423,25 @@ def test_row_unreadable_text_source(tmp_path, bad):
     if bad == "binary-txt":
         (folder / "b.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe")
         proc = _data_text({"source": "text-folder", "folder": str(folder)}, out)
-        _one_line_failure(proc, f"{folder / 'b.txt'} is not UTF-8 text", "byte 0x89 on line 1",
-                          "move it out of the folder")
+        _one_line_failure(
+            proc,
+            f"{folder / 'b.txt'} is not UTF-8 text",
+            "byte 0x89 on line 1",
+            "move it out of the folder",
+        )
     elif bad == "latin1-jsonl":
         (folder / "c.jsonl").write_bytes(b'{"text": "ok"}\n{"text": "caf\xe9"}\n')
         proc = _data_text({"source": "text-folder", "folder": str(folder)}, out)
-        _one_line_failure(proc, f"{folder / 'c.jsonl'} is not UTF-8 text", "on line 2", "convert it to UTF-8")
+        _one_line_failure(
+            proc, f"{folder / 'c.jsonl'} is not UTF-8 text", "on line 2", "convert it to UTF-8"
+        )
     else:
         proc = _data_text({"source": "mediawiki-dump", "dump_path": str(folder)}, out)
-        _one_line_failure(proc, f"data.text.dump_path: {folder} is a folder, not a dump file",
-                          "give the .xml or .xml.bz2 file itself")
+        _one_line_failure(
+            proc,
+            f"data.text.dump_path: {folder} is a folder, not a dump file",
+            "give the .xml or .xml.bz2 file itself",
+        )
     assert sorted(p.name for p in out.iterdir()) == ["data_text.log", "finished_fit.json"]
 
 
@@ -314,15 +464,26 @@ def test_row_hub_source_offline_uses_a_cached_copy(monkeypatch):
     config = types.SimpleNamespace(HF_HUB_OFFLINE=False, HF_DATASETS_OFFLINE=False)
 
     def load_dataset(name, config_name, split, streaming=False):
-        calls.append((name, config_name, split, streaming, config.HF_HUB_OFFLINE,
-                      os.environ.get("HF_DATASETS_OFFLINE")))
+        calls.append(
+            (
+                name,
+                config_name,
+                split,
+                streaming,
+                config.HF_HUB_OFFLINE,
+                os.environ.get("HF_DATASETS_OFFLINE"),
+            )
+        )
         return [{"title": f"A{i}", "text": "" if i == 1 else f"article {i}"} for i in range(10)]
 
-    monkeypatch.setitem(sys.modules, "datasets", types.SimpleNamespace(config=config, load_dataset=load_dataset))
+    monkeypatch.setitem(
+        sys.modules, "datasets", types.SimpleNamespace(config=config, load_dataset=load_dataset)
+    )
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.delenv("HF_DATASETS_OFFLINE", raising=False)
-    arts = load_articles({"source": "hf-wikipedia", "hf_date": "20231101", "hf_language": "en",
-                          "max_articles": 3})
+    arts = load_articles(
+        {"source": "hf-wikipedia", "hf_date": "20231101", "hf_language": "en", "max_articles": 3}
+    )
     assert [a["title"] for a in arts] == ["A0", "A2", "A3"]  # empty articles skipped, dataset order
     assert calls == [("wikimedia/wikipedia", "20231101.en", "train", False, True, "1")]
     assert config.HF_HUB_OFFLINE is False and "HF_DATASETS_OFFLINE" not in os.environ  # restored
@@ -336,12 +497,16 @@ def test_row_relative_model_path_that_does_not_exist(tmp_path, monkeypatch):
     (tmp_path / "models").mkdir()
     with pytest.raises(ConfigError) as exc:
         load_model("models/bert-small")
-    assert str(exc.value).startswith(f"data.model: folder models/bert-small does not exist (looked for "
-                                     f"{tmp_path.resolve() / 'models' / 'bert-small'})")
+    assert str(exc.value).startswith(
+        f"data.model: folder models/bert-small does not exist (looked for "
+        f"{tmp_path.resolve() / 'models' / 'bert-small'})"
+    )
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # owner/name: a hub name or a relative folder
     with pytest.raises(UserError) as exc:
         load_model("nobody/bert-small")
-    assert f"(and there is no folder {tmp_path.resolve() / 'nobody' / 'bert-small'})" in str(exc.value)
+    assert f"(and there is no folder {tmp_path.resolve() / 'nobody' / 'bert-small'})" in str(
+        exc.value
+    )
     assert "hub is offline" in str(exc.value) and "\n" not in str(exc.value)
 
 
@@ -360,21 +525,42 @@ def test_row_truncated_run_output_in_the_aggregation(tmp_path, cellfile, name):
     tables = tmp_path / "results" / "tables"
     before = _files(tmp_path / "results")
     proc = _run_script(
-        "aggregate.py", "aggregate",
-        {k: [str(runs / c / f) for c in ("a", "b")]
-         for k, f in (("metrics", "metrics.parquet"), ("elr", "elr.parquet"), ("teachers", "teachers.json"))},
+        "aggregate.py",
+        "aggregate",
+        {
+            k: [str(runs / c / f) for c in ("a", "b")]
+            for k, f in (
+                ("metrics", "metrics.parquet"),
+                ("elr", "elr.parquet"),
+                ("teachers", "teachers.json"),
+            )
+        },
         {k: str(tables / f"badin_{k}.parquet") for k in ("by_lr", "best", "history")},
-        {"cells": ["a", "b"], "src": "x"}, tmp_path / "aggregate.log", wildcards={"experiment": "badin"})
+        {"cells": ["a", "b"], "src": "x"},
+        tmp_path / "aggregate.log",
+        wildcards={"experiment": "badin"},
+    )
     _one_line_failure(proc, f"{bad} is truncated or corrupt", "delete it and rerun snakemake")
     assert _files(tmp_path / "results") == before and not tables.exists()
 
 
 # --- training rows: the train CLI -----------------------------------------------------------------
-CELL = {"experiment": "badin", "cell": "lru-tiny", "model": {"name": "lru", "hidden": 4},
-        "optimizer": {"name": "adam"}, "schedule": {"name": "cosine"},
-        "task": {"T": 16, "batch": 4, "teacher_hidden": 3}, "points": [{"nu0": 0.9, "theta0": 3.14}],
-        "lrs": [0.01], "seeds": [0, 1], "steps": 20, "steps_per_epoch": 5, "validation_batches": 2,
-        "checkpoint_every": 1, "device": "cpu"}
+CELL = {
+    "experiment": "badin",
+    "cell": "lru-tiny",
+    "model": {"name": "lru", "hidden": 4},
+    "optimizer": {"name": "adam"},
+    "schedule": {"name": "cosine"},
+    "task": {"T": 16, "batch": 4, "teacher_hidden": 3},
+    "points": [{"nu0": 0.9, "theta0": 3.14}],
+    "lrs": [0.01],
+    "seeds": [0, 1],
+    "steps": 20,
+    "steps_per_epoch": 5,
+    "validation_batches": 2,
+    "checkpoint_every": 1,
+    "device": "cpu",
+}
 
 
 @pytest.fixture
@@ -395,8 +581,11 @@ def _killed(tmp_path, step=12) -> tuple[Path, Path]:
 
 
 def _same_metrics(a: Path, b: Path):
-    pd.testing.assert_frame_equal(pd.read_parquet(a / "metrics.parquet"), pd.read_parquet(b / "metrics.parquet"),
-                                  check_exact=True)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(a / "metrics.parquet"),
+        pd.read_parquet(b / "metrics.parquet"),
+        check_exact=True,
+    )
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "foreign"])
@@ -468,7 +657,10 @@ def test_row_full_disk_in_a_pipeline_script(tmp_path, capsys, monkeypatch):
     assert exc.value.code == 2
     errors = _errors(capsys.readouterr().err)
     assert len(errors) == 1 and "no space left while writing" in errors[0] and str(log) in errors[0]
-    assert done.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["done.json", "rule.log"]
+    assert done.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == [
+        "done.json",
+        "rule.log",
+    ]
 
 
 class _TinyEmbedder:
@@ -495,6 +687,7 @@ def test_row_full_disk_while_caching_embeddings(tmp_path, capsys, monkeypatch, w
     if where == "free-space-check":
         monkeypatch.setattr(storage.shutil, "disk_usage", lambda p: SimpleNamespace(free=1000))
     else:
+
         def no_space(fd, offset, length):
             raise OSError(28, "No space left on device")
 
@@ -506,7 +699,9 @@ def test_row_full_disk_while_caching_embeddings(tmp_path, capsys, monkeypatch, w
             write_cache(d / "embeddings.npy", _TinyEmbedder(), ids, {"source": "test"})
     assert exc.value.code == 2
     errors = _errors(capsys.readouterr().err)
-    assert len(errors) == 1 and f"no space left while writing {d / 'embeddings.npy'}" in errors[0], errors
+    assert (
+        len(errors) == 1 and f"no space left while writing {d / 'embeddings.npy'}" in errors[0]
+    ), errors
     if where == "free-space-check":
         assert "it needs 28.0 KiB, 1000 bytes are free" in errors[0]  # 3 x 512 x 8 float16 + header
     assert _files(d) == before  # no temporary file, no half cache; the finished file kept
@@ -531,17 +726,24 @@ def test_row_full_disk_while_writing_the_articles(tmp_path, capsys, monkeypatch)
     articles = out / "articles.jsonl"
     smk = SimpleNamespace(
         params=SimpleNamespace(data={"text": {"source": "text-folder", "folder": str(folder)}}),
-        output=SimpleNamespace(articles=str(articles)), log=[str(tmp_path / "data_text.log")],
-        threads=1, rule="data_text")
+        output=SimpleNamespace(articles=str(articles)),
+        log=[str(tmp_path / "data_text.log")],
+        threads=1,
+        rule="data_text",
+    )
     threads = torch.get_num_threads()
     try:
         with pytest.raises(SystemExit) as exc:
-            runpy.run_path(str(ROOT / "workflow/scripts/embeddings.py"), init_globals={"snakemake": smk})
+            runpy.run_path(
+                str(ROOT / "workflow/scripts/embeddings.py"), init_globals={"snakemake": smk}
+            )
     finally:
         torch.set_num_threads(threads)
     assert exc.value.code == 2
     errors = _errors(capsys.readouterr().err)
-    assert len(errors) == 1 and f"no space left while writing {articles} (No space left" in errors[0], errors
+    assert (
+        len(errors) == 1 and f"no space left while writing {articles} (No space left" in errors[0]
+    ), errors
     assert _files(out) == before
 
 
@@ -555,7 +757,9 @@ def test_row_diverged_run_is_recorded_not_fatal(tmp_path, capsys):
     assert len(warnings) == 1 and "2 of 2 members diverged" in warnings[0], err
     assert "lower the cell's lrs" in warnings[0]
     s = json.loads((out / "summary.json").read_text())
-    assert s["diverged_members"] == [0, 1] and all(m["diverged_step"] is not None for m in s["members"])
+    assert s["diverged_members"] == [0, 1] and all(
+        m["diverged_step"] is not None for m in s["members"]
+    )
     m = pd.read_parquet(out / "metrics.parquet")
     last = m[m.epoch == m.epoch.max()]
     assert last.diverged.all() and last.train_loss.isna().all()
@@ -573,7 +777,9 @@ def test_row_yaml_syntax_error_names_line_and_column(repo):
         config.write_text(shipped)
     assert proc.returncode == 1 and _files(repo / "results") == before
     (line,) = _errors(proc.stderr, "error: config:")
-    line_no = next(n for n, text in enumerate(shipped.splitlines(), 1) if text.startswith("device: auto"))
+    line_no = next(
+        n for n, text in enumerate(shipped.splitlines(), 1) if text.startswith("device: auto")
+    )
     assert "config.yaml line " in line and "column" in line and "YAML syntax error" in line
     assert f"at line {line_no} column" in line  # the flow sequence opened on the device line
     assert "Traceback" not in proc.stderr

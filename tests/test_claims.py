@@ -57,8 +57,13 @@ def test_a_check_that_raises_is_not_evaluated_never_pass(tmp_path):
     def ok_but_nan(_src):
         return {"x": math.nan}, True
 
-    recs = C.evaluate(_src(tmp_path), [C.Claim("figx.broken", "figx", "fig", "c", "k", broken),
-                                       C.Claim("figx.nan", "figx", "fig", "c", "k", ok_but_nan)])
+    recs = C.evaluate(
+        _src(tmp_path),
+        [
+            C.Claim("figx.broken", "figx", "fig", "c", "k", broken),
+            C.Claim("figx.nan", "figx", "fig", "c", "k", ok_but_nan),
+        ],
+    )
     assert recs[0]["status"] == "not evaluated" and recs[0]["pass"] is False
     assert "ZeroDivisionError" in recs[0]["reason"]
     # a NaN value is written as null so that the JSON stays valid
@@ -74,12 +79,19 @@ def _fig3_tables(src, rnn, lru, right):
     rows = [dict(cell="rnn", nu0=n, theta0=3.14, mean=m) for n, m in zip(NU0, rnn)]
     rows += [dict(cell="lru", nu0=n, theta0=3.14, mean=m) for n, m in zip(NU0, lru)]
     pd.DataFrame(rows).to_parquet(src.tables / "fig3_left_best.parquet")
-    pd.DataFrame([dict(cell=c, nu0=0.99, theta0=3.14, mean=m) for c, m in right.items()]).to_parquet(
-        src.tables / "fig3_right_best.parquet")
+    pd.DataFrame(
+        [dict(cell=c, nu0=0.99, theta0=3.14, mean=m) for c, m in right.items()]
+    ).to_parquet(src.tables / "fig3_right_best.parquet")
 
 
-FIG3_IDS = ("fig3.gap_at_099", "fig3.rnn_degrades", "fig3.small_nu0_similar", "fig3.gap_widens",
-            "fig3.block_diagonal_closes_gap", "fig3.variants_similar")
+FIG3_IDS = (
+    "fig3.gap_at_099",
+    "fig3.rnn_degrades",
+    "fig3.small_nu0_similar",
+    "fig3.gap_widens",
+    "fig3.block_diagonal_closes_gap",
+    "fig3.variants_similar",
+)
 
 
 def test_fig3_paper_like_data_passes(tmp_path):
@@ -96,8 +108,12 @@ def test_fig3_paper_like_data_passes(tmp_path):
 def test_fig3_no_effect_fails(tmp_path):
     src = _src(tmp_path)
     flat = [1e-4] * 7
-    _fig3_tables(src, flat, flat, {"block-diagonal": 1e-4, "more-neurons": 1e-4, "crnn": 1e-4,
-                                   "gamma": 1e-4, "lru": 1e-4})
+    _fig3_tables(
+        src,
+        flat,
+        flat,
+        {"block-diagonal": 1e-4, "more-neurons": 1e-4, "crnn": 1e-4, "gamma": 1e-4, "lru": 1e-4},
+    )
     r = _run(src, *FIG3_IDS)
     assert r["fig3.gap_at_099"]["status"] == "fail"
     assert r["fig3.rnn_degrades"]["status"] == "fail"
@@ -191,19 +207,25 @@ def _cosine(lr, epochs):
 def _fig11_tables(src, loss, own, pos=True, nonpos=0.2, lr=1e-3):
     """own(h, epochs): Adam's own factor (effective lr / scheduled lr) of A per epoch."""
     pd.DataFrame(dict(cell=[f"heads-{h}" for h in HEADS], lr=lr, mean=loss)).to_parquet(
-        src.tables / "fig11_best.parquet")
+        src.tables / "fig11_best.parquet"
+    )
     hist = []
     epochs = np.arange(1, 101)
     for h in HEADS:
         e = own(h, epochs) * _cosine(lr, epochs)
-        cols = dict(cell=f"heads-{h}", lr=lr, epoch=epochs, elr_A=np.maximum(e, 1e-8), nonpos_A=nonpos)
+        cols = dict(
+            cell=f"heads-{h}", lr=lr, epoch=epochs, elr_A=np.maximum(e, 1e-8), nonpos_A=nonpos
+        )
         if pos:
             cols["elrpos_A"] = e
         hist.append(pd.DataFrame(cols))
         d = src.results / "runs" / "fig11" / f"heads-{h}"
         d.mkdir(parents=True, exist_ok=True)
-        (d / "summary.json").write_text(json.dumps({"config": {
-            "schedule": COSINE, "steps": FIG11_STEPS, "steps_per_epoch": FIG11_SPE}}))
+        (d / "summary.json").write_text(
+            json.dumps(
+                {"config": {"schedule": COSINE, "steps": FIG11_STEPS, "steps_per_epoch": FIG11_SPE}}
+            )
+        )
     pd.concat(hist).to_parquet(src.tables / "fig11_history.parquet")
 
 
@@ -216,14 +238,19 @@ def test_fig11_heads(tmp_path):
     # Adam's own factor rises with the heads (32 vs 1: 10^(5/2) = 316) and is flat over training
     _fig11_tables(src, FIG11_LOSS, lambda h, ep: 10.0 ** (np.log2(h) / 2 - 3) * np.ones(len(ep)))
     r = _run(src, *FIG11_IDS)
-    assert all(x["status"] == "pass" for x in r.values()), {k: x.get("values") for k, x in r.items()}
-    assert r["fig11.elr_rises_with_heads"]["values"]["ratio"] == pytest.approx(10 ** 2.5)
+    assert all(x["status"] == "pass" for x in r.values()), {
+        k: x.get("values") for k, x in r.items()
+    }
+    assert r["fig11.elr_rises_with_heads"]["values"]["ratio"] == pytest.approx(10**2.5)
     assert r["fig11.elr_rises_with_heads"]["values"]["nonpos_frac_32"] == pytest.approx(0.2)
     # the reverse ordering of the losses fails
-    pd.DataFrame(dict(cell=[f"heads-{h}" for h in HEADS], lr=1e-3, mean=FIG11_LOSS[::-1])).to_parquet(
-        src.tables / "fig11_best.parquet")
+    pd.DataFrame(
+        dict(cell=[f"heads-{h}" for h in HEADS], lr=1e-3, mean=FIG11_LOSS[::-1])
+    ).to_parquet(src.tables / "fig11_best.parquet")
     src._cache.clear()
-    assert _run(src, "fig11.loss_falls_with_heads")["fig11.loss_falls_with_heads"]["status"] == "fail"
+    assert (
+        _run(src, "fig11.loss_falls_with_heads")["fig11.loss_falls_with_heads"]["status"] == "fail"
+    )
 
 
 def test_fig11_elr_rise_is_judged_on_positive_entries(tmp_path):
@@ -277,10 +304,21 @@ def test_fig15_theory_agreement(tmp_path):
     src = _src(tmp_path)
     T = np.geomspace(2, 256, 100)
     th = 1 / (1 + 0.1 * np.log(T))
-    rows = [pd.DataFrame(dict(setting=s, T=T, theory_var_h=th, theory_var_dh=th / 2,
-                              theory_var_dh_published=th / 2 * (1 + 1 / T), empirical_var_h=th * 1.3,
-                              empirical_var_dh=th / 2 * 0.8, n_points=100))
-            for s in ("Constant gates", "Input-dependent gates", "Input and hidden-dependent gates")]
+    rows = [
+        pd.DataFrame(
+            dict(
+                setting=s,
+                T=T,
+                theory_var_h=th,
+                theory_var_dh=th / 2,
+                theory_var_dh_published=th / 2 * (1 + 1 / T),
+                empirical_var_h=th * 1.3,
+                empirical_var_dh=th / 2 * 0.8,
+                n_points=100,
+            )
+        )
+        for s in ("Constant gates", "Input-dependent gates", "Input and hidden-dependent gates")
+    ]
     pd.concat(rows).to_csv(src.figures / "fig15_curves.csv", index=False)
     ids = ("fig15.theory_matches", "fig15.bounded", "fig15.published_formula_small_T")
     r = _run(src, *ids)
@@ -360,8 +398,16 @@ def test_summary_table_per_paper_claim(tmp_path):
 
 def test_summary_is_short_even_with_many_failures():
     long_vals = {f"value_{i}": 1.0 + i for i in range(40)}
-    recs = [{"id": f"fig{i % 15 + 1}.check_{i}", "figure": f"fig{i % 15 + 1}", "status": "fail",
-             "values": long_vals, "criterion": "x" * 500} for i in range(60)]
+    recs = [
+        {
+            "id": f"fig{i % 15 + 1}.check_{i}",
+            "figure": f"fig{i % 15 + 1}",
+            "status": "fail",
+            "values": long_vals,
+            "criterion": "x" * 500,
+        }
+        for i in range(60)
+    ]
     out = R.summary(recs)
     lines = out.splitlines()
     assert len(lines) <= 25 and all(len(l) <= 160 for l in lines)
@@ -381,7 +427,9 @@ def _texts():
         for old in c.superseded:
             out += [old.criterion, old.reason]
     for e in errata.ERRATA:
-        out += [str(getattr(e, f)) for f in e.__dataclass_fields__ if isinstance(getattr(e, f), str)]
+        out += [
+            str(getattr(e, f)) for f in e.__dataclass_fields__ if isinstance(getattr(e, f), str)
+        ]
     return out
 
 
@@ -408,17 +456,27 @@ def test_tables_compile_with_pdflatex(tmp_path):
         pytest.skip("pdflatex not on PATH (TeX is optional)")
     recs = _mixed_records(tmp_path)
     recs[0]["reference"] = {"status": "fail", "values": {}, "reason": "x"}
-    doc = "\n".join([
-        r"\documentclass{article}",
-        r"\usepackage[letterpaper,textwidth=5.5in,textheight=9in,centering]{geometry}",
-        r"\usepackage[T1]{fontenc}\usepackage{amsmath,amssymb}\usepackage{mathptmx}",
-        r"\usepackage{booktabs,longtable,array}\usepackage[table]{xcolor}\usepackage{caption}",
-        r"\definecolor{passgreen}{HTML}{1A7F37}\definecolor{failred}{HTML}{B22222}",
-        r"\begin{document}", R.summary_to_latex(recs, "quick"), R.to_latex(recs, "quick"),
-        r"\end{document}"])
+    doc = "\n".join(
+        [
+            r"\documentclass{article}",
+            r"\usepackage[letterpaper,textwidth=5.5in,textheight=9in,centering]{geometry}",
+            r"\usepackage[T1]{fontenc}\usepackage{amsmath,amssymb}\usepackage{mathptmx}",
+            r"\usepackage{booktabs,longtable,array}\usepackage[table]{xcolor}\usepackage{caption}",
+            r"\definecolor{passgreen}{HTML}{1A7F37}\definecolor{failred}{HTML}{B22222}",
+            r"\begin{document}",
+            R.summary_to_latex(recs, "quick"),
+            R.to_latex(recs, "quick"),
+            r"\end{document}",
+        ]
+    )
     (tmp_path / "t.tex").write_text(doc)
-    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     log = (tmp_path / "t.log").read_text(errors="replace")
     assert proc.returncode == 0, log[-3000:]
     assert "Overfull \\hbox" not in log, re.findall(r"Overfull.*", log)[:5]
@@ -450,11 +508,16 @@ def _fig5_csv(src, lru_theta_growth):
     rows = []
     for g, y in (("lambda", t**4), ("all_but_lambda", t**2)):
         rows.append(pd.DataFrame(dict(arch="crnn", group=g, t_mem=t, nu_min=1 - 1 / t, grad_sq=y)))
-    for g, y in (("theta", t ** (np.log10(lru_theta_growth) / 2)), ("nu", np.ones(5)),
-                 ("all_but_lambda", np.ones(5))):
+    for g, y in (
+        ("theta", t ** (np.log10(lru_theta_growth) / 2)),
+        ("nu", np.ones(5)),
+        ("all_but_lambda", np.ones(5)),
+    ):
         rows.append(pd.DataFrame(dict(arch="lru", group=g, t_mem=t, nu_min=1 - 1 / t, grad_sq=y)))
     for g in ("seq", "all_but_seq"):
-        rows.append(pd.DataFrame(dict(arch="gru", group=g, t_mem=t, nu_min=1 - 1 / t, grad_sq=np.ones(5))))
+        rows.append(
+            pd.DataFrame(dict(arch="gru", group=g, t_mem=t, nu_min=1 - 1 / t, grad_sq=np.ones(5)))
+        )
     pd.concat(rows).assign(n_batches=8, loss=1.0).to_csv(src.figures / "fig5_B.csv", index=False)
 
 
@@ -481,15 +544,29 @@ def test_superseded_criteria_are_evaluated_and_reported(tmp_path):
     def old_missing(_src):
         raise C.NotEvaluated("old input not built")
 
-    c = C.Claim("figx.changed", "figx", "fig", "c", "new text", new,
-                (C.Superseded("old text", old, "2026-11-30", "why"),
-                 C.Superseded("older text", old_missing, "2026-11-30", "why too")))
+    c = C.Claim(
+        "figx.changed",
+        "figx",
+        "fig",
+        "c",
+        "new text",
+        new,
+        (
+            C.Superseded("old text", old, "2026-11-30", "why"),
+            C.Superseded("older text", old_missing, "2026-11-30", "why too"),
+        ),
+    )
     plain = C.Claim("figx.plain", "figx", "fig", "c", "k", new)
     recs = _by_id(C.evaluate(_src(tmp_path), [c, plain]))
     r = recs["figx.changed"]
     assert r["status"] == "fail" and r["criterion"] == "new text"
-    assert r["superseded"][0] == {"criterion": "old text", "status": "pass", "values": {"x": 2.0, "y": None},
-                                  "changed": "2026-11-30", "reason": "why"}
+    assert r["superseded"][0] == {
+        "criterion": "old text",
+        "status": "pass",
+        "values": {"x": 2.0, "y": None},
+        "changed": "2026-11-30",
+        "reason": "why",
+    }
     assert r["superseded"][1]["status"] == "not evaluated"
     assert r["superseded"][1]["note"] == "old input not built"
     assert "superseded" not in recs["figx.plain"]
@@ -514,7 +591,10 @@ def test_every_replaced_criterion_is_logged_in_the_docs():
 def _fig2_csvs(src, left_fn):
     s = np.linspace(-4, 0, 1000)[:-1]
     lam = 1 - 10.0**s
-    rows = [pd.DataFrame(dict(curve="rho", rho=r, lam=lam, y=left_fn(lam, r))) for r in (0.0, 0.9, 0.99, 0.999, 1.0)]
+    rows = [
+        pd.DataFrame(dict(curve="rho", rho=r, lam=lam, y=left_fn(lam, r)))
+        for r in (0.0, 0.9, 0.99, 0.999, 1.0)
+    ]
     rows.append(pd.DataFrame(dict(curve="without_gamma", rho=1.0, lam=lam, y=1 / (1 - lam) ** 2)))
     pd.concat(rows).to_csv(src.figures / "fig2_left.csv", index=False)
 
@@ -536,7 +616,10 @@ def test_fig2_left_tests_the_left_panel_statement(tmp_path):
 
 # --- Figs 4 and 9: effective lrs on the positive entries -----------------------------------------
 def _elr_csv(src, fig, groups):
-    rows = [pd.DataFrame(dict(model=m, group=g, entry=np.arange(len(e)), e=e)) for (m, g), e in groups.items()]
+    rows = [
+        pd.DataFrame(dict(model=m, group=g, entry=np.arange(len(e)), e=e))
+        for (m, g), e in groups.items()
+    ]
     pd.concat(rows).to_csv(src.figures / f"{fig}_elr.csv", index=False)
 
 
@@ -547,8 +630,14 @@ def test_fig4_elr_present_passes_and_negative_momentum_does_not_count(tmp_path):
     rng = np.random.default_rng(0)
     small = 10 ** rng.uniform(-8, -5, 4096)  # dense A: orders of magnitude below the base lr
     ceil = np.full(64, CEIL)
-    groups = {("rnn", "A"): small, ("crnn", "lambda_re"): ceil, ("crnn", "lambda_im"): ceil,
-              ("crnn", "B_re"): ceil, ("crnn", "C_re"): ceil, ("crnn", "D"): ceil[:1]}
+    groups = {
+        ("rnn", "A"): small,
+        ("crnn", "lambda_re"): ceil,
+        ("crnn", "lambda_im"): ceil,
+        ("crnn", "B_re"): ceil,
+        ("crnn", "C_re"): ceil,
+        ("crnn", "D"): ceil[:1],
+    }
     src = _src(tmp_path)
     _elr_csv(src, "fig4", groups)
     r = _run(src, "fig4.adam_per_coordinate")["fig4.adam_per_coordinate"]
@@ -559,7 +648,9 @@ def test_fig4_elr_present_passes_and_negative_momentum_does_not_count(tmp_path):
     _elr_csv(src, "fig4", {**groups, ("rnn", "A"): a})
     r = _run(src, "fig4.adam_per_coordinate")["fig4.adam_per_coordinate"]
     assert r["status"] == "fail"
-    assert r["values"]["median_A"] == pytest.approx(CEIL) and r["values"]["nonpos_frac_A"] == pytest.approx(0.6, abs=1e-3)
+    assert r["values"]["median_A"] == pytest.approx(CEIL) and r["values"][
+        "nonpos_frac_A"
+    ] == pytest.approx(0.6, abs=1e-3)
     assert r["superseded"][0]["status"] == "pass"  # the old median counted e < 0 as a small rate
     # a group without any positive entry cannot be judged
     src = _src(tmp_path / "allneg")
@@ -571,9 +662,15 @@ def test_fig4_elr_present_passes_and_negative_momentum_does_not_count(tmp_path):
 def test_fig9_elr_min_is_over_positive_entries(tmp_path):
     ceil = np.full(64, CEIL)
     spread = np.r_[10 ** np.linspace(-6, np.log10(CEIL), 63), -0.5]
-    groups = {("lru", "omega_nu"): ceil, ("lru", "omega_theta"): spread,
-              ("s4", "A_re"): np.full(64, 1e-5), ("s4", "A_im"): np.full(64, 1e-5),
-              ("s4", "Delta"): np.full(64, 1e-5), ("s4", "B_re"): ceil, ("s4", "C_re"): ceil}
+    groups = {
+        ("lru", "omega_nu"): ceil,
+        ("lru", "omega_theta"): spread,
+        ("s4", "A_re"): np.full(64, 1e-5),
+        ("s4", "A_im"): np.full(64, 1e-5),
+        ("s4", "Delta"): np.full(64, 1e-5),
+        ("s4", "B_re"): ceil,
+        ("s4", "C_re"): ceil,
+    }
     src = _src(tmp_path)
     _elr_csv(src, "fig9", groups)
     r = _run(src, "fig9.effective_lrs")["fig9.effective_lrs"]
@@ -593,7 +690,11 @@ def _fig10_csvs(src, vecs_by_theta, tops=(1e9, 1e7, 1e5)):
     spec, ev = [], []
     for (th, V), top in zip(sorted(vecs_by_theta.items()), tops):
         model = f"theta0={th}"
-        spec.append(pd.DataFrame(dict(model=model, index=np.arange(1, 21), eigenvalue=top * 0.5 ** np.arange(20))))
+        spec.append(
+            pd.DataFrame(
+                dict(model=model, index=np.arange(1, 21), eigenvalue=top * 0.5 ** np.arange(20))
+            )
+        )
         for k, v in enumerate(V, start=1):
             ev.append(pd.DataFrame(dict(model=model, rank=k, param=np.arange(20), value=v)))
     pd.concat(spec).to_csv(src.figures / "fig10_spectrum.csv", index=False)
@@ -640,11 +741,16 @@ def _fig7_res(steps=2000):
     names = ["polar/sign", "exp/sign", "opt/sign"]
     w = np.zeros((steps + 1, 3, 2))
     w[:, 2, 1] = 54.98 - 0.37 * t / steps  # ω_θ of opt barely moves
-    return {"names": np.array(names), "param": np.array(["polar", "exp", "opt"]),
-            "variant": np.array(["sign"] * 3), "loss": np.stack([polar, exp, opt], 1), "w": w,
-            "target_w": np.array([[0, 0.0314], [0, -3.46], [0, 2.2]]),
-            "init_w": np.array([[0, 0.785], [0, -0.24], [0, 54.98]]),
-            "lam_star": 0.99 * np.exp(1j * np.pi / 100)}
+    return {
+        "names": np.array(names),
+        "param": np.array(["polar", "exp", "opt"]),
+        "variant": np.array(["sign"] * 3),
+        "loss": np.stack([polar, exp, opt], 1),
+        "w": w,
+        "target_w": np.array([[0, 0.0314], [0, -3.46], [0, 2.2]]),
+        "init_w": np.array([[0, 0.785], [0, -0.24], [0, 54.98]]),
+        "lam_star": 0.99 * np.exp(1j * np.pi / 100),
+    }
 
 
 def _fig7_write(src, res, every=10):
@@ -668,7 +774,9 @@ def test_fig7_tables_summarise_every_step():
     assert s.loc["polar", "last_loss"] == pytest.approx(8.3e-4)
     assert s.loc["polar", "final_loss_max"] == pytest.approx(0.118)
     loss = t["loss"][t["loss"]["param"] == "polar"]
-    assert (loss["loss"].iloc[30:] == 8.3e-4).all()  # the thinned column alone hides the oscillation
+    assert (
+        loss["loss"].iloc[30:] == 8.3e-4
+    ).all()  # the thinned column alone hides the oscillation
     assert (loss["loss_window_max"].iloc[30:] == 0.118).all()
     assert s.loc["opt", "tail_steps"] == 100
 
@@ -697,8 +805,11 @@ def test_fig7_plateau_present_passes_absent_fails(tmp_path):
     # a summary without the every-step columns is not evaluated
     src = _src(tmp_path / "old")
     pd.DataFrame({"param": ["polar", "exp", "opt"], "final_loss": [1.0, 1e-5, 10.0]}).to_csv(
-        src.figures / "fig7_published_summary.csv", index=False)
-    assert _run(src, "fig7.published_ordering")["fig7.published_ordering"]["status"] == "not evaluated"
+        src.figures / "fig7_published_summary.csv", index=False
+    )
+    assert (
+        _run(src, "fig7.published_ordering")["fig7.published_ordering"]["status"] == "not evaluated"
+    )
 
 
 # --- Fig 12: slow correlation, not a constant offset ---------------------------------------------
@@ -706,9 +817,13 @@ def _fig12_files(src, x, max_lag=200):
     from curse_of_memory.data.autocorrelation import autocorrelations, fit
 
     c, cc = autocorrelations(x, max_lag)
-    pd.DataFrame({"lag": np.arange(max_lag + 1), "c": c, "c_centred": cc}).to_csv(src.figures / "fig12.csv", index=False)
+    pd.DataFrame({"lag": np.arange(max_lag + 1), "c": c, "c_centred": cc}).to_csv(
+        src.figures / "fig12.csv", index=False
+    )
     (src.results / "data").mkdir(parents=True, exist_ok=True)
-    (src.results / "data" / "autocorrelation_fit.json").write_text(json.dumps({"default": fit(c, start=1)}))
+    (src.results / "data" / "autocorrelation_fit.json").write_text(
+        json.dumps({"default": fit(c, start=1)})
+    )
 
 
 def test_fig12_centred_autocorrelation_separates_slow_correlation_from_offset(tmp_path):
@@ -748,8 +863,16 @@ def test_all_seeds_diverged_is_not_evaluated_with_where(tmp_path):
     for cell in ("rnn", "lru"):
         for nu0 in (0.36, 0.84, 0.99):
             dead = cell == "rnn" and nu0 == 0.99
-            rows.append({"experiment": "fig3_left", "cell": cell, "nu0": nu0, "theta0": 3.14,
-                         "mean": float("nan") if dead else 1.0, "n_diverged_total": 15 if dead else 0})
+            rows.append(
+                {
+                    "experiment": "fig3_left",
+                    "cell": cell,
+                    "nu0": nu0,
+                    "theta0": 3.14,
+                    "mean": float("nan") if dead else 1.0,
+                    "n_diverged_total": 15 if dead else 0,
+                }
+            )
     pd.DataFrame(rows).to_parquet(tables / "fig3_left_best.parquet")
     checks = [c for c in CLAIMS if c.id == "fig3.gap_at_099"]
     (rec,) = evaluate(Sources(tmp_path / "figures", tables, tmp_path), checks)

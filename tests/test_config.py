@@ -1,15 +1,14 @@
 """config.yaml, its schema, the cell table and the tier reduction rule."""
 
 import copy
-from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
-
-from curse_of_memory.experiments import build_cells, central, n_members, reduce_cell
-from curse_of_memory.errors import ConfigError
 from repo_copy import ROOT, copy_repo, snakemake
+
+from curse_of_memory.errors import ConfigError
+from curse_of_memory.experiments import build_cells, central, n_members, reduce_cell
 
 CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
 SCHEMA = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
@@ -18,7 +17,11 @@ SCHEMA = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text
 def _deep_merge(base, override):
     out = copy.deepcopy(base)
     for key, value in override.items():
-        out[key] = _deep_merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        out[key] = (
+            _deep_merge(out[key], value)
+            if isinstance(value, dict) and isinstance(out.get(key), dict)
+            else value
+        )
     return out
 
 
@@ -58,12 +61,20 @@ def test_central_learning_rates_rule():
 
 
 def test_reduce_keeps_points_and_shortens_run():
-    cell = {"points": [{"nu0": 0.5, "theta0": 3.14}] * 7, "lrs": [1, 2, 3, 4, 5], "seeds": list(range(10)),
-            "steps": 10000, "steps_per_epoch": 100, "validation_batches": 100}
+    cell = {
+        "points": [{"nu0": 0.5, "theta0": 3.14}] * 7,
+        "lrs": [1, 2, 3, 4, 5],
+        "seeds": list(range(10)),
+        "steps": 10000,
+        "steps_per_epoch": 100,
+        "validation_batches": 100,
+    }
     r = reduce_cell(cell, {"seeds": 3, "lrs": 3, "steps_divisor": 10, "validation_batches": 10})
     assert r["points"] == cell["points"] and r["seeds"] == [0, 1, 2] and r["lrs"] == [2, 3, 4]
     assert (r["steps"], r["steps_per_epoch"], r["validation_batches"]) == (1000, 100, 10)
-    assert reduce_cell(cell, {"steps_divisor": 500})["steps_per_epoch"] == 20  # never longer than the run
+    assert (
+        reduce_cell(cell, {"steps_divisor": 500})["steps_per_epoch"] == 20
+    )  # never longer than the run
 
 
 def test_paper_tier_member_counts_match_spec_section_6():
@@ -75,9 +86,18 @@ def test_paper_tier_member_counts_match_spec_section_6():
     # METHODS §6.1: 3A 350 + 350; 3B 3 x 70 + 40 + 40; 4/9 bottom 4; Fig 10 400 + 200 + 200; Fig 11 300
     # the optimizer study (beyond the paper): 14 cells x 7 nu0 x 7 lrs x 10 seeds
     assert per_exp.pop("optimizers") == 14 * 7 * 7 * 10
-    assert per_exp == {"fig3_left": 700, "fig3_right": 290, "fig4": 2, "fig9": 2, "fig10": 800, "fig11": 300}
+    assert per_exp == {
+        "fig3_left": 700,
+        "fig3_right": 290,
+        "fig4": 2,
+        "fig9": 2,
+        "fig10": 800,
+        "fig11": 300,
+    }
     assert sum(per_exp.values()) == 2094
-    extra = {k: n_members(v["cell"]) for k, v in cells.items() if v["meta"]["variant"] == "published"}
+    extra = {
+        k: n_members(v["cell"]) for k, v in cells.items() if v["meta"]["variant"] == "published"
+    }
     assert extra[("fig3_right", "gamma-published")] == 70 and extra[("fig9", "s4-published")] == 1
     fig10_pub = sum(n for (e, _), n in extra.items() if e == "fig10_published")
     assert fig10_pub == 640  # all theta0 < pi cells, before the DAG-time coincidence check
@@ -86,9 +106,15 @@ def test_paper_tier_member_counts_match_spec_section_6():
 def test_paper_cells_have_the_spec_grids():
     cells = _cells("paper")
     c = cells[("fig3_left", "rnn")]["cell"]
-    assert c["lrs"] == [0.0032, 0.001, 3.2e-4, 1e-4, 3.2e-5] and c["model"] == {"hidden": 64, "name": "rnn", "heads": 1}
+    assert c["lrs"] == [0.0032, 0.001, 3.2e-4, 1e-4, 3.2e-5] and c["model"] == {
+        "hidden": 64,
+        "name": "rnn",
+        "heads": 1,
+    }
     assert [p["nu0"] for p in c["points"]] == [0.36, 0.68, 0.84, 0.92, 0.96, 0.98, 0.99]
-    assert c["steps"] == 10000 and c["seeds"] == list(range(10)) and c["schedule"]["name"] == "cosine"
+    assert (
+        c["steps"] == 10000 and c["seeds"] == list(range(10)) and c["schedule"]["name"] == "cosine"
+    )
     f4 = cells[("fig4", "crnn")]["cell"]
     assert f4["schedule"] == {"name": "constant"} and f4["seeds"] == [0] and f4["lrs"] == [1e-3]
     pub = cells[("fig10_published", "rnn")]["cell"]
@@ -125,12 +151,20 @@ def repo(tmp_path_factory):
     "override, key",
     [
         ({"tier": "huge"}, "tier"),
-        ({"training": {"experiments": {"fig3_left": {"cells": {"lru": {"lrs": [-0.1]}}}}}},
-         "training.experiments.fig3_left.cells.lru.lrs[0]"),
+        (
+            {"training": {"experiments": {"fig3_left": {"cells": {"lru": {"lrs": [-0.1]}}}}}},
+            "training.experiments.fig3_left.cells.lru.lrs[0]",
+        ),
         ({"training": {"defaults": {"task": {"batch": "many"}}}}, "training.defaults.task.batch"),
         ({"tiers": {"quick": {"training": {"reduce": {"seeds": 0}}}}}, "training.reduce.seeds"),
-        ({"training": {"experiments": {"fig3_left": {"points": {"nu0": [1.5], "theta0": [3.14]}}}}},
-         "training.experiments.fig3_left.points.nu0[0]"),
+        (
+            {
+                "training": {
+                    "experiments": {"fig3_left": {"points": {"nu0": [1.5], "theta0": [3.14]}}}
+                }
+            },
+            "training.experiments.fig3_left.points.nu0[0]",
+        ),
     ],
 )
 def test_invalid_value_names_the_key_in_one_line_and_nothing_runs(repo, tmp_path, override, key):

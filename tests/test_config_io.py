@@ -7,11 +7,11 @@ import copy
 
 import pytest
 import yaml
+from repo_copy import ROOT
 
 from curse_of_memory import config_io as CI
-from curse_of_memory.experiments import build_cells
 from curse_of_memory.errors import ConfigError
-from repo_copy import ROOT
+from curse_of_memory.experiments import build_cells
 
 CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
 SCHEMA = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
@@ -30,7 +30,10 @@ def test_repeated_key_is_named_with_its_line_and_place(tmp_path):
     f = tmp_path / "config.yaml"
     f.write_text("\n".join(lines) + "\n")
     problem = CI.yaml_problem(f)
-    assert f"line {i + 1}: key 'heads-2' is given twice under training.experiments.fig11.cells" in problem
+    assert (
+        f"line {i + 1}: key 'heads-2' is given twice under training.experiments.fig11.cells"
+        in problem
+    )
     assert f"first at line {i}" in problem and "remove or rename" in problem and "\n" not in problem
 
 
@@ -51,18 +54,38 @@ def test_repeated_key_at_top_level_and_in_a_list(tmp_path):
 
 # --- strings converted where the schema wants a number ------------------------------------------
 def test_yaml11_exponent_and_nested_config_strings_become_numbers():
-    raw = {"training": {"experiments": {"fig4": {"lrs": ["1e-3"], "seeds": "3", "cells": {
-               "rnn": {"lrs": ["1e-3", "2.5E-4"], "steps": "1e3", "task": {"T": "64"}}}}}},
-           "data": {"signal": {"width": "64", "t_mem": ["1", "3.5"]},
-                    "text": {"hf_date": 20231101, "max_articles": "null", "source": "text-folder"}},
-           "device": "cpu"}
+    raw = {
+        "training": {
+            "experiments": {
+                "fig4": {
+                    "lrs": ["1e-3"],
+                    "seeds": "3",
+                    "cells": {
+                        "rnn": {"lrs": ["1e-3", "2.5E-4"], "steps": "1e3", "task": {"T": "64"}}
+                    },
+                }
+            }
+        },
+        "data": {
+            "signal": {"width": "64", "t_mem": ["1", "3.5"]},
+            "text": {"hf_date": 20231101, "max_articles": "null", "source": "text-folder"},
+        },
+        "device": "cpu",
+    }
     out = CI.coerce(raw, SCHEMA)
     cell = out["training"]["experiments"]["fig4"]["cells"]["rnn"]
-    assert out["training"]["experiments"]["fig4"]["lrs"] == [0.001] and cell["lrs"] == [0.001, 2.5e-4]
+    assert out["training"]["experiments"]["fig4"]["lrs"] == [0.001] and cell["lrs"] == [
+        0.001,
+        2.5e-4,
+    ]
     assert cell["steps"] == 1000 and isinstance(cell["steps"], int) and cell["task"]["T"] == 64
     assert out["training"]["experiments"]["fig4"]["seeds"] == 3  # oneOf integer | list
     assert out["data"]["signal"] == {"width": 64, "t_mem": [1.0, 3.5]}
-    assert out["data"]["text"] == {"hf_date": "20231101", "max_articles": None, "source": "text-folder"}
+    assert out["data"]["text"] == {
+        "hf_date": "20231101",
+        "max_articles": None,
+        "source": "text-folder",
+    }
     assert out["device"] == "cpu"
 
 
@@ -86,14 +109,17 @@ def test_partial_signal_batch_is_refused():
     assert problem.startswith("data.signal.n_sequences: 5 is not a multiple of batch_size 2")
     assert "the last batch would hold 1 window)" in problem and "use 4 or 6" in problem
     assert CI.data_problem(_data(signal={"n_sequences": 3, "batch_size": 4})).endswith(
-        "use 4, or change batch_size")
+        "use 4, or change batch_size"
+    )
     assert CI.data_problem(CONFIG["data"]) is None
 
 
 def test_window_beyond_the_cache_is_refused_with_the_memory_it_needs():
     problem = CI.data_problem(_data(fig14={"sequence": 100000}))
-    assert problem.startswith("data.fig14.sequence: 100000 needs 100001 embedding windows but "
-                              "data.max_windows is 2048; use at most 2047")
+    assert problem.startswith(
+        "data.fig14.sequence: 100000 needs 100001 embedding windows but "
+        "data.max_windows is 2048; use at most 2047"
+    )
     assert "about 36.6 GiB" in problem  # 100001 x 512 x 384 x 2 bytes (bundled model, float16)
     assert "data.fig15.seeds: 5000" in CI.data_problem(_data(fig15={"seeds": 5000}))
 
@@ -103,8 +129,15 @@ def test_task_length_beyond_memory_is_refused():
     assert CI.training_memory_problem(cells, limit=64 * CI.GiB) is None  # T = 300: 13 MB
     cells[("fig4", "rnn")]["cell"]["task"]["T"] = 100000
     problem = CI.training_memory_problem(cells, limit=64 * CI.GiB)
-    assert problem.startswith("training.experiments.fig4.cells.rnn (merged): task.T: 100000 needs about")
-    assert "335.3 GiB" in problem and "(1 seed x 3 T x T" in problem and "64.0 GiB of this machine" in problem and "smaller task.T" in problem
+    assert problem.startswith(
+        "training.experiments.fig4.cells.rnn (merged): task.T: 100000 needs about"
+    )
+    assert (
+        "335.3 GiB" in problem
+        and "(1 seed x 3 T x T" in problem
+        and "64.0 GiB of this machine" in problem
+        and "smaller task.T" in problem
+    )
 
 
 # --- the cell table: repeats and tier-reduced steps ---------------------------------------------
@@ -114,16 +147,21 @@ def _training(**cell):
     return t
 
 
-@pytest.mark.parametrize("cell,key,value", [
-    ({"lrs": [0.001, 1.0e-3]}, "lrs", "0.001"),
-    ({"points": {"nu0": [0.99, 0.99], "theta0": [3.14]}}, "points.nu0", "0.99"),
-    ({"points": {"nu0": [0.99], "theta0": [3.14, 3.14]}}, "points.theta0", "3.14"),
-])
+@pytest.mark.parametrize(
+    "cell,key,value",
+    [
+        ({"lrs": [0.001, 1.0e-3]}, "lrs", "0.001"),
+        ({"points": {"nu0": [0.99, 0.99], "theta0": [3.14]}}, "points.nu0", "0.99"),
+        ({"points": {"nu0": [0.99], "theta0": [3.14, 3.14]}}, "points.theta0", "3.14"),
+    ],
+)
 def test_repeated_lr_or_task_point_is_refused(cell, key, value):
     with pytest.raises(ConfigError) as exc:
         build_cells(_training(**cell), select={"fig11": ["heads-2"]})
-    assert str(exc.value) == (f"training.experiments.fig11.cells.heads-2.{key}: {value} is listed twice; "
-                              "allowed: each value once")
+    assert str(exc.value) == (
+        f"training.experiments.fig11.cells.heads-2.{key}: {value} is listed twice; "
+        "allowed: each value once"
+    )
 
 
 def test_tier_reduced_steps_name_what_the_user_wrote():
@@ -131,6 +169,10 @@ def test_tier_reduced_steps_name_what_the_user_wrote():
     with pytest.raises(ConfigError) as exc:
         build_cells(_training(steps=1100), tier_rule=rule, select={"fig11": ["heads-2"]})
     msg = str(exc.value)
-    assert msg.startswith("training.experiments.fig11.cells.heads-2.steps: 1100 becomes 220 in this tier")
+    assert msg.startswith(
+        "training.experiments.fig11.cells.heads-2.steps: 1100 becomes 220 in this tier"
+    )
     assert "a multiple of 500" in msg and "e.g. 1000 or 1500" in msg
-    build_cells(_training(steps=1500), tier_rule=rule, select={"fig11": ["heads-2"]})  # 300: 3 epochs
+    build_cells(
+        _training(steps=1500), tier_rule=rule, select={"fig11": ["heads-2"]}
+    )  # 300: 3 epochs

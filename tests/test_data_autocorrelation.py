@@ -4,14 +4,18 @@ import numpy as np
 import pytest
 
 from curse_of_memory.data.autocorrelation import (
-    autocorrelation, autocorrelation_direct, fit, synthetic_two_exponential,
+    autocorrelation,
+    autocorrelation_direct,
+    fit,
+    synthetic_two_exponential,
 )
 
 
 def test_fft_autocorrelation_equals_direct_loop():
     x = np.random.default_rng(0).normal(size=(5, 40, 3)) + 0.3
-    np.testing.assert_allclose(autocorrelation(x, 39, chunk=2), autocorrelation_direct(x, 39),
-                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        autocorrelation(x, 39, chunk=2), autocorrelation_direct(x, 39), rtol=1e-10, atol=1e-12
+    )
 
 
 def test_fit_recovers_two_exponential_constants():
@@ -29,10 +33,12 @@ def test_fit_recovers_two_exponential_constants():
 
 def test_fit_of_exact_curve_is_exact_and_skips_nonpositive():
     lags = np.arange(511)
-    c = 0.2 * 0.99 ** lags
+    c = 0.2 * 0.99**lags
     c[0] += 3.0
     res = fit(c)
-    assert res["a1"] == pytest.approx(0.2, rel=1e-10) and res["r1"] == pytest.approx(0.99, rel=1e-12)
+    assert res["a1"] == pytest.approx(0.2, rel=1e-10) and res["r1"] == pytest.approx(
+        0.99, rel=1e-12
+    )
     assert res["a0"] == pytest.approx(3.0, rel=1e-10) and res["n_skipped"] == 0
     c[300] = -1e-3
     assert fit(c)["n_skipped"] == 1
@@ -50,11 +56,15 @@ def test_centred_autocorrelation_equals_direct_loop_in_one_pass():
     x = np.random.default_rng(5).normal(size=(7, 50, 4)) + np.array([0.5, -2.0, 0.0, 3.0])
     c, cc = autocorrelations(x, 49, chunk=3)
     np.testing.assert_allclose(c, autocorrelation_direct(x, 49), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(cc, autocorrelation_direct(x, 49, centred=True), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        cc, autocorrelation_direct(x, 49, centred=True), rtol=1e-9, atol=1e-12
+    )
     np.testing.assert_allclose(autocorrelation(x, 49, chunk=3, centred=True), cc, rtol=0, atol=0)
     x16 = x.astype(np.float16)
     ref = autocorrelation_direct(x16.astype(np.float64), 49, centred=True)
-    np.testing.assert_allclose(autocorrelation(x16, 49, chunk=2, centred=True), ref, rtol=1e-4, atol=2e-5)
+    np.testing.assert_allclose(
+        autocorrelation(x16, 49, chunk=2, centred=True), ref, rtol=1e-4, atol=2e-5
+    )
 
 
 def test_centring_removes_a_constant_offset_but_keeps_slow_correlation():

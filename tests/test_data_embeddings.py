@@ -5,7 +5,12 @@ import pytest
 import torch
 
 from curse_of_memory.data.embeddings import (
-    SEQ_LEN, embed, load_cache, load_model, make_windows, write_cache,
+    SEQ_LEN,
+    embed,
+    load_cache,
+    load_model,
+    make_windows,
+    write_cache,
 )
 from curse_of_memory.errors import DataError, UserError
 
@@ -36,7 +41,7 @@ def test_windows_format(bundled):
     assert ids.shape[1] == SEQ_LEN and np.all(ids[:, 0] == tok.cls_token_id)
     for row in ids:  # [CLS] + tokens + [SEP] + [PAD]...
         body = row[row != tok.pad_token_id]
-        assert body[-1] == tok.sep_token_id and np.all(row[len(body):] == tok.pad_token_id)
+        assert body[-1] == tok.sep_token_id and np.all(row[len(body) :] == tok.pad_token_id)
     # the shuffle is a fixed permutation: same seed same order, other seed other order
     np.testing.assert_array_equal(make_windows(tok, TEXTS, seed=0)[0], ids)
     assert not np.array_equal(make_windows(tok, TEXTS, seed=1)[1], owner)
@@ -48,8 +53,10 @@ def test_bundled_model_offline_gives_n_512_384_equal_to_hidden_states0(bundled):
     emb = embed(model, ids[:3], batch_size=2)
     assert emb.shape == (3, 512, 384) and emb.dtype == np.float32
     with torch.no_grad():
-        full = model(input_ids=torch.as_tensor(ids[:3]),
-                     attention_mask=torch.as_tensor(ids[:3] != tok.pad_token_id).long())
+        full = model(
+            input_ids=torch.as_tensor(ids[:3]),
+            attention_mask=torch.as_tensor(ids[:3] != tok.pad_token_id).long(),
+        )
     np.testing.assert_array_equal(emb, full.hidden_states[0].numpy())
 
 
@@ -67,7 +74,9 @@ def test_cache_roundtrip_and_corruption(bundled, tmp_path):
     man = write_cache(path, model, ids, {"source": "test", "seed": 0}, dtype="float16")
     arr, man2 = load_cache(path)
     assert man2 == man and arr.shape == (len(ids), 512, 384) and arr.dtype == np.float16
-    np.testing.assert_allclose(arr[:1].astype(np.float32), embed(model, ids[:1]), rtol=1e-3, atol=2e-3)
+    np.testing.assert_allclose(
+        arr[:1].astype(np.float32), embed(model, ids[:1]), rtol=1e-3, atol=2e-3
+    )
     assert load_cache(path, n=2)[0].shape[0] == 2
     with pytest.raises(DataError, match="requested"):
         load_cache(path, n=99)

@@ -21,12 +21,19 @@ def test_text_folder_reads_txt_and_jsonl(tmp_path):
     (tmp_path / "a.txt").write_text("first article")
     (tmp_path / "empty.txt").write_text("  \n")
     (tmp_path / "c.jsonl").write_text(
-        json.dumps({"title": "T1", "text": "third"}) + "\n\n" + json.dumps({"text": "fourth"}) + "\n")
+        json.dumps({"title": "T1", "text": "third"})
+        + "\n\n"
+        + json.dumps({"text": "fourth"})
+        + "\n"
+    )
     (tmp_path / "ignored.csv").write_text("x")
     arts = load_articles({"source": "text-folder", "folder": str(tmp_path)})
     assert [a["text"] for a in arts] == ["first article", "second article", "third", "fourth"]
     assert arts[2]["title"] == "T1"
-    assert len(load_articles({"source": "text-folder", "folder": str(tmp_path), "max_articles": 2})) == 2
+    assert (
+        len(load_articles({"source": "text-folder", "folder": str(tmp_path), "max_articles": 2}))
+        == 2
+    )
 
 
 def test_text_folder_bad_jsonl_is_one_line(tmp_path):

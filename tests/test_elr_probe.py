@@ -110,26 +110,44 @@ def test_probe_limits_ceiling_and_negative_values():
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-ENGINE_NAME = {"lambda_re": "lam_re", "lambda_im": "lam_im", "Delta": "delta", "omega_gamma": "gamma"}
+ENGINE_NAME = {
+    "lambda_re": "lam_re",
+    "lambda_im": "lam_im",
+    "Delta": "delta",
+    "omega_gamma": "gamma",
+}
 
 
-@pytest.mark.parametrize("model", [
-    {"name": "lru", "hidden": 4, "param": "reim", "gamma": "none"},
-    {"name": "lru", "hidden": 4, "param": "exp", "gamma": "learned"},
-    {"name": "s4", "hidden": 4},
-])
+@pytest.mark.parametrize(
+    "model",
+    [
+        {"name": "lru", "hidden": 4, "param": "reim", "gamma": "none"},
+        {"name": "lru", "hidden": 4, "param": "exp", "gamma": "learned"},
+        {"name": "s4", "hidden": 4},
+    ],
+)
 def test_final_pt_groups_agree_with_the_engine_grouping(tmp_path, model):
     """The explicit group order of the figures picks the same entries as the engine's own
     per-group effective lrs (an independent grouping, by the model's param_groups())."""
     from curse_of_memory import hessian as hs
     from curse_of_memory.train import run_cell
 
-    cell = {"experiment": "t", "cell": "c", "model": model, "optimizer": {"name": "adam"},
-            "schedule": {"name": "constant"},
-            "task": {"T": 16, "batch": 4, "teacher_hidden": 3, "remap": "default", "teacher_seed": 1},
-            "points": [{"nu0": 0.9, "theta0": 3.14}], "lrs": [1e-3, 1e-2], "seeds": [0],
-            "steps": 4, "steps_per_epoch": 2, "validation_batches": 1, "device": "cpu",
-            "dtype": "float32"}
+    cell = {
+        "experiment": "t",
+        "cell": "c",
+        "model": model,
+        "optimizer": {"name": "adam"},
+        "schedule": {"name": "constant"},
+        "task": {"T": 16, "batch": 4, "teacher_hidden": 3, "remap": "default", "teacher_seed": 1},
+        "points": [{"nu0": 0.9, "theta0": 3.14}],
+        "lrs": [1e-3, 1e-2],
+        "seeds": [0],
+        "steps": 4,
+        "steps_per_epoch": 2,
+        "validation_batches": 1,
+        "device": "cpu",
+        "dtype": "float32",
+    }
     run_cell(cell, tmp_path / "out", state_dir="none", log=lambda *a: None)
     path = tmp_path / "out" / "final.pt"
     fin = hs.read_final(path)

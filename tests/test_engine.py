@@ -17,11 +17,14 @@ from curse_of_memory.train import run_cell
 from curse_of_memory.training.engine import Population, config_hash, validate_cell
 from curse_of_memory.training.loss import expected_loss_white, gram, quadratic_loss
 
-MODELS = [{"name": "rnn", "hidden": 6, "heads": 1}, {"name": "rnn", "hidden": 6, "heads": 3},
-          {"name": "lru", "hidden": 5, "param": "exp", "gamma": "learned"},
-          {"name": "lru", "hidden": 5, "param": "reim", "gamma": "none"},
-          {"name": "lru", "hidden": 5, "param": "polar", "gamma": "learned"},
-          {"name": "s4", "hidden": 5}]
+MODELS = [
+    {"name": "rnn", "hidden": 6, "heads": 1},
+    {"name": "rnn", "hidden": 6, "heads": 3},
+    {"name": "lru", "hidden": 5, "param": "exp", "gamma": "learned"},
+    {"name": "lru", "hidden": 5, "param": "reim", "gamma": "none"},
+    {"name": "lru", "hidden": 5, "param": "polar", "gamma": "learned"},
+    {"name": "s4", "hidden": 5},
+]
 
 
 @pytest.mark.parametrize("dtype,tol", [(torch.float64, 1e-9), (torch.float32, 1e-4)])
@@ -50,12 +53,15 @@ def test_gram_loss_equals_reference_recurrence(spec, dtype, tol):
         assert float((a - b).abs().max() / b.abs().max()) < tol
 
 
-@pytest.mark.parametrize("spec", [{"name": "rnn", "hidden": 64}, {"name": "lru", "hidden": 64}],
-                         ids=["rnn", "lru"])
+@pytest.mark.parametrize(
+    "spec", [{"name": "rnn", "hidden": 64}, {"name": "lru", "hidden": 64}], ids=["rnn", "lru"]
+)
 def test_paper_scale_loss_matches_recurrence(spec):
     """T = 300, nu0 = 0.99, N = 64, the cell's own teacher and init: float64 fast loss and gradients
     equal the sequential recurrences (1e-9), and float32 stays within 1e-4 of float64."""
-    base = _cell(model=spec, task={"T": 300, "batch": 8}, points=[{"nu0": 0.99}], lrs=[0.01], seeds=[0])
+    base = _cell(
+        model=spec, task={"T": 300, "batch": 8}, points=[{"nu0": 0.99}], lrs=[0.01], seeds=[0]
+    )
     p64 = Population(validate_cell(dict(base, dtype="float64")), torch.device("cpu"))
     p32 = Population(validate_cell(dict(base, dtype="float32")), torch.device("cpu"))
     x = p64.batch(p64.gens)
@@ -89,18 +95,33 @@ def test_expected_loss_white_is_mean_of_gram_loss():
 
 
 def _cell(**kw):
-    c = {"experiment": "test", "cell": "c", "model": {"name": "lru", "hidden": 6},
-         "optimizer": {"name": "adam"}, "schedule": {"name": "cosine"},
-         "task": {"T": 30, "batch": 8, "teacher_hidden": 4}, "points": [{"nu0": 0.9, "theta0": 3.14}],
-         "lrs": [0.01, 0.003], "seeds": [0, 1], "steps": 30, "steps_per_epoch": 5,
-         "validation_batches": 3, "checkpoint_every": 1, "device": "cpu", "dtype": "float32"}
+    c = {
+        "experiment": "test",
+        "cell": "c",
+        "model": {"name": "lru", "hidden": 6},
+        "optimizer": {"name": "adam"},
+        "schedule": {"name": "cosine"},
+        "task": {"T": 30, "batch": 8, "teacher_hidden": 4},
+        "points": [{"nu0": 0.9, "theta0": 3.14}],
+        "lrs": [0.01, 0.003],
+        "seeds": [0, 1],
+        "steps": 30,
+        "steps_per_epoch": 5,
+        "validation_batches": 3,
+        "checkpoint_every": 1,
+        "device": "cpu",
+        "dtype": "float32",
+    }
     c.update(kw)
     return c
 
 
 def _read(d):
-    return (pd.read_parquet(d / "metrics.parquet"), pd.read_parquet(d / "elr.parquet"),
-            torch.load(d / "final.pt", weights_only=True))
+    return (
+        pd.read_parquet(d / "metrics.parquet"),
+        pd.read_parquet(d / "elr.parquet"),
+        torch.load(d / "final.pt", weights_only=True),
+    )
 
 
 def _assert_same(a, b):
@@ -113,15 +134,21 @@ def _assert_same(a, b):
 def test_muon_needs_a_model_with_recurrent_matrices():
     with pytest.raises(ConfigError) as exc:
         validate_cell(_cell(model={"name": "s4", "hidden": 4}, optimizer={"name": "muon"}))
-    assert str(exc.value) == ("optimizer.name: muon needs recurrent matrices; model s4 has none; "
-                              "allowed: adam, adamw, sgd, sgd_momentum, adafactor (or model rnn)")
+    assert str(exc.value) == (
+        "optimizer.name: muon needs recurrent matrices; model s4 has none; "
+        "allowed: adam, adamw, sgd, sgd_momentum, adafactor (or model rnn)"
+    )
 
 
 def test_one_entry_registers_a_model(monkeypatch):
     """A new architecture is one registry entry: validation, construction, the task-point init and
     the optimizer checks all read it."""
-    ring_init = lambda point, remap: {"nu_min": point["nu0"], "nu_max": 1.0,  # noqa: E731
-                                      "theta0": point["theta0"], "remap": remap}
+    ring_init = lambda point, remap: {
+        "nu_min": point["nu0"],
+        "nu_max": 1.0,  # noqa: E731
+        "theta0": point["theta0"],
+        "remap": remap,
+    }
     entry = ModelEntry(LinearRNN, {"heads": 1}, MODEL_REGISTRY["rnn"].check, ring_init)
     monkeypatch.setitem(MODEL_REGISTRY, "ring_rnn", entry)
     c = validate_cell(_cell(model={"name": "ring_rnn", "hidden": 4}, optimizer={"name": "muon"}))
@@ -135,9 +162,14 @@ def test_one_entry_registers_a_model(monkeypatch):
     assert str(exc.value).endswith("(or model rnn, ring_rnn)")
 
 
-@pytest.mark.parametrize("model,opt", [({"name": "lru", "hidden": 6}, {"name": "adam"}),
-                                       ({"name": "rnn", "hidden": 6, "heads": 2}, {"name": "muon"}),
-                                       ({"name": "s4", "hidden": 4}, {"name": "adafactor"})])
+@pytest.mark.parametrize(
+    "model,opt",
+    [
+        ({"name": "lru", "hidden": 6}, {"name": "adam"}),
+        ({"name": "rnn", "hidden": 6, "heads": 2}, {"name": "muon"}),
+        ({"name": "s4", "hidden": 4}, {"name": "adafactor"}),
+    ],
+)
 def test_resume_is_bit_identical(tmp_path, model, opt):
     cell = _cell(model=model, optimizer=opt)
     full = tmp_path / "full"
@@ -198,10 +230,23 @@ def test_determinism_and_config_hash(tmp_path):
 
 
 def test_outputs_schema(tmp_path):
-    s = run_cell(_cell(points=[{"nu0": 0.9}, {"nu0": 0.5, "theta0": 1.0}]), tmp_path / "o", state_dir="none")
+    s = run_cell(
+        _cell(points=[{"nu0": 0.9}, {"nu0": 0.5, "theta0": 1.0}]), tmp_path / "o", state_dir="none"
+    )
     m, e, f = _read(tmp_path / "o")
-    assert {"member", "nu0", "theta0", "lr", "seed", "epoch", "train_loss", "grad_norm", "param_norm",
-            "diverged", "expected_loss"} <= set(m.columns)
+    assert {
+        "member",
+        "nu0",
+        "theta0",
+        "lr",
+        "seed",
+        "epoch",
+        "train_loss",
+        "grad_norm",
+        "param_norm",
+        "diverged",
+        "expected_loss",
+    } <= set(m.columns)
     assert len(m) == 8 * 6 and set(m.epoch) == set(range(1, 7))
     assert set(e.group) == {"omega_nu", "omega_theta", "gamma", "B_re", "B_im", "C_re", "C_im", "D"}
     assert {"mean", "std", "min", "nonpos_frac"} <= set(e.columns)
@@ -216,15 +261,23 @@ def test_outputs_schema(tmp_path):
 
 
 def test_training_reduces_loss(tmp_path):
-    run_cell(_cell(steps=100, steps_per_epoch=25, schedule={"name": "constant"}, lrs=[0.03], seeds=[0]),
-             tmp_path / "o", state_dir="none")
+    run_cell(
+        _cell(steps=100, steps_per_epoch=25, schedule={"name": "constant"}, lrs=[0.03], seeds=[0]),
+        tmp_path / "o",
+        state_dir="none",
+    )
     m, e, _ = _read(tmp_path / "o")
     assert m.train_loss.iloc[-1] < 0.5 * m.train_loss.iloc[0]
 
 
 def test_divergence_is_masked_and_recorded(tmp_path):
-    cell = _cell(model={"name": "lru", "hidden": 6, "param": "reim", "gamma": "none"},
-                 optimizer={"name": "sgd"}, lrs=[1e-3, 1e4], seeds=[0], schedule={"name": "constant"})
+    cell = _cell(
+        model={"name": "lru", "hidden": 6, "param": "reim", "gamma": "none"},
+        optimizer={"name": "sgd"},
+        lrs=[1e-3, 1e4],
+        seeds=[0],
+        schedule={"name": "constant"},
+    )
     s = run_cell(cell, tmp_path / "o", state_dir="none")
     assert s["diverged_members"] == [1] and s["members"][1]["diverged_step"] is not None
     assert s["members"][1]["final_train_loss"] is None  # NaN -> null in JSON
@@ -233,17 +286,24 @@ def test_divergence_is_masked_and_recorded(tmp_path):
     assert m[m.member == 1].diverged_step.iloc[-1] == s["members"][1]["diverged_step"]
     assert (m[m.member == 0].diverged_step == -1).all()
     alone = run_cell(dict(cell, lrs=[1e-3]), tmp_path / "p", state_dir="none")
-    assert math.isclose(alone["members"][0]["final_train_loss"], s["members"][0]["final_train_loss"],
-                        rel_tol=1e-6)
+    assert math.isclose(
+        alone["members"][0]["final_train_loss"], s["members"][0]["final_train_loss"], rel_tol=1e-6
+    )
 
 
 def test_large_finite_gradient_is_not_divergence():
     """The complex-diagonal cell (reim, no gamma) of Fig 3B at nu0 = 0.99 and lr 0.1: after one Adam
     step its loss is ~1e29 and its gradient norm ~1e32, both finite, although the float32 sum of
     squared gradient entries overflows.  Such members keep training; they are not 'diverged'."""
-    c = _cell(model={"name": "lru", "hidden": 64, "param": "reim", "gamma": "none"},
-              task={"T": 300, "batch": 128, "teacher_hidden": 10}, points=[{"nu0": 0.99, "theta0": 3.14}],
-              lrs=[0.1], seeds=[0, 1], steps=10000, steps_per_epoch=100)
+    c = _cell(
+        model={"name": "lru", "hidden": 64, "param": "reim", "gamma": "none"},
+        task={"T": 300, "batch": 128, "teacher_hidden": 10},
+        points=[{"nu0": 0.99, "theta0": 3.14}],
+        lrs=[0.1],
+        seeds=[0, 1],
+        steps=10000,
+        steps_per_epoch=100,
+    )
     pop = Population(validate_cell(c), torch.device("cpu"))
     pop.train_step()
     loss, gnorm = pop.train_step()
@@ -282,5 +342,8 @@ def test_common_random_numbers_and_teacher_independence():
     assert not torch.equal(pop.model.lam_raw[0], pop.model.lam_raw[6])  # ring depends on nu0
     t1 = make_teacher(0.9, 3.14, "default", 42, 4)
     assert np.allclose(pop.k_teacher[0].double().numpy(), t1.kernel(30), rtol=1e-6)
-    assert np.allclose(pop.k_teacher[4].double().numpy(), make_teacher(0.5, 3.14, "default", 42, 4).kernel(30),
-                       rtol=1e-6)
+    assert np.allclose(
+        pop.k_teacher[4].double().numpy(),
+        make_teacher(0.5, 3.14, "default", 42, 4).kernel(30),
+        rtol=1e-6,
+    )

@@ -54,7 +54,9 @@ def test_init_distributions():
     simple = ChronoGRU(256, 384, scale_h=0.0, scale_x=0.0, simple=True, generator=g)
     assert simple.W_in.std().item() == pytest.approx(1 / math.sqrt(384), rel=0.03)
     assert simple.W_in.abs().max() <= 2 / 0.8796 / math.sqrt(384) + 1e-6
-    assert torch.all(simple.U_hz == 0) and torch.all(simple.W_iz == 0) and torch.all(simple.b_iz == 0)
+    assert (
+        torch.all(simple.U_hz == 0) and torch.all(simple.W_iz == 0) and torch.all(simple.b_iz == 0)
+    )
 
 
 @pytest.mark.parametrize("simple", [False, True])
@@ -66,7 +68,7 @@ def test_zero_scales_give_diagonal_jacobian_z_power(simple):
     z = torch.sigmoid(p["b_iz"])
     for dt, jac in ((1, jacrev), (5, jacfwd), (9, jacrev)):
         J = jac(lambda h0: gru_scan(p, x[:dt], h0, simple)[-1])(torch.zeros(6))
-        torch.testing.assert_close(J, torch.diag(z ** dt), rtol=1e-6, atol=1e-7)
+        torch.testing.assert_close(J, torch.diag(z**dt), rtol=1e-6, atol=1e-7)
     assert not torch.allclose(z, z[0].expand(6))  # the chrono biases really differ per unit
 
 

@@ -5,7 +5,12 @@ import pytest
 import torch
 
 from curse_of_memory.data.gru_jacobians import (
-    bias_sensitivities, fig14_lengths, make_simple_cell, offdiag_indices, recurrent_jacobians, smooth,
+    bias_sensitivities,
+    fig14_lengths,
+    make_simple_cell,
+    offdiag_indices,
+    recurrent_jacobians,
+    smooth,
 )
 from curse_of_memory.models.gru import ChronoGRU, gru_scan
 
@@ -24,8 +29,12 @@ def test_bias_sensitivities_match_reverse_mode(scale_x, scale_h):
 
         J = torch.autograd.functional.jacobian(final, p["b_iz"])
         np.testing.assert_allclose(res["b"][row], p["b_iz"].numpy())
-        np.testing.assert_allclose(res["h"][row], final(p["b_iz"]).detach().numpy(), rtol=1e-5, atol=1e-7)
-        np.testing.assert_allclose(res["dh_db"][row], torch.diagonal(J).numpy(), rtol=1e-4, atol=1e-7)
+        np.testing.assert_allclose(
+            res["h"][row], final(p["b_iz"]).detach().numpy(), rtol=1e-5, atol=1e-7
+        )
+        np.testing.assert_allclose(
+            res["dh_db"][row], torch.diagonal(J).numpy(), rtol=1e-4, atol=1e-7
+        )
         if scale_h == 0:  # the jvp shortcut relies on an exactly diagonal Jacobian
             assert torch.count_nonzero(J - torch.diag(torch.diagonal(J))) == 0
 
@@ -38,7 +47,7 @@ def test_recurrent_jacobians_constant_gates_and_coupled():
     J = recurrent_jacobians(cell, x, lengths)
     z = torch.sigmoid(cell.b_iz.detach())
     for k, dt in enumerate(lengths):
-        torch.testing.assert_close(J[k], torch.diag(z ** dt), rtol=1e-5, atol=1e-7)
+        torch.testing.assert_close(J[k], torch.diag(z**dt), rtol=1e-5, atol=1e-7)
     cell = ChronoGRU(6, 5, t_min=1, t_max=16, scale_h=3.0, scale_x=1.0, generator=g)
     J = recurrent_jacobians(cell, x, lengths)
     p = {k: v.detach() for k, v in cell.params().items()}

@@ -9,8 +9,8 @@ from curse_of_memory.theory.gru import predictions
 def _series(lam, a0, a1, r1, K=3000):
     k = np.arange(K, dtype=np.float64)
     c = a1 * r1 ** np.abs(k[:, None] - k[None, :]) + a0 * np.eye(K)
-    u = (1 - lam) * lam ** k                                        # h = Σ u_k n_{-k}
-    w = -lam ** k + (1 - lam) * k * lam ** np.maximum(k - 1, 0)      # ∂h/∂λ
+    u = (1 - lam) * lam**k  # h = Σ u_k n_{-k}
+    w = -(lam**k) + (1 - lam) * k * lam ** np.maximum(k - 1, 0)  # ∂h/∂λ
     chain = (lam * (1 - lam)) ** 2
     return u @ c @ u, chain * (w @ c @ w), chain * ((u + w) @ c @ (u + w))
 

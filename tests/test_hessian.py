@@ -47,8 +47,9 @@ def test_teacher_outputs_match_its_impulse_response(teacher, batch):
     """The explicit recurrence against y_t = Σ_τ C A^τ B x_{t-τ} + D x_t (numpy, independent)."""
     y = hs.teacher_outputs(teacher, batch).numpy()[..., 0]
     T = batch.shape[1]
-    k = np.array([(teacher.C @ np.linalg.matrix_power(teacher.A, t) @ teacher.B).item()
-                  for t in range(T)])
+    k = np.array(
+        [(teacher.C @ np.linalg.matrix_power(teacher.A, t) @ teacher.B).item() for t in range(T)]
+    )
     k[0] += teacher.D.item()
     x = batch.numpy()[..., 0]
     ref = np.stack([np.convolve(xb, k)[:T] for xb in x])
@@ -140,11 +141,22 @@ def test_theory_block_formula_matches_autodiff_hessian_white_noise():
     lam = rng.uniform(0.7, 0.9, n) * np.exp(1j * rng.uniform(-np.pi, np.pi, n))
     b = (rng.standard_normal(n) + 1j * rng.standard_normal(n)) / np.sqrt(2)
     c = (rng.standard_normal(n) + 1j * rng.standard_normal(n)) / np.sqrt(2)
-    model = build_model({"name": "lru", "hidden": n, "param": "reim", "gamma": "none"}, 1,
-                        dtype=torch.float64, draw=False)
+    model = build_model(
+        {"name": "lru", "hidden": n, "param": "reim", "gamma": "none"},
+        1,
+        dtype=torch.float64,
+        draw=False,
+    )
     layout = hs.layout_for("crnn", model)
-    vals = {"lambda_re": lam.real, "lambda_im": lam.imag, "B_re": b.real, "B_im": b.imag,
-            "C_re": c.real, "C_im": c.imag, "D": [0.3]}
+    vals = {
+        "lambda_re": lam.real,
+        "lambda_im": lam.imag,
+        "B_re": b.real,
+        "B_im": b.imag,
+        "C_re": c.real,
+        "C_im": c.imag,
+        "D": [0.3],
+    }
     theta = torch.tensor(np.concatenate([vals[k] for k in layout.names]))
     fwd = hs.model_forward(model)
     x = hs.white_noise(5, batch=32, T=8000)
@@ -153,7 +165,7 @@ def test_theory_block_formula_matches_autodiff_hessian_white_noise():
     H_theory = gauss_newton_diagonal(lam, b, c, 0.0)
     scale = np.abs(H_theory).max()
     assert np.abs(H - H_theory).max() <= 0.05 * scale
-    swap = np.r_[n:2 * n, 0:n]
+    swap = np.r_[n : 2 * n, 0:n]
     assert np.abs(H - H_theory[np.ix_(swap, swap)]).max() > 0.2 * scale
 
 

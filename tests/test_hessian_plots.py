@@ -52,11 +52,19 @@ def test_strip_counts_nonpositive_entries_instead_of_dropping_them():
 
 def test_elr_by_group_takes_the_right_rows_and_members():
     N = 3
-    elr = {"lam_raw": torch.stack([torch.stack([torch.full((N,), 1.0), torch.full((N,), 2.0)]),
-                                   torch.stack([torch.full((N,), 3.0), torch.full((N,), 4.0)])]),
-           "B_re": torch.full((2, N, 1), 5.0), "B_im": torch.full((2, N, 1), 6.0),
-           "C_re": torch.full((2, 1, N), 7.0), "C_im": torch.full((2, 1, N), 8.0),
-           "D": torch.full((2, 1, 1), 9.0)}
+    elr = {
+        "lam_raw": torch.stack(
+            [
+                torch.stack([torch.full((N,), 1.0), torch.full((N,), 2.0)]),
+                torch.stack([torch.full((N,), 3.0), torch.full((N,), 4.0)]),
+            ]
+        ),
+        "B_re": torch.full((2, N, 1), 5.0),
+        "B_im": torch.full((2, N, 1), 6.0),
+        "C_re": torch.full((2, 1, N), 7.0),
+        "C_im": torch.full((2, 1, N), 8.0),
+        "D": torch.full((2, 1, 1), 9.0),
+    }
     g0 = hs.elr_by_group(elr, "crnn", member=0)
     g1 = hs.elr_by_group(elr, "crnn", member=1)
     assert [g[0] for g in g0] == ["lambda_re", "lambda_im", "B_re", "B_im", "C_re", "C_im", "D"]

@@ -15,7 +15,10 @@ from curse_of_memory.models.linear import causal_conv_real, inv_softplus
 MODEL_CASES = [
     ({"name": "rnn", "hidden": 6, "heads": 1}, {"theta0": 3.14}),
     ({"name": "rnn", "hidden": 8, "heads": 4}, {"theta0": 1.0}),
-    ({"name": "lru", "hidden": 5, "param": "exp", "gamma": "learned"}, {"r_min": 0.9, "theta0": 3.14}),
+    (
+        {"name": "lru", "hidden": 5, "param": "exp", "gamma": "learned"},
+        {"r_min": 0.9, "theta0": 3.14},
+    ),
     ({"name": "lru", "hidden": 5, "param": "exp", "gamma": "none"}, {"r_min": 0.5, "theta0": 0.3}),
     ({"name": "lru", "hidden": 5, "param": "reim", "gamma": "none"}, {"r_min": 0.95}),
     ({"name": "lru", "hidden": 5, "param": "reim", "gamma": "learned"}, {"r_min": 0.8}),
@@ -54,14 +57,17 @@ def test_fast_paths_match_reference(k, multi, dtype, tol):
     spec, kw = MODEL_CASES[k]
     d_in, d_out = _dims(spec, multi)
     gen = torch.Generator().manual_seed(100 + k)
-    model = build_model(spec, members=3, d_in=d_in, d_out=d_out, seeds=[k, k + 1, k + 2],
-                        init=kw, dtype=dtype)
+    model = build_model(
+        spec, members=3, d_in=d_in, d_out=d_out, seeds=[k, k + 1, k + 2], init=kw, dtype=dtype
+    )
     # random perturbation so that we are not only testing the init point
     with torch.no_grad():
         for p in model.parameters():
             p.add_(0.01 * torch.randn(p.shape, generator=gen, dtype=torch.float64).to(dtype))
     T = 50
-    x = torch.randn(1, 4, T, d_in, generator=gen, dtype=torch.float64).to(dtype)  # broadcast member dim
+    x = torch.randn(1, 4, T, d_in, generator=gen, dtype=torch.float64).to(
+        dtype
+    )  # broadcast member dim
     w = torch.randn(3, 4, T, d_out, generator=gen, dtype=torch.float64).to(dtype)
     y_ref, g_ref = _outputs_and_grads(model, x, w, "forward_reference")
     for path in ("forward", "kernel"):
@@ -74,7 +80,9 @@ def test_fast_paths_match_reference(k, multi, dtype, tol):
 
 def test_reference_is_the_recurrence_for_lru():
     """forward_reference against a hand-written scalar loop for one member and one unit."""
-    m = build_model({"name": "lru", "hidden": 1, "param": "exp"}, init={"r_min": 0.5}, dtype=torch.float64)
+    m = build_model(
+        {"name": "lru", "hidden": 1, "param": "exp"}, init={"r_min": 0.5}, dtype=torch.float64
+    )
     lam = complex(m.lam().detach()[0, 0])
     g = math.exp(float(m.gamma.detach()[0, 0]))
     b = complex(float(m.B_re.detach()[0, 0, 0]), float(m.B_im.detach()[0, 0, 0]))
@@ -86,26 +94,45 @@ def test_reference_is_the_recurrence_for_lru():
         h = lam * h + g * b * float(x[0, 0, t, 0])
         ys.append((c * h).real + d * float(x[0, 0, t, 0]))
     assert np.allclose(m(x)[0, 0, :, 0].detach().numpy(), ys, rtol=1e-12, atol=1e-12)
-    assert np.allclose(m.forward_reference(x)[0, 0, :, 0].detach().numpy(), ys, rtol=1e-12, atol=1e-12)
+    assert np.allclose(
+        m.forward_reference(x)[0, 0, :, 0].detach().numpy(), ys, rtol=1e-12, atol=1e-12
+    )
 
 
 def test_three_dim_input_is_single_member():
-    m = build_model({"name": "lru", "hidden": 4, "param": "reim", "gamma": "none"}, d_in=3, d_out=3,
-                    init={"r_min": 0.5}, dtype=torch.float64)
+    m = build_model(
+        {"name": "lru", "hidden": 4, "param": "reim", "gamma": "none"},
+        d_in=3,
+        d_out=3,
+        init={"r_min": 0.5},
+        dtype=torch.float64,
+    )
     x = torch.randn(2, 7, 3, dtype=torch.float64)
     assert m(x).shape == (2, 7, 3)
     assert torch.allclose(m(x), m.forward_reference(x))
 
 
 def test_parameter_counts_and_order():
-    cases = [({"name": "rnn", "hidden": 64}, 4225, ["A", "B", "C", "D"]),
-             ({"name": "rnn", "hidden": 64, "heads": 32}, 257, None),
-             ({"name": "rnn", "hidden": 128, "heads": 64}, 513, None),
-             ({"name": "lru", "hidden": 64, "param": "reim", "gamma": "none"}, 385,
-              ["lam_raw", "B_re", "B_im", "C_re", "C_im", "D"]),
-             ({"name": "lru", "hidden": 64}, 449, ["lam_raw", "gamma", "B_re", "B_im", "C_re", "C_im", "D"]),
-             ({"name": "s4", "hidden": 64}, 449,
-              ["A_re", "A_im", "delta_raw", "B_re", "B_im", "C_re", "C_im", "D"])]
+    cases = [
+        ({"name": "rnn", "hidden": 64}, 4225, ["A", "B", "C", "D"]),
+        ({"name": "rnn", "hidden": 64, "heads": 32}, 257, None),
+        ({"name": "rnn", "hidden": 128, "heads": 64}, 513, None),
+        (
+            {"name": "lru", "hidden": 64, "param": "reim", "gamma": "none"},
+            385,
+            ["lam_raw", "B_re", "B_im", "C_re", "C_im", "D"],
+        ),
+        (
+            {"name": "lru", "hidden": 64},
+            449,
+            ["lam_raw", "gamma", "B_re", "B_im", "C_re", "C_im", "D"],
+        ),
+        (
+            {"name": "s4", "hidden": 64},
+            449,
+            ["A_re", "A_im", "delta_raw", "B_re", "B_im", "C_re", "C_im", "D"],
+        ),
+    ]
     for spec, count, order in cases:
         m = build_model(spec, init={"r_min": 0.9})
         assert sum(p[0].numel() for p in m.parameters()) == count, spec
@@ -115,8 +142,11 @@ def test_parameter_counts_and_order():
 
 
 def test_ring_init_and_exp_parametrisation():
-    m = build_model({"name": "lru", "hidden": 4000, "param": "exp"}, init={"r_min": 0.9, "r_max": 0.99,
-                    "theta0": 0.5}, dtype=torch.float64)
+    m = build_model(
+        {"name": "lru", "hidden": 4000, "param": "exp"},
+        init={"r_min": 0.9, "r_max": 0.99, "theta0": 0.5},
+        dtype=torch.float64,
+    )
     lam = m.lam()[0]
     nu, th = lam.abs(), torch.angle(lam)
     assert nu.min() >= 0.9 - 1e-12 and nu.max() <= 0.99 + 1e-12
@@ -132,15 +162,20 @@ def test_ring_init_and_exp_parametrisation():
 def test_reim_gamma_published_init():
     kw = {"r_min": 0.5, "r_max": 0.9}
     a = build_model({"name": "lru", "hidden": 50, "param": "reim"}, init=kw, dtype=torch.float64)
-    b = build_model({"name": "lru", "hidden": 50, "param": "reim", "gamma_init": "published"},
-                    init=kw, dtype=torch.float64)
+    b = build_model(
+        {"name": "lru", "hidden": 50, "param": "reim", "gamma_init": "published"},
+        init=kw,
+        dtype=torch.float64,
+    )
     lam = a.lam()[0]
     assert torch.allclose(a.gamma[0], torch.sqrt(1 - lam.abs() ** 2))
-    assert torch.allclose(b.gamma[0], torch.sqrt(1 - lam.real ** 2))
+    assert torch.allclose(b.gamma[0], torch.sqrt(1 - lam.real**2))
 
 
 def test_dense_init_lecun_and_spectrum():
-    m = build_model({"name": "rnn", "hidden": 64}, members=20, seeds=list(range(20)), dtype=torch.float64)
+    m = build_model(
+        {"name": "rnn", "hidden": 64}, members=20, seeds=list(range(20)), dtype=torch.float64
+    )
     ev = m.eigenvalues().abs()
     assert float(ev.max()) < 1.0  # tanh|l| < 1 with nu_min = 0
     assert abs(float(m.B.std()) - 1) < 0.1  # fan_in = d_in = 1
@@ -150,8 +185,12 @@ def test_dense_init_lecun_and_spectrum():
 
 def test_common_random_numbers():
     spec = {"name": "lru", "hidden": 8}
-    m = build_model(spec, members=4, seeds=[3, 4, 3, 3],
-                    init=[{"r_min": 0.5}, {"r_min": 0.5}, {"r_min": 0.5}, {"r_min": 0.9}])
+    m = build_model(
+        spec,
+        members=4,
+        seeds=[3, 4, 3, 3],
+        init=[{"r_min": 0.5}, {"r_min": 0.5}, {"r_min": 0.5}, {"r_min": 0.9}],
+    )
     assert torch.equal(m.B_re[0], m.B_re[2]) and torch.equal(m.B_re[0], m.B_re[3])
     assert not torch.equal(m.B_re[0], m.B_re[1])
     assert torch.equal(m.lam_raw[0], m.lam_raw[2]) and not torch.equal(m.lam_raw[0], m.lam_raw[3])
@@ -183,14 +222,17 @@ def test_remap_real_negative_eigenvalues():
     assert I.has_real_negative_eigenvalues(l) and not I.has_real_negative_eigenvalues(l[1:])
 
 
-@pytest.mark.parametrize("spec,field", [
-    ({"name": "gru2", "hidden": 4}, "model.name"),
-    ({"name": "rnn", "hidden": 6, "heads": 4}, "model.heads"),
-    ({"name": "lru", "hidden": 6, "param": "cartesian"}, "model.param"),
-    ({"name": "lru", "hidden": 6, "gamma": "L3"}, "model.gamma"),
-    ({"name": "lru"}, "model.hidden"),
-    ({"name": "lru", "hidden": 6, "color": 1}, "model.color"),
-])
+@pytest.mark.parametrize(
+    "spec,field",
+    [
+        ({"name": "gru2", "hidden": 4}, "model.name"),
+        ({"name": "rnn", "hidden": 6, "heads": 4}, "model.heads"),
+        ({"name": "lru", "hidden": 6, "param": "cartesian"}, "model.param"),
+        ({"name": "lru", "hidden": 6, "gamma": "L3"}, "model.gamma"),
+        ({"name": "lru"}, "model.hidden"),
+        ({"name": "lru", "hidden": 6, "color": 1}, "model.color"),
+    ],
+)
 def test_bad_specs(spec, field):
     with pytest.raises(ConfigError) as exc:
         validate_model_spec(spec)
@@ -198,27 +240,49 @@ def test_bad_specs(spec, field):
     assert msg.startswith(field) and "\n" not in msg and "allowed" in msg
 
 
-@pytest.mark.parametrize("spec,message", [
-    ({"name": "gru2", "hidden": 4}, "model.name: unknown model 'gru2'; allowed: rnn, lru, s4"),
-    ({"hidden": 4}, "model.name: missing; allowed: rnn, lru, s4"),
-    ({"name": "rnn", "hidden": 6, "heads": 4},
-     "model.heads: 4 does not divide hidden=6; allowed: a positive divisor of hidden"),
-    ({"name": "rnn", "hidden": 6, "foo": 0},
-     "model.foo: unknown option for model rnn; allowed: heads, hidden"),
-    ({"name": "lru", "hidden": 6, "param": "cartesian"},
-     "model.param: unknown parametrisation 'cartesian'; allowed: exp, polar, reim"),
-    ({"name": "lru", "hidden": 6, "gamma": "L3"},
-     "model.gamma: unknown gamma 'L3'; allowed: learned, none"),
-    ({"name": "lru", "hidden": 6, "gamma_init": "x"},
-     "model.gamma_init: unknown value 'x'; allowed: default, published"),
-    ({"name": "lru", "hidden": 0}, "model.hidden: 0 is not a positive integer; allowed: 1, 2, ..."),
-    ({"name": "s4", "hidden": 6, "init": "x"},
-     "model.init: unknown value 'x'; allowed: default, published"),
-    ({"name": "s4", "hidden": 6, "shared_delta": 1},
-     "model.shared_delta: 1 is not a boolean; allowed: true, false"),
-    ({"name": "s4", "hidden": 6, "heads": 1},
-     "model.heads: unknown option for model s4; allowed: hidden, init, shared_delta"),
-])
+@pytest.mark.parametrize(
+    "spec,message",
+    [
+        ({"name": "gru2", "hidden": 4}, "model.name: unknown model 'gru2'; allowed: rnn, lru, s4"),
+        ({"hidden": 4}, "model.name: missing; allowed: rnn, lru, s4"),
+        (
+            {"name": "rnn", "hidden": 6, "heads": 4},
+            "model.heads: 4 does not divide hidden=6; allowed: a positive divisor of hidden",
+        ),
+        (
+            {"name": "rnn", "hidden": 6, "foo": 0},
+            "model.foo: unknown option for model rnn; allowed: heads, hidden",
+        ),
+        (
+            {"name": "lru", "hidden": 6, "param": "cartesian"},
+            "model.param: unknown parametrisation 'cartesian'; allowed: exp, polar, reim",
+        ),
+        (
+            {"name": "lru", "hidden": 6, "gamma": "L3"},
+            "model.gamma: unknown gamma 'L3'; allowed: learned, none",
+        ),
+        (
+            {"name": "lru", "hidden": 6, "gamma_init": "x"},
+            "model.gamma_init: unknown value 'x'; allowed: default, published",
+        ),
+        (
+            {"name": "lru", "hidden": 0},
+            "model.hidden: 0 is not a positive integer; allowed: 1, 2, ...",
+        ),
+        (
+            {"name": "s4", "hidden": 6, "init": "x"},
+            "model.init: unknown value 'x'; allowed: default, published",
+        ),
+        (
+            {"name": "s4", "hidden": 6, "shared_delta": 1},
+            "model.shared_delta: 1 is not a boolean; allowed: true, false",
+        ),
+        (
+            {"name": "s4", "hidden": 6, "heads": 1},
+            "model.heads: unknown option for model s4; allowed: hidden, init, shared_delta",
+        ),
+    ],
+)
 def test_bad_spec_messages(spec, message):
     with pytest.raises(ConfigError) as exc:
         validate_model_spec(spec)
@@ -247,11 +311,19 @@ def test_lecun_normal(dtype):
     assert float(w.abs().max()) <= 2 / I.LECUN_TRUNC_CORRECTION / 10 * (1 + 1e-6)
 
 
-@pytest.mark.parametrize("spec", [{"name": "rnn", "hidden": 6, "heads": 2}, {"name": "lru", "hidden": 5},
-                                  {"name": "lru", "hidden": 5, "param": "reim", "gamma": "none"}])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"name": "rnn", "hidden": 6, "heads": 2},
+        {"name": "lru", "hidden": 5},
+        {"name": "lru", "hidden": 5, "param": "reim", "gamma": "none"},
+    ],
+)
 def test_impulse_response_any_block_size(spec):
     """Baby-step giant-step kernels for every block size and T (incl. T not a multiple of the block)."""
-    m = build_model(spec, members=2, d_in=2, d_out=3, seeds=[0, 1], init={"r_min": 0.7}, dtype=torch.float64)
+    m = build_model(
+        spec, members=2, d_in=2, d_out=3, seeds=[0, 1], init={"r_min": 0.7}, dtype=torch.float64
+    )
     x = torch.randn(2, 3, 23, 2, dtype=torch.float64)
     ref = m.forward_reference(x)
     for T in (1, 2, 7, 23):

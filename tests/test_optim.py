@@ -31,8 +31,13 @@ def _init_params():
 
 def _loss(p):
     """Per-member loss (sum over members is separable)."""
-    return ((p["A"] - 0.3) ** 2).sum() + 0.1 * (p["A"] ** 4).sum() + (torch.sin(p["B"]) * p["B"]).sum() \
-        + ((p["v"] - 1) ** 2 * torch.arange(1, 6)).sum() + (p["A"].sum() * p["B"].sum()) * 0.01
+    return (
+        ((p["A"] - 0.3) ** 2).sum()
+        + 0.1 * (p["A"] ** 4).sum()
+        + (torch.sin(p["B"]) * p["B"]).sum()
+        + ((p["v"] - 1) ** 2 * torch.arange(1, 6)).sum()
+        + (p["A"].sum() * p["B"].sum()) * 0.01
+    )
 
 
 def _run_population(spec, steps=100):
@@ -43,7 +48,7 @@ def _run_population(spec, steps=100):
     for _ in range(steps):
         ps = {k: v.clone().requires_grad_(True) for k, v in params.items()}
         # per-member losses: evaluate member-wise so that cross terms stay within a member
-        tot = sum(_loss({k: ps[k][m:m + 1] for k in ps}) for m in range(M))
+        tot = sum(_loss({k: ps[k][m : m + 1] for k in ps}) for m in range(M))
         grads = torch.autograd.grad(tot, [ps[k] for k in ("A", "B", "v")])
         opt.step(list(grads), LRS, mask)
     return params, opt
@@ -55,15 +60,22 @@ def _run_torch(name, spec, m, steps=100):
     if name == "muon":
         blocks = [base["A"][m, h].clone().requires_grad_(True) for h in range(base["A"].shape[1])]
         others = [base[k][m].clone().requires_grad_(True) for k in ("B", "v")]
-        opts = [torch.optim.Muon(blocks, lr=lr, weight_decay=0.0, adjust_lr_fn="match_rms_adamw"),
-                torch.optim.Adam(others, lr=lr)]
+        opts = [
+            torch.optim.Muon(blocks, lr=lr, weight_decay=0.0, adjust_lr_fn="match_rms_adamw"),
+            torch.optim.Adam(others, lr=lr),
+        ]
         get = lambda: {"A": torch.stack(blocks)[None], "B": others[0][None], "v": others[1][None]}  # noqa: E731
         tensors = blocks + others
     else:
         tensors = [base[k][m].clone().requires_grad_(True) for k in ("A", "B", "v")]
         kw = {k: v for k, v in spec.items() if k != "name"}
-        cls = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD,
-               "sgd_momentum": torch.optim.SGD, "adafactor": torch.optim.Adafactor}[name]
+        cls = {
+            "adam": torch.optim.Adam,
+            "adamw": torch.optim.AdamW,
+            "sgd": torch.optim.SGD,
+            "sgd_momentum": torch.optim.SGD,
+            "adafactor": torch.optim.Adafactor,
+        }[name]
         if name == "sgd_momentum":
             kw.setdefault("momentum", 0.9)
         opts = [cls(tensors, lr=lr, **kw)]
@@ -120,8 +132,11 @@ def test_probe_at_step_zero_and_ceiling():
 def test_mask_freezes_members():
     p = torch.ones(3, 2, dtype=torch.float64)
     opt = PopulationOptimizer({"name": "adam"}, [("p", p)])
-    opt.step([torch.ones_like(p)], torch.full((3,), 0.1, dtype=torch.float64),
-             torch.tensor([True, False, True]))
+    opt.step(
+        [torch.ones_like(p)],
+        torch.full((3,), 0.1, dtype=torch.float64),
+        torch.tensor([True, False, True]),
+    )
     assert torch.equal(p[1], torch.ones(2, dtype=torch.float64)) and (p[0] < 1).all()
 
 
@@ -130,26 +145,43 @@ def test_muon_needs_recurrent_matrices():
         PopulationOptimizer({"name": "muon"}, [("p", torch.zeros(2, 3))], recurrent_matrices=())
 
 
-@pytest.mark.parametrize("spec,field", [({"name": "adagrad"}, "optimizer.name"),
-                                        ({"name": "adam", "momentum": 0.9}, "optimizer.momentum"),
-                                        ({"name": "adamw", "weight_decay": "x"}, "optimizer.weight_decay")])
+@pytest.mark.parametrize(
+    "spec,field",
+    [
+        ({"name": "adagrad"}, "optimizer.name"),
+        ({"name": "adam", "momentum": 0.9}, "optimizer.momentum"),
+        ({"name": "adamw", "weight_decay": "x"}, "optimizer.weight_decay"),
+    ],
+)
 def test_bad_optimizer_specs(spec, field):
     with pytest.raises(ConfigError) as exc:
         validate_optimizer_spec(spec)
     assert str(exc.value).startswith(field)
 
 
-@pytest.mark.parametrize("spec,message", [
-    ({"name": "adagrad"}, "optimizer.name: unknown optimizer 'adagrad'; "
-                          "allowed: adam, adamw, sgd, sgd_momentum, adafactor, muon"),
-    ({"name": "adam", "momentum": 0.9},
-     "optimizer.momentum: unknown option for adam; allowed: beta1, beta2, eps"),
-    ({"name": "sgd", "lr": 1}, "optimizer.lr: unknown option for sgd; allowed: (no options)"),
-    ({"name": "adamw", "weight_decay": "x"},
-     "optimizer.weight_decay: 'x' is not a number; allowed: a finite number"),
-    ({"name": "muon", "adjust_lr_fn": "x"},
-     "optimizer.adjust_lr_fn: unknown value 'x'; allowed: original, match_rms_adamw"),
-])
+@pytest.mark.parametrize(
+    "spec,message",
+    [
+        (
+            {"name": "adagrad"},
+            "optimizer.name: unknown optimizer 'adagrad'; "
+            "allowed: adam, adamw, sgd, sgd_momentum, adafactor, muon",
+        ),
+        (
+            {"name": "adam", "momentum": 0.9},
+            "optimizer.momentum: unknown option for adam; allowed: beta1, beta2, eps",
+        ),
+        ({"name": "sgd", "lr": 1}, "optimizer.lr: unknown option for sgd; allowed: (no options)"),
+        (
+            {"name": "adamw", "weight_decay": "x"},
+            "optimizer.weight_decay: 'x' is not a number; allowed: a finite number",
+        ),
+        (
+            {"name": "muon", "adjust_lr_fn": "x"},
+            "optimizer.adjust_lr_fn: unknown value 'x'; allowed: original, match_rms_adamw",
+        ),
+    ],
+)
 def test_bad_optimizer_messages(spec, message):
     with pytest.raises(ConfigError) as exc:
         validate_optimizer_spec(spec)
@@ -159,15 +191,18 @@ def test_bad_optimizer_messages(spec, message):
 def test_muon_refusal_message():
     with pytest.raises(ConfigError) as exc:
         PopulationOptimizer({"name": "muon"}, [("p", torch.zeros(2, 3))], recurrent_matrices=())
-    assert str(exc.value) == ("optimizer.name: muon needs a model with recurrent matrices; allowed: "
-                              "use muon with model rnn; adam, adamw, sgd, sgd_momentum, adafactor "
-                              "otherwise")
+    assert str(exc.value) == (
+        "optimizer.name: muon needs a model with recurrent matrices; allowed: "
+        "use muon with model rnn; adam, adamw, sgd, sgd_momentum, adafactor "
+        "otherwise"
+    )
 
 
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
 def test_state_dict_round_trip(name):
     """Every registered optimizer resumes exactly: a copy loaded from the state after 3 steps takes
     the same next 3 steps."""
+
     def make():
         params = {k: v.clone() for k, v in _init_params().items()}
         named = [(k, params[k]) for k in ("A", "B", "v")]
@@ -202,8 +237,11 @@ def test_one_entry_registers_an_optimizer(monkeypatch):
     p = torch.ones(2, 3, dtype=torch.float64)
     opt = PopulationOptimizer({"name": "heavy_ball"}, [("p", p)])
     for _ in range(2):
-        opt.step([torch.ones_like(p)], torch.full((2,), 0.1, dtype=torch.float64),
-                 torch.ones(2, dtype=torch.bool))
+        opt.step(
+            [torch.ones_like(p)],
+            torch.full((2,), 0.1, dtype=torch.float64),
+            torch.ones(2, dtype=torch.bool),
+        )
     assert torch.allclose(p, torch.full_like(p, 1 - 0.1 - 0.1 * 1.5))
 
 

@@ -23,19 +23,35 @@ def _best(losses, flagged=(), diverged=()):
     rows = []
     for cell, ls in losses.items():
         for nu, loss in zip(NUS, ls):
-            rows.append(dict(experiment="optimizers", cell=cell, nu0=nu, theta0=3.14, lr=1e-3,
-                             mean=loss, sem=0.1 * loss, n_seeds=3, n_diverged=0,
-                             n_diverged_total=9 if math.isnan(loss) else int((cell, nu) in diverged),
-                             flagged=(cell, nu) in flagged or math.isnan(loss), edge=nu == 0.99))
+            rows.append(
+                dict(
+                    experiment="optimizers",
+                    cell=cell,
+                    nu0=nu,
+                    theta0=3.14,
+                    lr=1e-3,
+                    mean=loss,
+                    sem=0.1 * loss,
+                    n_seeds=3,
+                    n_diverged=0,
+                    n_diverged_total=9 if math.isnan(loss) else int((cell, nu) in diverged),
+                    flagged=(cell, nu) in flagged or math.isnan(loss),
+                    edge=nu == 0.99,
+                )
+            )
     return pd.DataFrame(rows)
 
 
 # the paper's picture plus a Muon that helps and an Adafactor that does not
 PAPERLIKE = {
-    "rnn-adam": [1e-6, 1e-3, 10.0], "rnn-muon": [1e-7, 1e-5, 1e-3], "rnn-adafactor": [1e-6, 1e-3, 9.0],
+    "rnn-adam": [1e-6, 1e-3, 10.0],
+    "rnn-muon": [1e-7, 1e-5, 1e-3],
+    "rnn-adafactor": [1e-6, 1e-3, 9.0],
     "rnn-sgd-momentum": [1e-5, float("nan"), float("nan")],
-    "block-adam": [1e-3, 1e-2, 0.05], "block-sgd-momentum": [1e-3, 5.0, float("nan")],
-    "lru-adam": [1e-4, 1e-2, 0.05], "lru-sgd-momentum": [1e-3, 0.1, 100.0],
+    "block-adam": [1e-3, 1e-2, 0.05],
+    "block-sgd-momentum": [1e-3, 5.0, float("nan")],
+    "lru-adam": [1e-4, 1e-2, 0.05],
+    "lru-sgd-momentum": [1e-3, 0.1, 100.0],
 }
 
 
@@ -55,10 +71,15 @@ def test_split_cell_and_curves():
     c = co.curves(_best(PAPERLIKE))
     assert len(c) == 3 * len(PAPERLIKE)
     assert list(c["arch"].unique()) == ["rnn", "block", "lru"]  # panel order
-    assert np.allclose(c.loc[c["cell"] == "rnn-adam", "x"], co.x_of(NUS)) and np.isclose(co.x_of(0.99), 6)
+    assert np.allclose(c.loc[c["cell"] == "rnn-adam", "x"], co.x_of(NUS)) and np.isclose(
+        co.x_of(0.99), 6
+    )
     dead = c[c["all_diverged"]]
-    assert set(zip(dead["cell"], dead["nu0"])) == {("rnn-sgd-momentum", 0.92), ("rnn-sgd-momentum", 0.99),
-                                                    ("block-sgd-momentum", 0.99)}
+    assert set(zip(dead["cell"], dead["nu0"])) == {
+        ("rnn-sgd-momentum", 0.92),
+        ("rnn-sgd-momentum", 0.99),
+        ("block-sgd-momentum", 0.99),
+    }
 
 
 def test_claims_pass_on_paperlike_data(tmp_path):
@@ -110,14 +131,20 @@ def test_table_and_numbers():
     n = co.numbers(c)
     assert n["OptMuonOverAdam"] == r"\ensuremath{1\times10^{-4}}"
     assert n["OptDenseAdamLoss"] == "10" and n["OptDenseSgdmLoss"] == "n/a"
-    assert n["OptLruMuonLoss"] == "n/a" and n["OptAllDivergedCount"] == "3" and n["OptFlaggedCount"] == "1"
+    assert (
+        n["OptLruMuonLoss"] == "n/a"
+        and n["OptAllDivergedCount"] == "3"
+        and n["OptFlaggedCount"] == "1"
+    )
     assert co.numbers_tex(n).count(r"\newcommand") == len(n)
     empty = co.numbers(co.curves(pd.DataFrame(columns=co.BEST_COLUMNS)))
     assert set(empty) == set(n) and set(empty.values()) == {"n/a"}
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("fig_optimizers", ROOT / "workflow/scripts/fig_optimizers.py")
+    spec = importlib.util.spec_from_file_location(
+        "fig_optimizers", ROOT / "workflow/scripts/fig_optimizers.py"
+    )
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -127,7 +154,9 @@ def test_figure_on_synthetic_and_empty_tables(tmp_path):
     mod = _script()
     c = co.curves(_best(PAPERLIKE))
     mod.plot(c, tmp_path / "fig_optimizers.pdf", tier="quick")
-    assert (tmp_path / "fig_optimizers.pdf").stat().st_size > 0 and (tmp_path / "fig_optimizers.png").exists()
+    assert (tmp_path / "fig_optimizers.pdf").stat().st_size > 0 and (
+        tmp_path / "fig_optimizers.png"
+    ).exists()
     back = pd.read_csv(tmp_path / "fig_optimizers.csv")
     assert len(back) == len(c) and np.allclose(back["loss"].dropna(), c["loss"].dropna())
     mod.plot(co.curves(pd.DataFrame(columns=co.BEST_COLUMNS)), tmp_path / "empty.pdf", tier="test")
@@ -164,7 +193,9 @@ def test_verdict_words_follow_the_numbers():
     assert n["OptMuonVsBlockVerdict"].startswith("lower than the block-diagonal RNN")
     assert n["OptSgdmVerdict"].startswith("cannot be judged")  # block diverged everywhere at 0.99
     flat = co.numbers(co.curves(_best({k: [1e-3, 1e-3, 2e-3] for k in PAPERLIKE})))
-    assert flat["OptAdamVerdict"].startswith("does not") and flat["OptSgdmVerdict"].startswith("do not")
+    assert flat["OptAdamVerdict"].startswith("does not") and flat["OptSgdmVerdict"].startswith(
+        "do not"
+    )
 
 
 def test_sgd_momentum_degradation_is_measured_not_inferred_from_divergence(tmp_path):
@@ -173,9 +204,16 @@ def test_sgd_momentum_degradation_is_measured_not_inferred_from_divergence(tmp_p
     deg = dict(PAPERLIKE, **{"block-sgd-momentum": [1e-3, 5.0, 10.0]})
     r = _evaluate(tmp_path, _best(deg))["sgd_momentum_degrades_diagonal"]
     assert r["status"] == "pass"
-    assert r["values"]["block_ratio"] == pytest.approx(1e4) and r["values"]["lru_ratio"] == pytest.approx(1e5)
-    assert co.numbers(co.curves(_best(deg)))["OptSgdmVerdict"] == "degrade by orders of magnitude as well"
-    flat = dict(deg, **{"block-sgd-momentum": [1e-3, 1e-3, 2e-3], "lru-sgd-momentum": [1e-3, 1e-3, 2e-3]})
+    assert r["values"]["block_ratio"] == pytest.approx(1e4) and r["values"][
+        "lru_ratio"
+    ] == pytest.approx(1e5)
+    assert (
+        co.numbers(co.curves(_best(deg)))["OptSgdmVerdict"]
+        == "degrade by orders of magnitude as well"
+    )
+    flat = dict(
+        deg, **{"block-sgd-momentum": [1e-3, 1e-3, 2e-3], "lru-sgd-momentum": [1e-3, 1e-3, 2e-3]}
+    )
     assert _evaluate(tmp_path, _best(flat))["sgd_momentum_degrades_diagonal"]["status"] == "fail"
     dead = dict(deg, **{"lru-sgd-momentum": [1e-3, float("nan"), float("nan")]})
     r = _evaluate(tmp_path, _best(dead))["sgd_momentum_degrades_diagonal"]

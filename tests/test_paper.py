@@ -29,8 +29,15 @@ def test_every_number_main_tex_quotes_is_defined(tmp_path):
     defined = set(numbers.MACROS)
     used = numbers.used_macros(MAIN_TEX.read_text())
     # capitalised macros of main.tex that are not LaTeX's own must come from numbers.tex
-    latex = {"IfFileExists", "Delta", "LTcapwidth", "Gin"}  # LaTeX's own capitalised macros in main.tex
-    assert used - defined - latex == set(), "main.tex quotes numbers that numbers.tex does not define"
+    latex = {
+        "IfFileExists",
+        "Delta",
+        "LTcapwidth",
+        "Gin",
+    }  # LaTeX's own capitalised macros in main.tex
+    assert used - defined - latex == set(), (
+        "main.tex quotes numbers that numbers.tex does not define"
+    )
     assert {"RnnLruRatioNinetyNine", "TierNote", "ClaimsFail"} <= used
     for cid, key in numbers.CLAIM_NUMBERS.values():
         assert any(c.id == cid for c in core.CLAIMS), cid
@@ -45,8 +52,14 @@ def test_numbers_na_when_not_evaluated_and_values_when_evaluated(tmp_path):
     assert defs["ClaimsNotEvaluated"] == str(len(recs))
     r = next(r for r in recs if r["id"] == "fig3.gap_at_099")
     r.update(status="pass", values={"ratio": 1234.5, "rnn_099": 1.5e-3, "lru_099": 2e-7})
-    defs = numbers.macros(recs, "quick", {"defaults": {"seeds": 10, "steps": 10000},
-                                          "reduce": {"seeds": 3, "lrs": 3, "steps_divisor": 10}})
+    defs = numbers.macros(
+        recs,
+        "quick",
+        {
+            "defaults": {"seeds": 10, "steps": 10000},
+            "reduce": {"seeds": 3, "lrs": 3, "steps_divisor": 10},
+        },
+    )
     assert defs["RnnLruRatioNinetyNine"] == r"\ensuremath{1.23\times10^{3}}"
     assert defs["LruLossNinetyNine"] == r"\ensuremath{2.00\times10^{-7}}"
     assert defs["SeedsTraining"] == "3" and defs["StepsTraining"] == "1{,}000"
@@ -66,8 +79,16 @@ def test_reduced_sections_are_marked():
 
 
 # --- results tables ---------------------------------------------------------------------------
-@pytest.mark.parametrize("x, out", [(1.234e-4, r"$1.2\times10^{-4}$"), (0.5, "$0.50$"),
-                                    (12.0, "$12$"), (math.nan, "n/a"), (9.96e-5, r"$1.0\times10^{-4}$")])
+@pytest.mark.parametrize(
+    "x, out",
+    [
+        (1.234e-4, r"$1.2\times10^{-4}$"),
+        (0.5, "$0.50$"),
+        (12.0, "$12$"),
+        (math.nan, "n/a"),
+        (9.96e-5, r"$1.0\times10^{-4}$"),
+    ],
+)
 def test_sci(x, out):
     assert rt.sci(x) == out
 
@@ -76,10 +97,21 @@ def _best(cells, points, point="nu0"):
     rows = []
     for c in cells:
         for i, p in enumerate(points):
-            rows.append(dict(cell=c, nu0=p if point == "nu0" else 0.99,
-                             theta0=p if point == "theta0" else 3.14, lr=1e-3, mean=1e-4 * (i + 1),
-                             sem=1e-5, n_seeds=3, n_diverged=0, n_diverged_total=i, flagged=i == 0,
-                             edge=False))
+            rows.append(
+                dict(
+                    cell=c,
+                    nu0=p if point == "nu0" else 0.99,
+                    theta0=p if point == "theta0" else 3.14,
+                    lr=1e-3,
+                    mean=1e-4 * (i + 1),
+                    sem=1e-5,
+                    n_seeds=3,
+                    n_diverged=0,
+                    n_diverged_total=i,
+                    flagged=i == 0,
+                    edge=False,
+                )
+            )
     return pd.DataFrame(rows)
 
 
@@ -93,8 +125,11 @@ def test_results_tables():
     tex10 = rt.fig10_table(t10, {"lru": "LRU"}, "quick")
     assert "published" in tex10 and tex10.count("LRU") == 4
     assert "not run in this tier" in rt.fig11_table(None, "test")
-    by_lr = {"fig3_left": pd.DataFrame(dict(cell=["rnn", "rnn"], lr=[1e-3, 1e-2], n_seeds=[3, 3],
-                                            n_diverged=[0, 2]))}
+    by_lr = {
+        "fig3_left": pd.DataFrame(
+            dict(cell=["rnn", "rnn"], lr=[1e-3, 1e-2], n_seeds=[3, 3], n_diverged=[0, 2])
+        )
+    }
     div = rt.divergence_table(by_lr, {"fig3_left": {"rnn": "RNN"}}, "quick")
     assert "2 / 3" in div and "2 of 6 runs diverged" in div
     assert r"\gamma$ norm." in rt.label_tex(r"$\gamma$ norm.")
@@ -110,8 +145,11 @@ def _hparam_cells():
 
     cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
     built = cm.build_cells(cfg["training"])
-    return {f"{e}/{c}": dict(v["meta"]["paper"], label=v["meta"]["label"])
-            for (e, c), v in built.items() if e in ("fig3_left", "fig3_right", "fig10")}
+    return {
+        f"{e}/{c}": dict(v["meta"]["paper"], label=v["meta"]["label"])
+        for (e, c), v in built.items()
+        if e in ("fig3_left", "fig3_right", "fig10")
+    }
 
 
 def _hparam_best(cells):
@@ -120,8 +158,16 @@ def _hparam_best(cells):
     for key, c in cells.items():
         e, name = key.split("/")
         for i, p in enumerate(c["points"]):
-            rows.append(dict(experiment=e, cell=name, nu0=p["nu0"], theta0=p.get("theta0", 3.14),
-                             lr=c["lrs"][i % len(c["lrs"])], flagged=i % 3 == 0))
+            rows.append(
+                dict(
+                    experiment=e,
+                    cell=name,
+                    nu0=p["nu0"],
+                    theta0=p.get("theta0", 3.14),
+                    lr=c["lrs"][i % len(c["lrs"])],
+                    flagged=i % 3 == 0,
+                )
+            )
     return pd.DataFrame(rows)
 
 
@@ -159,12 +205,29 @@ def test_errata_lists_every_spec_item_and_measures_only_what_exists(tmp_path):
 def test_errata_effect_from_both_variants(tmp_path):
     f = tmp_path / "f"
     f.mkdir()
-    pd.DataFrame(dict(rho=[0, 0.9], abs_S_at_conj_lam0=[1.0, 10.0], abs_S_at_lam_near_1=[1.0, 1.0],
-                      abs_S_max=[1.0, 10.0], variant="default")).to_csv(f / "fig8_summary.csv")
-    pd.DataFrame(dict(rho=[0, 0.9], abs_S_at_conj_lam0=[1.0, 5.0], abs_S_at_lam_near_1=[1.0, 1.0],
-                      abs_S_max=[1.0, 5.0], variant="published")).to_csv(f / "fig8_published_summary.csv")
-    row = next(r for r in errata.measured(core.Sources(f, tmp_path / "t", tmp_path / "r"))
-               if r["key"] == "9")
+    pd.DataFrame(
+        dict(
+            rho=[0, 0.9],
+            abs_S_at_conj_lam0=[1.0, 10.0],
+            abs_S_at_lam_near_1=[1.0, 1.0],
+            abs_S_max=[1.0, 10.0],
+            variant="default",
+        )
+    ).to_csv(f / "fig8_summary.csv")
+    pd.DataFrame(
+        dict(
+            rho=[0, 0.9],
+            abs_S_at_conj_lam0=[1.0, 5.0],
+            abs_S_at_lam_near_1=[1.0, 1.0],
+            abs_S_max=[1.0, 5.0],
+            variant="published",
+        )
+    ).to_csv(f / "fig8_published_summary.csv")
+    row = next(
+        r
+        for r in errata.measured(core.Sources(f, tmp_path / "t", tmp_path / "r"))
+        if r["key"] == "9"
+    )
     assert "up to a factor 2" in row["effect"]
 
 
@@ -200,20 +263,30 @@ def _paper_dir(tmp_path, figures, tables=False):
     shutil.copy(MAIN_TEX, paper / "main.tex")
     recs = _records(tmp_path)
     recs[0].update(status="fail", values={"a_b": 1.5e-7})
-    write_text(paper / "generated" / "numbers.tex",
-               numbers.to_latex(numbers.macros(recs, "quick", {}, "offline data")))
+    write_text(
+        paper / "generated" / "numbers.tex",
+        numbers.to_latex(numbers.macros(recs, "quick", {}, "offline data")),
+    )
     write_text(paper / "tables" / "claims.tex", render.to_latex(recs, "quick"))
-    write_text(paper / "tables" / "errata.tex", errata.to_latex(errata.measured(
-        core.Sources(tmp_path / "f", tmp_path / "t", tmp_path / "r"))))
-    write_text(paper / "tables" / "results_fig3.tex",
-               rt.fig3_table(_best(["rnn"], [0.99]), None, {}, "quick"))
+    write_text(
+        paper / "tables" / "errata.tex",
+        errata.to_latex(
+            errata.measured(core.Sources(tmp_path / "f", tmp_path / "t", tmp_path / "r"))
+        ),
+    )
+    write_text(
+        paper / "tables" / "results_fig3.tex",
+        rt.fig3_table(_best(["rnn"], [0.99]), None, {}, "quick"),
+    )
     if tables:
         from curse_of_memory.report import hparams
 
         cells = _hparam_cells()
         for n in (1, 2, 3):
             header, rows = hparams.build(n, cells, _hparam_best(cells), "quick")
-            write_text(paper / "tables" / f"table{n}.tex", hparams.to_latex(n, header, rows, "quick"))
+            write_text(
+                paper / "tables" / f"table{n}.tex", hparams.to_latex(n, header, rows, "quick")
+            )
     for stem in figures:
         fig, ax = style.figure(7.0 if stem == "fig8" else 2.0, 1.35)  # one wider than the text
         ax.plot(np.arange(3))
@@ -224,14 +297,26 @@ def _paper_dir(tmp_path, figures, tables=False):
 def _latexmk(paper):
     out = paper.parent / "latex"
     proc = subprocess.run(
-        ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", f"-outdir={out}", "main.tex"],
-        cwd=paper, capture_output=True, text=True, timeout=300)
+        [
+            "latexmk",
+            "-pdf",
+            "-interaction=nonstopmode",
+            "-halt-on-error",
+            f"-outdir={out}",
+            "main.tex",
+        ],
+        cwd=paper,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, (out / "main.log").read_text()[-3000:]
     return out
 
 
-needs_tex = pytest.mark.skipif(shutil.which("latexmk") is None,
-                               reason="latexmk not on PATH (TeX is optional; CI installs it)")
+needs_tex = pytest.mark.skipif(
+    shutil.which("latexmk") is None, reason="latexmk not on PATH (TeX is optional; CI installs it)"
+)
 
 
 @needs_tex
@@ -252,7 +337,10 @@ def test_pdf_builds_and_holds_every_figure(tmp_path):
     aux = (out / "main.aux").read_text()
     label = dict(re.findall(r"\\newlabel\{(\S+?)\}\{\{(.*?)\}\{", aux))
     assert [label[f"fig:{f}"] for f in FIGS] == [str(n) for n in range(1, 16)]
-    assert label["fig:fig3_published"].startswith("3") and "as published" in label["fig:fig3_published"]
+    assert (
+        label["fig:fig3_published"].startswith("3")
+        and "as published" in label["fig:fig3_published"]
+    )
     assert [label[f"tab:table{n}"] for n in (1, 2, 3)] == ["1", "2", "3"]
     assert label["tab:claims"].startswith("S") and label["tab:results-fig3"].startswith("S")
 

@@ -6,9 +6,9 @@ import json
 import pandas as pd
 import pytest
 import yaml
+from repo_copy import ROOT, copy_repo, dry_run_jobs, snakemake
 
 from curse_of_memory.experiments import build_cells, drop_coinciding, n_members
-from repo_copy import ROOT, copy_repo, dry_run_jobs, snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -22,20 +22,24 @@ def _is_pdf(path):
 def built(tmp_path_factory):
     repo = copy_repo(tmp_path_factory.mktemp("repo"))
     proc = snakemake(repo, "--cores", "2", "--config", "tier=test", timeout=900)
-    assert proc.returncode == 0, (proc.stdout[-3000:] + proc.stderr[-5000:])
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     return repo
 
 
 def test_test_tier_builds_valid_figures_and_non_empty_tables(built):
     figures = sorted((built / "paper" / "figures").glob("*.pdf"))
-    assert built / "paper/figures/fig3.pdf" in figures and built / "paper/figures/fig11.pdf" in figures
+    assert (
+        built / "paper/figures/fig3.pdf" in figures and built / "paper/figures/fig11.pdf" in figures
+    )
     for pdf in list(figures) + sorted((built / "results" / "diagnostics").rglob("*.pdf")):
         assert _is_pdf(pdf), f"{pdf} is not a valid PDF"
     tables = sorted((built / "results" / "tables").glob("*.parquet"))
     assert built / "results/tables/fig10.parquet" in tables
     for table in tables:
         assert len(pd.read_parquet(table)) > 0, f"{table} is empty"
-    for path in sorted((built / "paper" / "tables").glob("*")) + sorted((built / "paper" / "figures").glob("*.csv")):
+    for path in sorted((built / "paper" / "tables").glob("*")) + sorted(
+        (built / "paper" / "figures").glob("*.csv")
+    ):
         assert path.stat().st_size > 0, f"{path} is empty"
     main = built / "paper" / "main.pdf"
     if main.exists():
@@ -44,7 +48,17 @@ def test_test_tier_builds_valid_figures_and_non_empty_tables(built):
 
 def test_test_tier_outputs_have_the_agreed_shape(built):
     fig10 = pd.read_parquet(built / "results/tables/fig10.parquet")
-    for col in ("model", "theta0", "remap", "lr", "mean", "sem", "n_seeds", "n_diverged", "flagged"):
+    for col in (
+        "model",
+        "theta0",
+        "remap",
+        "lr",
+        "mean",
+        "sem",
+        "n_seeds",
+        "n_diverged",
+        "flagged",
+    ):
         assert col in fig10.columns
     assert set(fig10["remap"]) == {"default", "published"}
     assert (built / "results/runs/fig4/rnn/final.pt").exists()
@@ -60,7 +74,9 @@ def test_test_tier_outputs_have_the_agreed_shape(built):
 
 def test_rerun_is_a_no_op_and_restyling_a_figure_reruns_only_its_plot(built):
     proc = snakemake(built, "-n", "--config", "tier=test")
-    assert proc.returncode == 0 and "Nothing to be done" in proc.stdout + proc.stderr, proc.stdout[-2000:]
+    assert proc.returncode == 0 and "Nothing to be done" in proc.stdout + proc.stderr, proc.stdout[
+        -2000:
+    ]
     script = built / "workflow/scripts/fig3.py"
     script.write_text(script.read_text() + "\n# restyled\n")
     proc = snakemake(built, "-n", "--config", "tier=test")
@@ -76,20 +92,44 @@ def test_a_reference_run_is_drawn_judged_and_rebuilt_without_training(built):
     from curse_of_memory.provenance import pack, read_provenance, training_fingerprint
 
     ref = built / "results" / "reference" / "paper"
-    prov = pack(built, ref, command="snakemake --cores 2 --config tier=test", started="s", finished="f",
-                wall_seconds=1.0, commit=None, fingerprint=training_fingerprint(built / "src" / "curse_of_memory"),
-                tier="test")
+    prov = pack(
+        built,
+        ref,
+        command="snakemake --cores 2 --config tier=test",
+        started="s",
+        finished="f",
+        wall_seconds=1.0,
+        commit=None,
+        fingerprint=training_fingerprint(built / "src" / "curse_of_memory"),
+        tier="test",
+    )
     assert read_provenance(ref) == prov and prov["runs"] > 0
     assert (ref / "runs" / "fig4" / "rnn" / "final.pt").exists() and (ref / "README.md").exists()
-    proc = snakemake(built, "--cores", "2", "--config", "tier=test", "--", "fig3", "fig11", "fig10",
-                     "results/claims.json", "paper/generated/reference.tex", timeout=600)
+    proc = snakemake(
+        built,
+        "--cores",
+        "2",
+        "--config",
+        "tier=test",
+        "--",
+        "fig3",
+        "fig11",
+        "fig10",
+        "results/claims.json",
+        "paper/generated/reference.tex",
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     left = pd.read_csv(built / "paper/figures/fig3_left.csv")
     assert set(left["source"]) == {"this run", "paper-tier reference"}
-    mine, theirs = (left[left["source"] == s].sort_values(["model", "nu0"])["loss"].to_numpy() for s in
-                    ("this run", "paper-tier reference"))
+    mine, theirs = (
+        left[left["source"] == s].sort_values(["model", "nu0"])["loss"].to_numpy()
+        for s in ("this run", "paper-tier reference")
+    )
     assert len(mine) == len(theirs) and (mine == theirs).all()  # the same run, drawn twice
-    assert "paper-tier reference" in set(pd.read_csv(built / "paper/figures/fig11_left.csv")["source"])
+    assert "paper-tier reference" in set(
+        pd.read_csv(built / "paper/figures/fig11_left.csv")["source"]
+    )
     assert "paper-tier reference" in set(pd.read_csv(built / "paper/figures/fig10_loss.csv")["run"])
     records = json.loads((built / "results/claims.json").read_text())
     judged = [r for r in records if "reference" in r]
@@ -118,7 +158,9 @@ def test_paper_tier_dry_run_lists_one_training_job_per_cell(fresh):
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     from curse_of_memory.tasks.teacher import teacher_has_real_negative_eigs
 
-    cells, _ = drop_coinciding(build_cells(config["training"]), lambda task: teacher_has_real_negative_eigs(42, 10))
+    cells, _ = drop_coinciding(
+        build_cells(config["training"]), lambda task: teacher_has_real_negative_eigs(42, 10)
+    )
     assert listed == sorted(cells)
     paper = [k for k in listed if cells[k]["meta"]["variant"] == "default" and k[0] != "optimizers"]
     assert sum(n_members(cells[k]["cell"]) for k in paper) == 2094  # METHODS §6.1
@@ -131,6 +173,10 @@ def test_named_figure_target_builds_exactly_what_it_needs(fresh):
         proc = snakemake(fresh, "-n", target, "--config", "tier=paper", timeout=300)
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
         jobs = dry_run_jobs(proc.stdout)
-        exps = {j["wildcards"].get("experiment") for j in jobs if j["rule"] in ("train_cell", "aggregate")}
+        exps = {
+            j["wildcards"].get("experiment")
+            for j in jobs
+            if j["rule"] in ("train_cell", "aggregate")
+        }
         assert exps == {"fig3_left", "fig3_right"}, exps
         assert {j["rule"] for j in jobs} == {"write_cell", "train_cell", "aggregate", "fig3"}

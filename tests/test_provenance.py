@@ -1,6 +1,7 @@
 """Source fingerprints and the reduced tiers' lr window centred on a reference run."""
 
 import pandas as pd
+from repo_copy import ROOT
 
 from curse_of_memory.provenance import (
     reference_best_lrs,
@@ -8,7 +9,6 @@ from curse_of_memory.provenance import (
     source_fingerprint,
     training_fingerprint,
 )
-from repo_copy import ROOT
 
 GRID = [0.32, 0.1, 0.032, 0.01, 0.0032]
 
@@ -27,8 +27,12 @@ def test_best_lrs_are_read_per_cell(tmp_path):
     (tmp_path / "tables").mkdir()
     (tmp_path / "provenance.json").write_text('{"experiments": ["fig3_left"], "cells": []}')
     pd.DataFrame({"cell": ["lru", "lru", "rnn"], "lr": [0.01, 0.0032, 1e-4]}).to_parquet(
-        tmp_path / "tables" / "fig3_left_best.parquet")
-    assert reference_best_lrs(tmp_path) == {("fig3_left", "lru"): [0.01, 0.0032], ("fig3_left", "rnn"): [1e-4]}
+        tmp_path / "tables" / "fig3_left_best.parquet"
+    )
+    assert reference_best_lrs(tmp_path) == {
+        ("fig3_left", "lru"): [0.01, 0.0032],
+        ("fig3_left", "rnn"): [1e-4],
+    }
     assert reference_best_lrs(tmp_path / "absent") == {}
 
 
@@ -44,5 +48,7 @@ def test_training_fingerprint_follows_the_training_sources(tmp_path):
     assert training_fingerprint(copy) == fp
     (copy / "claims" / "core.py").write_text("# edited\n")
     assert training_fingerprint(copy) == fp  # claims code does not retrain
-    (copy / "training" / "loss.py").write_text((copy / "training" / "loss.py").read_text() + "\n# edited\n")
+    (copy / "training" / "loss.py").write_text(
+        (copy / "training" / "loss.py").read_text() + "\n# edited\n"
+    )
     assert training_fingerprint(copy) != fp

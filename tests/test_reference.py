@@ -10,22 +10,39 @@ import pandas as pd
 import pytest
 import torch
 import yaml
+from repo_copy import ROOT, dry_run_jobs, snakemake
 
 from curse_of_memory import aggregate as agg
 from curse_of_memory.claims.core import CLAIMS
 from curse_of_memory.claims.reference import add_reference, is_training_claim, section_tex
 from curse_of_memory.provenance import PAPER_EXPERIMENTS, REFERENCE_DIR, _machine
 from curse_of_memory.train import run_cell
-from repo_copy import ROOT, dry_run_jobs, snakemake
 
 REF = ROOT / REFERENCE_DIR
-PROV = json.loads((REF / "provenance.json").read_text()) if (REF / "provenance.json").exists() else None
-pytestmark = pytest.mark.skipif(PROV is None, reason="no paper-tier reference shipped in this checkout")
+PROV = (
+    json.loads((REF / "provenance.json").read_text())
+    if (REF / "provenance.json").exists()
+    else None
+)
+pytestmark = pytest.mark.skipif(
+    PROV is None, reason="no paper-tier reference shipped in this checkout"
+)
 
 
 def test_provenance_is_complete():
-    for key in ("tier", "commit", "training_fingerprint", "device", "torch", "started", "finished",
-                "wall_seconds", "runs", "run_steps", "command"):
+    for key in (
+        "tier",
+        "commit",
+        "training_fingerprint",
+        "device",
+        "torch",
+        "started",
+        "finished",
+        "wall_seconds",
+        "runs",
+        "run_steps",
+        "command",
+    ):
         assert PROV.get(key) not in (None, ""), key
     assert PROV["tier"] == "paper"
     assert PROV["runs"] >= 2805  # the paper's figures, as-published variants included
@@ -42,7 +59,9 @@ def test_tables_follow_from_the_shipped_runs():
     members = pd.read_parquet(REF / "runs" / "members.parquet")
     epochs = pd.read_parquet(REF / "runs" / "epochs.parquet")
     assert len(members) == PROV["runs"]
-    last = epochs[epochs["epoch"] == epochs["epoch"].max()].set_index(["experiment", "cell", "member"])
+    last = epochs[epochs["epoch"] == epochs["epoch"].max()].set_index(
+        ["experiment", "cell", "member"]
+    )
     m = members.set_index(["experiment", "cell", "member"])
     shared = last.index.intersection(m.index)
     assert len(shared) == len(m)
@@ -55,7 +74,9 @@ def test_tables_follow_from_the_shipped_runs():
         d = d.assign(experiment=exp, diverged=d["diverged_step"] >= 0)
         d["cell"] = d["cell"].astype(str)
         d.loc[d["diverged"], "final_loss"] = np.nan
-        mine = agg.by_lr(d[["experiment", "cell", "nu0", "theta0", "lr", "seed", "final_loss", "diverged"]])
+        mine = agg.by_lr(
+            d[["experiment", "cell", "nu0", "theta0", "lr", "seed", "final_loss", "diverged"]]
+        )
         shipped = pd.read_parquet(REF / "tables" / f"{exp}_by_lr.parquet")
         key = ["cell", "nu0", "theta0", "lr"]
         both = mine.merge(shipped, on=key, suffixes=("", "_shipped"))
@@ -116,8 +137,11 @@ def test_retraining_a_reference_cell_reproduces_it(tmp_path):
     ref = epochs[(epochs["experiment"] == c["experiment"]) & (epochs["cell"] == c["cell"])]
     ref = ref.sort_values(["member", "epoch"])["train_loss"].to_numpy(np.float64)
     mine = got.sort_values(["member", "epoch"])["train_loss"].to_numpy(np.float64)
-    same_machine = _machine() == PROV["machine"] and PROV.get("threads_per_job") == [1] \
+    same_machine = (
+        _machine() == PROV["machine"]
+        and PROV.get("threads_per_job") == [1]
         and torch.__version__ == PROV["torch"]
+    )
     final_ref = torch.load(cdir / "final.pt", weights_only=True)["params"]
     final_new = torch.load(tmp_path / "o" / "final.pt", weights_only=True)["params"]
     if same_machine:

@@ -24,9 +24,9 @@ import pandas as pd
 import pytest
 import torch
 import yaml
+from repo_copy import ROOT, copy_repo
 
 from curse_of_memory import io
-from repo_copy import ROOT, copy_repo
 
 EXP, CELLS = "fig4", ("rnn", "crnn")  # the test tier's two single-member Fig 4 cells (20 steps)
 TARGET = f"results/tables/{EXP}_best.parquet"  # both cells + their aggregation
@@ -35,7 +35,7 @@ WAIT_S = 600  # failure guard for events (never a timing assertion)
 
 # Test-only shim: the engine's stop hook calls os.kill(own pid, SIGKILL).  Here it announces the
 # pid in HOLD_DIR/<pid>.held and waits for HOLD_DIR/<pid>.go (or is killed by the test meanwhile).
-SHIM = '''
+SHIM = """
 import json, os, signal, sys, time
 _dir = os.environ.get("COM_TEST_HOLD_DIR")
 if _dir:
@@ -55,29 +55,45 @@ if _dir:
                 _real_kill(me, signal.SIGKILL)
             time.sleep(0.05)
     os.kill = _hold
-'''
+"""
 
 
 def _env(repo: Path, hook: Path | None = None, **extra) -> dict:
     path = [str(hook)] if hook else []
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("SNAKEMAKE_PROFILE", "CURSE_OF_MEMORY_STOP_AFTER_STEP")}
-    env.update(PYTHONPATH=os.pathsep.join(path + [str(repo / "src")]), CI="true", OMP_NUM_THREADS="1",
-               **extra)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SNAKEMAKE_PROFILE", "CURSE_OF_MEMORY_STOP_AFTER_STEP")
+    }
+    env.update(
+        PYTHONPATH=os.pathsep.join(path + [str(repo / "src")]),
+        CI="true",
+        OMP_NUM_THREADS="1",
+        **extra,
+    )
     return env
 
 
 def _smk(repo, *args, env=None, timeout=WAIT_S):
-    return subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=repo, env=env or _env(repo),
-                          capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", *args],
+        cwd=repo,
+        env=env or _env(repo),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def _wait_for(pred, what, proc=None):
     deadline = time.monotonic() + WAIT_S
     while not pred():
         if proc is not None and proc.poll() is not None:
-            raise AssertionError(f"snakemake ended (rc {proc.returncode}) before {what}:\n"
-                                 + proc.stderr.read()[-4000:])
+            raise AssertionError(
+                f"snakemake ended (rc {proc.returncode}) before {what}:\n"
+                + proc.stderr.read()[-4000:]
+            )
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up waiting for {what}")
         time.sleep(0.1)
@@ -88,15 +104,20 @@ def _held(hold_dir: Path) -> dict[str, int]:
     out = {}
     for f in hold_dir.glob("*.held"):
         info = json.loads(f.read_text())
-        cell = Path(info["argv"][1]).stem  # python -m curse_of_memory.train results/cells/fig4/<cell>.yaml
+        cell = Path(
+            info["argv"][1]
+        ).stem  # python -m curse_of_memory.train results/cells/fig4/<cell>.yaml
         out[cell] = info["pid"]
     return out
 
 
 def _snapshot(repo: Path) -> dict[str, bytes]:
     """Every file under results/ with its bytes (logs of the held job excluded: it is running)."""
-    return {str(p.relative_to(repo)): p.read_bytes() for p in sorted((repo / "results").rglob("*"))
-            if p.is_file() and "/logs/" not in str(p) and "/benchmarks/" not in str(p)}
+    return {
+        str(p.relative_to(repo)): p.read_bytes()
+        for p in sorted((repo / "results").rglob("*"))
+        if p.is_file() and "/logs/" not in str(p) and "/benchmarks/" not in str(p)
+    }
 
 
 @pytest.fixture(scope="module")
@@ -110,45 +131,79 @@ def killed(tmp_path_factory):
     hook.mkdir()
     hold.mkdir()
     (hook / "sitecustomize.py").write_text(SHIM)
-    env_a = _env(repo, hook, COM_TEST_HOLD_DIR=str(hold), CURSE_OF_MEMORY_STOP_AFTER_STEP=str(STOP_STEP))
+    env_a = _env(
+        repo, hook, COM_TEST_HOLD_DIR=str(hold), CURSE_OF_MEMORY_STOP_AFTER_STEP=str(STOP_STEP)
+    )
     rec = {"repo": repo}
-    a = subprocess.Popen([sys.executable, "-m", "snakemake", "--cores", "1", TARGET, "--config", "tier=test"],
-                         cwd=repo, env=env_a, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         stdin=subprocess.DEVNULL, start_new_session=True)
+    a = subprocess.Popen(
+        [sys.executable, "-m", "snakemake", "--cores", "1", TARGET, "--config", "tier=test"],
+        cwd=repo,
+        env=env_a,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         _wait_for(lambda: len(_held(hold)) == 1, "the first training job to reach step 15", a)
         first, first_pid = next(iter(_held(hold).items()))
         # 5. a second snakemake in the same folder while A runs
         before = _snapshot(repo)
-        rec["second"] = _smk(repo, "--cores", "1", TARGET, "--config", "tier=test")  # the same command
+        rec["second"] = _smk(
+            repo, "--cores", "1", TARGET, "--config", "tier=test"
+        )  # the same command
         after = _snapshot(repo)
-        rec["second_changed"] = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+        rec["second_changed"] = sorted(
+            k for k in set(before) | set(after) if before.get(k) != after.get(k)
+        )
         (hold / f"{first_pid}.go").write_text("")
         _wait_for(lambda: len(_held(hold)) == 2, "the second training job to reach step 15", a)
         second = next(c for c in _held(hold) if c != first)
         rec["first"], rec["second_cell"] = first, second
-        rec["state_files"] = sorted(str(p.relative_to(repo)) for p in (repo / "results/state").rglob("state.pt"))
+        rec["state_files"] = sorted(
+            str(p.relative_to(repo)) for p in (repo / "results/state").rglob("state.pt")
+        )
         first_done = repo / f"results/runs/{EXP}/{first}/metrics.parquet"
         rec["first_before"] = (first_done.read_bytes(), first_done.stat().st_mtime_ns)
         os.killpg(a.pid, signal.SIGKILL)  # kill -9 of snakemake and all its jobs
         a.wait(timeout=60)
         rec["a_rc"] = a.returncode
-        rec["after_kill"] = sorted(str(p.relative_to(repo)) for p in (repo / "results/runs").rglob("*")
-                                   if p.is_file())
+        rec["after_kill"] = sorted(
+            str(p.relative_to(repo)) for p in (repo / "results/runs").rglob("*") if p.is_file()
+        )
     finally:
         if a.poll() is None:
             os.killpg(a.pid, signal.SIGKILL)
             a.wait()
     rec["plain_rerun"] = _smk(repo, "--cores", "2", TARGET, "--config", "tier=test")
     rec["unlock"] = _smk(repo, "--unlock", TARGET, "--config", "tier=test")
-    rec["resume"] = _smk(repo, "--cores", "2", TARGET, "--config", "tier=test", "--rerun-incomplete")
+    rec["resume"] = _smk(
+        repo, "--cores", "2", TARGET, "--config", "tier=test", "--rerun-incomplete"
+    )
     # uninterrupted reference: the same CELL.yaml, trained in one go outside Snakemake
     rec["ref"] = {}
     for cell in CELLS:
         out = base / "ref" / cell
-        r = subprocess.run([sys.executable, "-m", "curse_of_memory.train", str(repo / f"results/cells/{EXP}/{cell}.yaml"),
-                            "--out", str(out), "--threads", "1", "--state-dir", "none", "--no-progress"],
-                           env=_env(repo), capture_output=True, text=True, timeout=WAIT_S)
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "curse_of_memory.train",
+                str(repo / f"results/cells/{EXP}/{cell}.yaml"),
+                "--out",
+                str(out),
+                "--threads",
+                "1",
+                "--state-dir",
+                "none",
+                "--no-progress",
+            ],
+            env=_env(repo),
+            capture_output=True,
+            text=True,
+            timeout=WAIT_S,
+        )
         assert r.returncode == 0, r.stderr[-3000:]
         rec["ref"][cell] = out
     return rec
@@ -167,8 +222,17 @@ def test_pipeline_killed_mid_training_keeps_finished_work_and_the_state(killed):
     assert killed["a_rc"] == -signal.SIGKILL
     first, second = killed["first"], killed["second_cell"]
     assert killed["state_files"] and all(f"/{EXP}/{second}-" in s for s in killed["state_files"])
-    done = {f"results/runs/{EXP}/{first}/{n}" for n in
-            ("cell.yaml", "elr.parquet", "final.pt", "metrics.parquet", "summary.json", "teachers.json")}
+    done = {
+        f"results/runs/{EXP}/{first}/{n}"
+        for n in (
+            "cell.yaml",
+            "elr.parquet",
+            "final.pt",
+            "metrics.parquet",
+            "summary.json",
+            "teachers.json",
+        )
+    }
     assert set(killed["after_kill"]) == done  # the killed cell left nothing half-written
     # after a kill -9 the lock stays: a plain rerun refuses with Snakemake's message naming the fix
     plain = killed["plain_rerun"]
@@ -190,14 +254,17 @@ def test_rerun_incomplete_resumes_to_bit_identical_metrics(killed):
     for cell in CELLS:
         got, ref = repo / f"results/runs/{EXP}/{cell}", killed["ref"][cell]
         for name in ("metrics.parquet", "elr.parquet"):
-            pd.testing.assert_frame_equal(pd.read_parquet(ref / name), pd.read_parquet(got / name),
-                                          check_exact=True)
+            pd.testing.assert_frame_equal(
+                pd.read_parquet(ref / name), pd.read_parquet(got / name), check_exact=True
+            )
         a, b = (torch.load(d / "final.pt", weights_only=True) for d in (ref, got))
         assert a["params"].keys() == b["params"].keys()
         assert all(torch.equal(a["params"][n], b["params"][n]) for n in a["params"])
         sa, sb = (json.loads((d / "summary.json").read_text()) for d in (ref, got))
         key = ("final_train_loss", "validation_loss", "final_expected_loss")
-        assert [[m[k] for k in key] for m in sa["members"]] == [[m[k] for k in key] for m in sb["members"]]
+        assert [[m[k] for k in key] for m in sa["members"]] == [
+            [m[k] for k in key] for m in sb["members"]
+        ]
     assert len(pd.read_parquet(repo / TARGET)) > 0
 
 
@@ -235,14 +302,19 @@ def test_writer_failing_mid_write_keeps_the_previous_file(tmp_path, monkeypatch)
 RAW_WRITE = re.compile(
     r"\.to_parquet\(|\.to_csv\(|\btorch\.save\(|\bnp\.save[z]?(_compressed)?\(|\.savefig\(|"
     r"(?<!\bio)\.write_text\(|\.write_bytes\(|\bjson\.dump\(|\bpickle\.dump\(|"
-    r"\bopen\([^)]*['\"][wax]b?\+?['\"]|\.open\(['\"][wax]")
+    r"\bopen\([^)]*['\"][wax]b?\+?['\"]|\.open\(['\"][wax]"
+)
 
 
 def test_every_writer_goes_through_an_atomic_helper():
     """A raw write (to_parquet, savefig, open(..., 'w'), ...) must sit inside ``with atomic_path``
     (curse_of_memory.io; plotting.style.save uses it too).  Only runlog's rule log is exempt."""
-    files = sorted((ROOT / "src/curse_of_memory").rglob("*.py")) + sorted((ROOT / "workflow").rglob("*.py")) \
-        + sorted((ROOT / "workflow/rules").glob("*.smk")) + [ROOT / "Snakefile"]
+    files = (
+        sorted((ROOT / "src/curse_of_memory").rglob("*.py"))
+        + sorted((ROOT / "workflow").rglob("*.py"))
+        + sorted((ROOT / "workflow/rules").glob("*.smk"))
+        + [ROOT / "Snakefile"]
+    )
     exempt = {"src/curse_of_memory/io.py", "src/curse_of_memory/runlog.py"}
     bad = []
     for f in files:
@@ -252,17 +324,29 @@ def test_every_writer_goes_through_an_atomic_helper():
         lines = f.read_text().splitlines()
         for i, line in enumerate(lines):
             code = line.split("#", 1)[0]
-            if RAW_WRITE.search(code) and not any("atomic_path(" in lines[j] for j in range(max(0, i - 8), i + 1)):
+            if RAW_WRITE.search(code) and not any(
+                "atomic_path(" in lines[j] for j in range(max(0, i - 8), i + 1)
+            ):
                 bad.append(f"{rel}:{i + 1}: {line.strip()}")
     assert not bad, "write through curse_of_memory.io (atomic):\n" + "\n".join(bad)
 
 
 # --- determinism and provenance ------------------------------------------------------------------
-TINY = {"experiment": "reltest", "cell": "rnn-tiny", "model": {"name": "rnn", "hidden": 4, "heads": 2},
-        "optimizer": {"name": "adam"}, "schedule": {"name": "cosine"},
-        "task": {"T": 16, "batch": 4, "teacher_hidden": 3}, "points": [{"nu0": 0.9, "theta0": 3.14}],
-        "lrs": [0.01, 0.001], "seeds": [3, 5], "steps": 10, "steps_per_epoch": 5, "validation_batches": 2,
-        "device": "cpu"}
+TINY = {
+    "experiment": "reltest",
+    "cell": "rnn-tiny",
+    "model": {"name": "rnn", "hidden": 4, "heads": 2},
+    "optimizer": {"name": "adam"},
+    "schedule": {"name": "cosine"},
+    "task": {"T": 16, "batch": 4, "teacher_hidden": 3},
+    "points": [{"nu0": 0.9, "theta0": 3.14}],
+    "lrs": [0.01, 0.001],
+    "seeds": [3, 5],
+    "steps": 10,
+    "steps_per_epoch": 5,
+    "validation_batches": 2,
+    "device": "cpu",
+}
 
 
 def test_same_config_twice_is_bit_identical_and_summary_records_provenance(tmp_path):
@@ -271,23 +355,46 @@ def test_same_config_twice_is_bit_identical_and_summary_records_provenance(tmp_p
     outs = []
     for run in ("a", "b"):  # two separate processes
         out = tmp_path / run
-        r = subprocess.run([sys.executable, "-m", "curse_of_memory.train", str(f), "--out", str(out),
-                            "--threads", "1", "--state-dir", "none", "--no-progress"],
-                           capture_output=True, text=True, timeout=WAIT_S,
-                           env=dict(os.environ, PYTHONHASHSEED=str(len(run) + ord(run))))
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "curse_of_memory.train",
+                str(f),
+                "--out",
+                str(out),
+                "--threads",
+                "1",
+                "--state-dir",
+                "none",
+                "--no-progress",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=WAIT_S,
+            env=dict(os.environ, PYTHONHASHSEED=str(len(run) + ord(run))),
+        )
         assert r.returncode == 0, r.stderr[-3000:]
         outs.append(out)
     for name in ("metrics.parquet", "elr.parquet"):
-        pd.testing.assert_frame_equal(pd.read_parquet(outs[0] / name), pd.read_parquet(outs[1] / name),
-                                      check_exact=True)
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(outs[0] / name), pd.read_parquet(outs[1] / name), check_exact=True
+        )
     s = json.loads((outs[0] / "summary.json").read_text())
     assert s["config"]["seeds"] == [3, 5] and [m["seed"] for m in s["members"]] == [3, 5, 3, 5]
     assert s["config"]["task"]["teacher_seed"] == 42
     import curse_of_memory
 
-    assert s["package_version"] == curse_of_memory.__version__ and s["torch_version"] == torch.__version__
+    assert (
+        s["package_version"] == curse_of_memory.__version__
+        and s["torch_version"] == torch.__version__
+    )
     assert s["python"] == ".".join(map(str, sys.version_info[:3])) and s["threads"] == 1
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(curse_of_memory.__file__).parent,
-                          capture_output=True, text=True)
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"],
+        cwd=Path(curse_of_memory.__file__).parent,
+        capture_output=True,
+        text=True,
+    )
     assert s["git_commit"] == (head.stdout.strip() or None)
     assert s["git_commit"] is None or re.fullmatch(r"[0-9a-f]{40}", s["git_commit"])

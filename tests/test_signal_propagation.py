@@ -17,7 +17,7 @@ from curse_of_memory.models.deep import DeepRecurrent
 
 
 def _gelu(x):
-    return 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+    return 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
 
 
 def _direct(params, x, n_layers):
@@ -36,7 +36,9 @@ def _direct(params, x, n_layers):
             state = lam * state + h[:, t].to(B.dtype) @ B.T
             ys.append((state @ C.T).real + h[:, t] @ D.T)
         y = _gelu(torch.stack(ys, 1))
-        y = (y @ q("glu_a.weight").T + q("glu_a.bias")) * torch.sigmoid(y @ q("glu_b.weight").T + q("glu_b.bias"))
+        y = (y @ q("glu_a.weight").T + q("glu_a.bias")) * torch.sigmoid(
+            y @ q("glu_b.weight").T + q("glu_b.bias")
+        )
         h = h + y
         outs.append(h)
     return h @ params["decoder.weight"].T + params["decoder.bias"], outs
@@ -52,30 +54,58 @@ def test_crnn_records_at_T1_match_direct_computation():
     for l in range(2):
         got = recs.query("quantity == 'activity' and layer == @l").value.item()
         assert got == pytest.approx(float((outs[l].detach() ** 2).mean()), rel=1e-10)
-    for kind, loss in (("next", 0.5 * ((pred[:, :-1] - x[:, 1:]) ** 2).mean()),
-                       ("previous", 0.5 * ((pred[:, 1:] - x[:, :-1]) ** 2).mean())):
-        grads = dict(zip(params, torch.autograd.grad(loss, list(params.values()), retain_graph=True)))
+    for kind, loss in (
+        ("next", 0.5 * ((pred[:, :-1] - x[:, 1:]) ** 2).mean()),
+        ("previous", 0.5 * ((pred[:, 1:] - x[:, :-1]) ** 2).mean()),
+    ):
+        grads = dict(
+            zip(params, torch.autograd.grad(loss, list(params.values()), retain_graph=True))
+        )
         lam = [grads[k] for k in grads if k.endswith("lam_raw")]
         rest = [grads[k] for k in grads if not k.endswith("lam_raw")]
-        expect_lam = sum(float((g ** 2).sum()) for g in lam) / sum(g.numel() for g in lam)
-        expect_rest = sum(float((g ** 2).sum()) for g in rest) / sum(g.numel() for g in rest)
-        sel = recs.query("quantity == 'grad' and loss == @kind and layer == -1").set_index("group").value
+        expect_lam = sum(float((g**2).sum()) for g in lam) / sum(g.numel() for g in lam)
+        expect_rest = sum(float((g**2).sum()) for g in rest) / sum(g.numel() for g in rest)
+        sel = (
+            recs.query("quantity == 'grad' and loss == @kind and layer == -1")
+            .set_index("group")
+            .value
+        )
         assert sel["lambda"] == pytest.approx(expect_lam, rel=1e-9)
         assert sel["all_but_lambda"] == pytest.approx(expect_rest, rel=1e-9)
-        layer1 = [grads[k] for k in grads if k.startswith("layers.1.") and not k.endswith("lam_raw")]
-        got1 = recs.query("quantity == 'grad' and loss == @kind and layer == 1 and group == 'all_but_lambda'")
+        layer1 = [
+            grads[k] for k in grads if k.startswith("layers.1.") and not k.endswith("lam_raw")
+        ]
+        got1 = recs.query(
+            "quantity == 'grad' and loss == @kind and layer == 1 and group == 'all_but_lambda'"
+        )
         assert got1.value.item() == pytest.approx(
-            sum(float((g ** 2).sum()) for g in layer1) / sum(g.numel() for g in layer1), rel=1e-9)
-        assert recs.query("quantity == 'loss' and loss == @kind").value.item() == pytest.approx(float(loss))
+            sum(float((g**2).sum()) for g in layer1) / sum(g.numel() for g in layer1), rel=1e-9
+        )
+        assert recs.query("quantity == 'loss' and loss == @kind").value.item() == pytest.approx(
+            float(loss)
+        )
 
 
 def test_groups_and_norms_cover_every_parameter():
     emb = np.random.default_rng(0).normal(size=(4, 8, 3)).astype(np.float32)
-    for arch, groups in (("lru", {"nu", "theta", "all_but_lambda"}), ("gru", {"seq", "all_but_seq"}),
-                         ("crnn", {"lambda", "all_but_lambda"})):
+    for arch, groups in (
+        ("lru", {"nu", "theta", "all_but_lambda"}),
+        ("gru", {"seq", "all_but_seq"}),
+        ("crnn", {"lambda", "all_but_lambda"}),
+    ):
         for norm in ("none", "layer", "batch"):
-            df = pd.DataFrame(run(emb, arch, [1.0, 10.0], norm=norm, n_sequences=4, batch_size=2,
-                                  width=4, layers=2))
+            df = pd.DataFrame(
+                run(
+                    emb,
+                    arch,
+                    [1.0, 10.0],
+                    norm=norm,
+                    n_sequences=4,
+                    batch_size=2,
+                    width=4,
+                    layers=2,
+                )
+            )
             g = df[df.quantity == "grad"]
             assert set(g.group) == groups and set(g.batch) == {0, 1} and set(g.t_mem) == {1.0, 10.0}
             assert np.all(np.isfinite(df.value))

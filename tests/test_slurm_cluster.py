@@ -37,18 +37,24 @@ FAST_POLL = ("--slurm-init-seconds-before-status-checks", "2")
 
 def _cluster_problem() -> str | None:
     """Why no usable Slurm cluster is reachable from here, or None if one is."""
-    missing = [tool for tool in ("sbatch", "squeue", "scontrol", "sinfo", "scancel")
-               if shutil.which(tool) is None]
+    missing = [
+        tool
+        for tool in ("sbatch", "squeue", "scontrol", "sinfo", "scancel")
+        if shutil.which(tool) is None
+    ]
     if missing:
         return f"no Slurm client tools ({', '.join(missing)} not on PATH)"
     try:
         ping = subprocess.run(["scontrol", "ping"], capture_output=True, text=True, timeout=20)
-        nodes = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True,
-                               timeout=20)
+        nodes = subprocess.run(
+            ["sinfo", "-h", "-o", "%T"], capture_output=True, text=True, timeout=20
+        )
     except subprocess.TimeoutExpired:
         return "slurmctld does not answer (scontrol ping timed out)"
     if "UP" not in ping.stdout:
-        first = next((ln.strip() for ln in (ping.stdout + ping.stderr).splitlines() if ln.strip()), "")
+        first = next(
+            (ln.strip() for ln in (ping.stdout + ping.stderr).splitlines() if ln.strip()), ""
+        )
         return f"slurmctld does not answer (scontrol ping: {first[:100] or 'no output'})"
     if not re.search(r"idle|mixed|alloc|completing", nodes.stdout):
         return f"no Slurm node accepts jobs (sinfo states: {nodes.stdout.split() or 'none'})"
@@ -63,8 +69,9 @@ def cluster() -> dict[str, str]:
         if REQUIRED:
             pytest.fail(f"CURSE_OF_MEMORY_REQUIRE_SLURM is set but {message}", pytrace=False)
         pytest.skip(message)
-    partitions = subprocess.run(["sinfo", "-h", "-o", "%P"], capture_output=True, text=True,
-                                check=True).stdout.split()
+    partitions = subprocess.run(
+        ["sinfo", "-h", "-o", "%P"], capture_output=True, text=True, check=True
+    ).stdout.split()
     default = next((p.rstrip("*") for p in partitions if p.endswith("*")), partitions[0])
     return {"partition": default}
 
@@ -78,10 +85,16 @@ def repo(tmp_path) -> Path:
         skip = ("results", ".snakemake", "figures", "tables", "generated", "site.yaml", ".git")
         shutil.copytree(ROOT, dest, ignore=shutil.ignore_patterns(*skip))
         return dest
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, check=True,
-    ).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, listed):
         source = ROOT / name
         if source.is_file():
@@ -131,12 +144,17 @@ def run_id(output: str) -> str:
 
 def slurm_jobs(run_uuid: str) -> list[dict[str, str]]:
     """Every Slurm job of one snakemake run (its job name is the run ID), oldest first."""
-    ids = subprocess.run(["squeue", "-h", "-t", "all", "-n", run_uuid, "-o", "%i"],
-                         capture_output=True, text=True, check=True).stdout.split()
+    ids = subprocess.run(
+        ["squeue", "-h", "-t", "all", "-n", run_uuid, "-o", "%i"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     jobs = []
     for job_id in sorted(ids, key=int):
-        line = subprocess.run(["scontrol", "-o", "show", "job", job_id], capture_output=True,
-                              text=True, check=True).stdout
+        line = subprocess.run(
+            ["scontrol", "-o", "show", "job", job_id], capture_output=True, text=True, check=True
+        ).stdout
         jobs.append(dict(re.findall(r"(\w+)=(\S*)", line)))
     return jobs
 
@@ -150,11 +168,18 @@ def cluster_rules() -> set[str]:
 
 def train_targets(repo: Path, env: dict[str, str]) -> list[str]:
     """The metrics.parquet of every training cell of the test tier (from --summary, no run)."""
-    result = subprocess.run([*_snakemake(), "--config", "tier=test", "--summary", "--cores", "1"],
-                            cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [*_snakemake(), "--config", "tier=test", "--summary", "--cores", "1"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, _tail(result)
-    return sorted(set(re.findall(r"^(results/runs/\S+/metrics\.parquet)\s", result.stdout,
-                                 flags=re.M)))
+    return sorted(
+        set(re.findall(r"^(results/runs/\S+/metrics\.parquet)\s", result.stdout, flags=re.M))
+    )
 
 
 def test_test_tier_runs_through_slurm(cluster, repo):
@@ -183,8 +208,14 @@ def test_test_tier_runs_through_slurm(cluster, repo):
     assert list(repo.glob("paper/figures/*.pdf")), "no figure was drawn"
 
     # everything the test tier asks for is there: a second run has nothing to do
-    again = subprocess.run([*_snakemake(), "--config", "tier=test", "-n", "--cores", "1"],
-                           cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+    again = subprocess.run(
+        [*_snakemake(), "--config", "tier=test", "-n", "--cores", "1"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert again.returncode == 0, _tail(again)
     assert "Nothing to be done" in again.stdout + again.stderr, _tail(again)
 
@@ -209,14 +240,14 @@ def test_granted_but_unusable_gpu_fails_clearly_and_is_retried(cluster, repo):
     assert "CURSE_OF_MEMORY_ALLOW_CPU=1" in log
 
 
-PROBE = '''
+PROBE = """
 # added by tests/test_slurm_cluster.py to its temporary copy only
 rule ci_sleep:
     output: "results/ci/sleep.txt"
     log: "results/logs/ci_sleep/sleep.log"
     resources: runtime=5, mem_mb=100
     shell: "echo started > {log}; sleep 600; touch {output}"
-'''
+"""
 
 
 def test_scancel_makes_the_run_fail_cleanly(cluster, repo):
@@ -227,9 +258,19 @@ def test_scancel_makes_the_run_fail_cleanly(cluster, repo):
     out_path = repo / "snakemake.out"
     with open(out_path, "w") as out:
         proc = subprocess.Popen(
-            ["timeout", "-s", "INT", "-k", "30", str(RUN_LIMIT_S),
-             *snakemake_cmd("--config", "tier=test", "--", "results/ci/sleep.txt")],
-            cwd=repo, env=env, stdout=out, stderr=subprocess.STDOUT,
+            [
+                "timeout",
+                "-s",
+                "INT",
+                "-k",
+                "30",
+                str(RUN_LIMIT_S),
+                *snakemake_cmd("--config", "tier=test", "--", "results/ci/sleep.txt"),
+            ],
+            cwd=repo,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     cancelled: set[str] = set()
     try:
@@ -257,7 +298,11 @@ def test_scancel_makes_the_run_fail_cleanly(cluster, repo):
     assert "SLURM status is: 'CANCELLED'" in output
     assert not (repo / "results/ci/sleep.txt").exists()
     # no job of the run is left in the queue, no lock is left behind
-    live = subprocess.run(["squeue", "-h", "-n", run_id(output), "-o", "%i"],
-                          capture_output=True, text=True, check=True).stdout.split()
+    live = subprocess.run(
+        ["squeue", "-h", "-n", run_id(output), "-o", "%i"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert live == []
     assert not list((repo / ".snakemake/locks").glob("*"))

@@ -118,9 +118,7 @@ def test_malformed_site_yaml_is_an_error(repo_copy, monkeypatch):
 def test_site_yaml_is_not_tracked():
     if not (ROOT / ".git").exists() or shutil.which("git") is None:
         pytest.skip("not a git checkout")
-    result = subprocess.run(
-        ["git", "check-ignore", "-q", "slurm/site.yaml"], cwd=ROOT, check=False
-    )
+    result = subprocess.run(["git", "check-ignore", "-q", "slurm/site.yaml"], cwd=ROOT, check=False)
     assert result.returncode == 0, "slurm/site.yaml must be git-ignored (slurm/.gitignore)"
 
 

@@ -13,7 +13,9 @@ def test_kernel_matches_recurrence_and_variance():
     t = make_teacher(0.9, 3.14, "default", seed=3)
     x = np.random.default_rng(0).standard_normal((2, 60))
     k = t.kernel(60)
-    conv = np.array([[sum(k[s] * x[b, i - s] for s in range(i + 1)) for i in range(60)] for b in range(2)])
+    conv = np.array(
+        [[sum(k[s] * x[b, i - s] for s in range(i + 1)) for i in range(60)] for b in range(2)]
+    )
     assert np.allclose(t.outputs(x), conv, rtol=1e-12, atol=1e-12)
     assert math.isclose(t.stationary_variance, float((t.kernel(20000) ** 2).sum()), rel_tol=1e-8)
 
@@ -23,9 +25,13 @@ def test_moduli_in_range_and_shared_draws(nu0):
     t = make_teacher(nu0, 3.14, "default", seed=42)
     mod = np.abs(t.eigenvalues)
     assert mod.min() >= nu0 - 1e-9 and mod.max() < 1
-    assert np.allclose(np.sort(mod), np.sort(nu0 + (1 - nu0) * np.tanh(np.abs(t.raw_eigenvalues))), rtol=1e-8)
+    assert np.allclose(
+        np.sort(mod), np.sort(nu0 + (1 - nu0) * np.tanh(np.abs(t.raw_eigenvalues))), rtol=1e-8
+    )
     other = make_teacher(0.5, 3.14, "default", seed=42)
-    assert np.array_equal(t.B, other.B) and np.array_equal(t.C, other.C)  # depends on (nu0, theta0) only via remap
+    assert np.array_equal(t.B, other.B) and np.array_equal(
+        t.C, other.C
+    )  # depends on (nu0, theta0) only via remap
     assert not np.array_equal(make_teacher(nu0, 3.14, "default", seed=43).B, t.B)
     j = t.to_json()
     assert len(j["eigenvalues"]["modulus"]) == 10 and j["stationary_output_variance"] > 0
@@ -38,16 +44,28 @@ def test_remap_variants():
     assert np.abs(d.eigenvalues).min() >= 0.9 - 1e-9
     assert not np.allclose(np.sort_complex(d.eigenvalues), np.sort_complex(p.eigenvalues))
     # at theta0 = pi both coincide
-    a, b = make_teacher(0.9, math.pi, "default", seed), make_teacher(0.9, math.pi, "published", seed)
+    a, b = (
+        make_teacher(0.9, math.pi, "default", seed),
+        make_teacher(0.9, math.pi, "published", seed),
+    )
     assert np.allclose(a.A, b.A, atol=1e-12)
     no = next(s for s in range(40, 80) if not teacher_has_real_negative_eigs(s))
-    assert np.allclose(make_teacher(0.9, 0.3, "default", no).A, make_teacher(0.9, 0.3, "published", no).A,
-                       atol=1e-12)
+    assert np.allclose(
+        make_teacher(0.9, 0.3, "default", no).A,
+        make_teacher(0.9, 0.3, "published", no).A,
+        atol=1e-12,
+    )
 
 
-@pytest.mark.parametrize("kw,field", [({"nu0": 1.0}, "nu0"), ({"nu0": -0.2}, "nu0"),
-                                      ({"nu0": 0.5, "theta0": 4.0}, "theta0"),
-                                      ({"nu0": 0.5, "remap": "quirky"}, "task.remap")])
+@pytest.mark.parametrize(
+    "kw,field",
+    [
+        ({"nu0": 1.0}, "nu0"),
+        ({"nu0": -0.2}, "nu0"),
+        ({"nu0": 0.5, "theta0": 4.0}, "theta0"),
+        ({"nu0": 0.5, "remap": "quirky"}, "task.remap"),
+    ],
+)
 def test_bad_teacher_args(kw, field):
     with pytest.raises(ConfigError) as exc:
         make_teacher(**kw)

@@ -73,8 +73,15 @@ def test_block_formula_matches_autodiff_hessian_of_simulated_loss(rho):
         w = B * C
         li, lj = LAM[:, None], LAM[None, :]
         A = w[:, None] * w[None, :] * mo.sensitivity_kernel_published(li, lj, rho)
-        Bm = w[:, None] * np.conj(w)[None, :] * mo.sensitivity_kernel_published(li, np.conj(lj), rho)
-        Hv = np.block([[0.5 * (A + Bm).real, 0.5 * (Bm - A).imag], [-0.5 * (A + Bm).imag, 0.5 * (Bm - A).real]])
+        Bm = (
+            w[:, None] * np.conj(w)[None, :] * mo.sensitivity_kernel_published(li, np.conj(lj), rho)
+        )
+        Hv = np.block(
+            [
+                [0.5 * (A + Bm).real, 0.5 * (Bm - A).imag],
+                [-0.5 * (A + Bm).imag, 0.5 * (Bm - A).real],
+            ]
+        )
         assert (np.abs(mean - Hv) / se).max() > 4.0
 
 

@@ -19,7 +19,9 @@ def simulated_loss(lam, lam_star, mu, sigma, normalised, n_chains=40000, T=200, 
         x = mu + sigma * rng.standard_normal(n_chains)
         h = lam * h + x
         hs = lam_star * hs + x
-    g, gs = (np.sqrt(1 - abs(lam) ** 2), np.sqrt(1 - abs(lam_star) ** 2)) if normalised else (1.0, 1.0)
+    g, gs = (
+        (np.sqrt(1 - abs(lam) ** 2), np.sqrt(1 - abs(lam_star) ** 2)) if normalised else (1.0, 1.0)
+    )
     return 0.5 * np.abs(g * h - gs * hs) ** 2
 
 
@@ -39,7 +41,9 @@ def test_loss_matches_simulated_teacher_student(lam, lam_star, mu, sigma, normal
     se = s.std(ddof=1) / np.sqrt(s.size)
     assert abs(s.mean() - value) <= 4 * se, (s.mean(), value, se)
     if mu == 0 and sigma == 1:
-        assert value == pytest.approx(ls.loss_textbook(lam, lam_star, normalised=normalised), rel=1e-10)
+        assert value == pytest.approx(
+            ls.loss_textbook(lam, lam_star, normalised=normalised), rel=1e-10
+        )
 
 
 def _polar_hessian(nu, theta, normalised):
@@ -66,7 +70,9 @@ def test_curvature_table_matches_autodiff(nu):
             n_, t_ = ls.to_polar(name, w[0], w[1])
             return ls.loss_polar(n_, t_, nu, th, normalised=True)
 
-        H = torch.autograd.functional.hessian(f, torch.tensor(np.array(w0, dtype=np.float64))).numpy()
+        H = torch.autograd.functional.hessian(
+            f, torch.tensor(np.array(w0, dtype=np.float64))
+        ).numpy()
         h_nn, h_tt = ls.hessian_at_optimum(setting, nu, theta=th)
         np.testing.assert_allclose(H[0, 0], h_nn, rtol=1e-7)
         np.testing.assert_allclose(H[1, 1], h_tt, rtol=1e-7)
@@ -82,6 +88,7 @@ def test_parametrisation_roundtrip_and_derivatives(name):
     np.testing.assert_allclose(th2, theta, rtol=1e-12)
     d_nu, d_th = ls.dlam_draw(name, w_nu, w_th)
     for k in range(3):
+
         def lam_parts(w):
             n_, t_ = ls.to_polar(name, w[0], w[1])
             return torch.stack((n_ * torch.cos(t_), n_ * torch.sin(t_)))
@@ -99,7 +106,9 @@ def test_unknown_parametrisation_is_a_user_error():
 def test_fig7_gradient_matches_autodiff():
     lam_star = 0.99 * np.exp(1j * np.pi / 100)
     names = ["tanh_polar", "tanh_exp", "opt"] * 2
-    kinds = tuple(np.array([float(n == k) for n in names]) for k in ("tanh_polar", "tanh_exp", "opt"))
+    kinds = tuple(
+        np.array([float(n == k) for n in names]) for k in ("tanh_polar", "tanh_exp", "opt")
+    )
     rng = np.random.default_rng(3)
     w = np.column_stack([rng.uniform(0.5, 3, 6), rng.uniform(-1, 1, 6)])
     g = toy._fig7_grad(w, kinds, lam_star)
@@ -108,7 +117,9 @@ def test_fig7_gradient_matches_autodiff():
         nu, th = ls.to_polar(name, wt[0], wt[1])
         ls.loss_polar(nu, th, abs(lam_star), np.angle(lam_star)).backward()
         np.testing.assert_allclose(g[k], wt.grad.numpy(), rtol=1e-8)
-        np.testing.assert_allclose(ls.loss_grad_raw(name, w[k, 0], w[k, 1], lam_star), wt.grad.numpy(), rtol=1e-8)
+        np.testing.assert_allclose(
+            ls.loss_grad_raw(name, w[k, 0], w[k, 1], lam_star), wt.grad.numpy(), rtol=1e-8
+        )
 
 
 def test_fig7_lockstep_matches_single_scalar_adam():
@@ -127,7 +138,9 @@ def test_fig7_lockstep_matches_single_scalar_adam():
             else:
                 m = 0.9 * m + 0.1 * g
                 v = 0.999 * v + 0.001 * g * g
-                w = w - 1e-3 * (m / (1 - 0.9 ** (s + 1))) / (np.sqrt(v / (1 - 0.999 ** (s + 1))) + 1e-8)
+                w = w - 1e-3 * (m / (1 - 0.9 ** (s + 1))) / (
+                    np.sqrt(v / (1 - 0.999 ** (s + 1))) + 1e-8
+                )
         np.testing.assert_allclose(res["w"][-1, k], w, rtol=1e-10)
     # the loss recorded at step 0 is the loss at the initialisation
     assert np.allclose(res["loss"][0], res["loss"][0, 0])

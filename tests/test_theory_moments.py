@@ -87,7 +87,11 @@ def series(l1, l2, rho, K):
 def test_closed_forms_match_truncated_double_series(l1, l2, rho, K):
     f_ser, s_ser = series(np.complex128(l1), np.complex128(l2), rho, K)
     np.testing.assert_allclose(mo.cross_moment(l1, l2, rho), f_ser, rtol=1e-6)
-    for kernel in (mo.sensitivity_kernel, mo.sensitivity_kernel_expanded, mo.sensitivity_kernel_autodiff):
+    for kernel in (
+        mo.sensitivity_kernel,
+        mo.sensitivity_kernel_expanded,
+        mo.sensitivity_kernel_autodiff,
+    ):
         np.testing.assert_allclose(kernel(l1, l2, rho), s_ser, rtol=1e-6)
 
 
@@ -107,22 +111,30 @@ def test_published_kernel_differs_only_for_intermediate_rho():
     l2 = rng.uniform(0, 0.95, 50) * np.exp(1j * rng.uniform(-np.pi, np.pi, 50))
     for rho in (0.0, 1.0):
         np.testing.assert_allclose(
-            mo.sensitivity_kernel_published(l1, l2, rho), mo.sensitivity_kernel(l1, l2, rho), rtol=1e-10
+            mo.sensitivity_kernel_published(l1, l2, rho),
+            mo.sensitivity_kernel(l1, l2, rho),
+            rtol=1e-10,
         )
     for rho in (0.3, 0.9, 0.99):
-        rel = np.abs(mo.sensitivity_kernel_published(l1, l2, rho) / mo.sensitivity_kernel(l1, l2, rho) - 1)
+        rel = np.abs(
+            mo.sensitivity_kernel_published(l1, l2, rho) / mo.sensitivity_kernel(l1, l2, rho) - 1
+        )
         assert rel.max() > 1e-2
 
 
 def test_real_forms_agree_with_complex_path_and_rates():
     lam = np.linspace(-0.95, 0.999, 101)
     for rho in (0.0, 0.5, 0.99, 1.0):
-        np.testing.assert_allclose(mo.second_moment_real(lam, rho), mo.second_moment(lam, rho), rtol=1e-9)
+        np.testing.assert_allclose(
+            mo.second_moment_real(lam, rho), mo.second_moment(lam, rho), rtol=1e-9
+        )
         np.testing.assert_allclose(
             mo.sensitivity_moment_real(lam, rho), mo.sensitivity_moment(lam, rho), rtol=1e-7
         )
     eps, rho = 1e-6, 0.5
-    assert mo.second_moment_real(1 - eps, rho) * eps == pytest.approx((1 + rho) / (2 * (1 - rho)), rel=1e-4)
+    assert mo.second_moment_real(1 - eps, rho) * eps == pytest.approx(
+        (1 + rho) / (2 * (1 - rho)), rel=1e-4
+    )
     assert mo.sensitivity_moment_real(1 - eps, rho) * eps**3 == pytest.approx(
         (1 + rho) / (4 * (1 - rho)), rel=1e-4
     )

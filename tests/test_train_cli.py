@@ -11,11 +11,22 @@ import yaml
 
 from curse_of_memory.train import main
 
-BASE = {"experiment": "clitest", "cell": "lru-small", "model": {"name": "lru", "hidden": 4},
-        "optimizer": {"name": "adam"}, "schedule": {"name": "cosine"},
-        "task": {"T": 20, "batch": 4, "teacher_hidden": 3}, "points": [{"nu0": 0.9, "theta0": 3.14}],
-        "lrs": [0.01], "seeds": [0, 1], "steps": 20, "steps_per_epoch": 5, "validation_batches": 2,
-        "checkpoint_every": 1, "device": "cpu"}
+BASE = {
+    "experiment": "clitest",
+    "cell": "lru-small",
+    "model": {"name": "lru", "hidden": 4},
+    "optimizer": {"name": "adam"},
+    "schedule": {"name": "cosine"},
+    "task": {"T": 20, "batch": 4, "teacher_hidden": 3},
+    "points": [{"nu0": 0.9, "theta0": 3.14}],
+    "lrs": [0.01],
+    "seeds": [0, 1],
+    "steps": 20,
+    "steps_per_epoch": 5,
+    "validation_batches": 2,
+    "checkpoint_every": 1,
+    "device": "cpu",
+}
 
 
 def _with(**kw):
@@ -74,8 +85,13 @@ def test_missing_file_and_bad_yaml(tmp_path, capsys):
 
 def _cli(args, env_extra=None):
     env = dict(os.environ, OMP_NUM_THREADS="1", **(env_extra or {}))
-    return subprocess.run([sys.executable, "-m", "curse_of_memory.train", *args, "--no-progress"],
-                          capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "curse_of_memory.train", *args, "--no-progress"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
 
 
 def test_killed_cell_resumes_to_identical_metrics(tmp_path):
@@ -93,6 +109,9 @@ def test_killed_cell_resumes_to_identical_metrics(tmp_path):
     r = _cli([str(f), "--out", str(part)])
     assert r.returncode == 0, r.stderr
     assert "resuming" in r.stderr
-    pd.testing.assert_frame_equal(pd.read_parquet(full / "metrics.parquet"),
-                                  pd.read_parquet(part / "metrics.parquet"), check_exact=True)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(full / "metrics.parquet"),
+        pd.read_parquet(part / "metrics.parquet"),
+        check_exact=True,
+    )
     assert not states[0].exists()

@@ -10,14 +10,26 @@ from curse_of_memory.errors import ConfigError
 from curse_of_memory.train import STATE_MARKER, run_cell
 from curse_of_memory.training.engine import validate_cell
 
-CELL = {"experiment": "safety", "cell": "lru-tiny", "model": {"name": "lru", "hidden": 4},
-        "optimizer": {"name": "adam"}, "task": {"T": 20, "batch": 4, "teacher_hidden": 3},
-        "points": [{"nu0": 0.9}], "lrs": [0.01], "seeds": [0], "steps": 10, "steps_per_epoch": 5,
-        "validation_batches": 1, "device": "cpu"}
+CELL = {
+    "experiment": "safety",
+    "cell": "lru-tiny",
+    "model": {"name": "lru", "hidden": 4},
+    "optimizer": {"name": "adam"},
+    "task": {"T": 20, "batch": 4, "teacher_hidden": 3},
+    "points": [{"nu0": 0.9}],
+    "lrs": [0.01],
+    "seeds": [0],
+    "steps": 10,
+    "steps_per_epoch": 5,
+    "validation_batches": 1,
+    "device": "cpu",
+}
 
 
 @pytest.mark.parametrize("which", ["out", "parent-of-out", "cwd"])
-def test_state_dir_that_holds_outputs_or_the_working_directory_is_refused(tmp_path, monkeypatch, which):
+def test_state_dir_that_holds_outputs_or_the_working_directory_is_refused(
+    tmp_path, monkeypatch, which
+):
     out = tmp_path / "runs" / "safety" / "lru-tiny"
     monkeypatch.chdir(tmp_path)
     sdir = {"out": out, "parent-of-out": tmp_path / "runs", "cwd": tmp_path}[which]
@@ -32,7 +44,9 @@ def test_only_the_engines_own_files_are_deleted(tmp_path):
     shared.mkdir()
     (shared / "notes.txt").write_text("not the engine's")
     run_cell(CELL, tmp_path / "a", state_dir=shared)
-    assert (shared / "notes.txt").exists() and not (shared / "state.pt").exists()  # a folder it did not make
+    assert (shared / "notes.txt").exists() and not (
+        shared / "state.pt"
+    ).exists()  # a folder it did not make
     made = tmp_path / "made" / "by-engine"
     run_cell(CELL, tmp_path / "b", state_dir=made)
     assert not made.exists()  # a folder it made, emptied: removed
@@ -63,7 +77,9 @@ def test_a_planted_state_file_is_never_executed(tmp_path):
     run_cell(CELL, tmp_path / "out", state_dir=sdir, log=logs.append)
     assert not flag.exists()
     assert any("ignoring unreadable training state" in m for m in logs)
-    final = torch.load(tmp_path / "out" / "final.pt", weights_only=True)  # outputs load without pickle
+    final = torch.load(
+        tmp_path / "out" / "final.pt", weights_only=True
+    )  # outputs load without pickle
     assert "params" in final
 
 
@@ -83,8 +99,10 @@ def test_a_full_disk_during_a_checkpoint_names_the_file(tmp_path, monkeypatch):
     def full(obj, f):
         with open(f, "wb") as fh:
             fh.write(b"partial")
-        raise RuntimeError("[enforce fail at inline_container.cc:672] . PytorchStreamWriter failed "
-                           "writing file data/0: file write failed")
+        raise RuntimeError(
+            "[enforce fail at inline_container.cc:672] . PytorchStreamWriter failed "
+            "writing file data/0: file write failed"
+        )
 
     monkeypatch.setattr(torch, "save", full)
     with pytest.raises(OSError) as info:

@@ -21,12 +21,26 @@ def _best(experiment, cells, nu0s, dead=(), scale=1.0):
         for nu0 in nu0s:
             bad = (cell, nu0) in dead
             loss = math.nan if bad else scale * (1 + nu0)
-            rows.append({"experiment": experiment, "cell": cell, "nu0": nu0, "theta0": 3.14,
-                         "lr": math.nan if bad else 1e-3, "mean": loss, "sem": 0.1 * loss,
-                         "mean_published": loss, "sem_published": 0.1 * loss,
-                         "lr_published": math.nan if bad else 1e-3, "n_seeds": 3,
-                         "n_diverged": 3 if bad else 0, "n_diverged_total": 9 if bad else 0, "n_lrs": 3,
-                         "flagged": bad, "edge": False})
+            rows.append(
+                {
+                    "experiment": experiment,
+                    "cell": cell,
+                    "nu0": nu0,
+                    "theta0": 3.14,
+                    "lr": math.nan if bad else 1e-3,
+                    "mean": loss,
+                    "sem": 0.1 * loss,
+                    "mean_published": loss,
+                    "sem_published": 0.1 * loss,
+                    "lr_published": math.nan if bad else 1e-3,
+                    "n_seeds": 3,
+                    "n_diverged": 3 if bad else 0,
+                    "n_diverged_total": 9 if bad else 0,
+                    "n_lrs": 3,
+                    "flagged": bad,
+                    "edge": False,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -41,9 +55,14 @@ def _run_fig3(tmp_path, left, right, reference=None):
         reference.to_parquet(ref[0])
     smk = SimpleNamespace(
         input=SimpleNamespace(left=[paths["left"]], right=[paths["right"]], reference=ref),
-        output=SimpleNamespace(pdf=str(tmp_path / "fig3.pdf"), published=str(tmp_path / "fig3_published.pdf")),
-        params=SimpleNamespace(labels={"fig3_left/rnn": "RNN", "fig3_left/lru": "LRU"}, tier="test"),
-        log=[str(tmp_path / "fig3.log")])
+        output=SimpleNamespace(
+            pdf=str(tmp_path / "fig3.pdf"), published=str(tmp_path / "fig3_published.pdf")
+        ),
+        params=SimpleNamespace(
+            labels={"fig3_left/rnn": "RNN", "fig3_left/lru": "LRU"}, tier="test"
+        ),
+        log=[str(tmp_path / "fig3.log")],
+    )
     runpy.run_path(str(ROOT / "workflow/scripts/fig3.py"), init_globals={"snakemake": smk})
     log = Path(smk.log[0]).read_text()
     assert "Traceback" not in log, log
@@ -57,7 +76,9 @@ def test_fig3_marks_a_point_whose_every_seed_diverged(tmp_path):
     left = _best("fig3_left", ["rnn", "lru"], NU0, dead={("rnn", 0.99)})
     right = _best("fig3_right", RIGHT_CELLS, [0.99], dead={("crnn", 0.99)})
     a, b = _run_fig3(tmp_path, left, right)
-    assert (tmp_path / "fig3.pdf").stat().st_size > 0 and (tmp_path / "fig3_published.pdf").stat().st_size > 0
+    assert (tmp_path / "fig3.pdf").stat().st_size > 0 and (
+        tmp_path / "fig3_published.pdf"
+    ).stat().st_size > 0
     assert a.loc[a["all_diverged"], ["model", "nu0"]].values.tolist() == [["rnn", 0.99]]
     # panel B starts with the dense RNN at nu0 = 0.99 (Fig 3A's point): both crosses are drawn
     assert b.loc[b["all_diverged"].eq(True), "cell"].tolist() == ["rnn", "crnn"]
@@ -74,10 +95,17 @@ def test_fig3_builds_when_every_point_diverged(tmp_path, cells):
 def test_fig3_draws_the_reference_beside_the_run(tmp_path):
     left = _best("fig3_left", ["rnn", "lru"], NU0)
     right = _best("fig3_right", RIGHT_CELLS, [0.99])
-    ref = pd.concat([_best("fig3_left", ["rnn", "lru"], NU0, scale=0.01),
-                     _best("fig3_right", RIGHT_CELLS, [0.99], scale=0.01)], ignore_index=True)
+    ref = pd.concat(
+        [
+            _best("fig3_left", ["rnn", "lru"], NU0, scale=0.01),
+            _best("fig3_right", RIGHT_CELLS, [0.99], scale=0.01),
+        ],
+        ignore_index=True,
+    )
     a, b = _run_fig3(tmp_path, left, right, ref)
     mine = a[a["source"] == "this run"].sort_values(["model", "nu0"])["loss"].to_numpy()
-    theirs = a[a["source"] == "paper-tier reference"].sort_values(["model", "nu0"])["loss"].to_numpy()
+    theirs = (
+        a[a["source"] == "paper-tier reference"].sort_values(["model", "nu0"])["loss"].to_numpy()
+    )
     assert np.allclose(theirs, 0.01 * mine)
     assert (b["source"] == "paper-tier reference").sum() == 6

@@ -68,7 +68,9 @@ def final_losses(metrics: pd.DataFrame) -> pd.DataFrame:
     ids = extra + ["member", "nu0", "theta0", "lr", "seed"]
     div = df.groupby(ids, sort=False)["diverged"].any()
     last = df.sort_values("epoch").groupby(ids, sort=False).tail(1).set_index(ids)
-    out = last[["epoch", "train_loss"]].rename(columns={"train_loss": "final_loss", "epoch": "last_epoch"})
+    out = last[["epoch", "train_loss"]].rename(
+        columns={"train_loss": "final_loss", "epoch": "last_epoch"}
+    )
     out["diverged"] = div.reindex(out.index).to_numpy() | ~np.isfinite(out["final_loss"].to_numpy())
     out.loc[out["diverged"], "final_loss"] = np.nan
     return out.reset_index()
@@ -139,7 +141,9 @@ def best_lr(table: pd.DataFrame, keys=None) -> pd.DataFrame:
                 mean=float(mean),
                 sem=float(sem),
                 n_seeds=int(pick["n_seeds"]) if pick is not None else int(df["n_seeds"].max()),
-                n_diverged=int(pick["n_diverged"]) if pick is not None else int(df["n_diverged"].max()),
+                n_diverged=int(pick["n_diverged"])
+                if pick is not None
+                else int(df["n_diverged"].max()),
                 n_diverged_total=int(df["n_diverged"].sum()),
                 n_lrs=len(df),
                 flagged=flagged,
@@ -152,11 +156,16 @@ def best_lr(table: pd.DataFrame, keys=None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def normalise(table: pd.DataFrame, variances: pd.DataFrame,
-              columns=("mean", "sem", "mean_published", "sem_published", "mean_nan", "sem_nan")):
+def normalise(
+    table: pd.DataFrame,
+    variances: pd.DataFrame,
+    columns=("mean", "sem", "mean_published", "sem_published", "mean_nan", "sem_nan"),
+):
     """Add ``<col>_norm`` = col / teacher output variance, matched on the task point."""
     _require(variances, POINT + ["teacher_var"], "teacher variances")
-    out = table.merge(variances[POINT + ["teacher_var"]].drop_duplicates(POINT), on=POINT, how="left")
+    out = table.merge(
+        variances[POINT + ["teacher_var"]].drop_duplicates(POINT), on=POINT, how="left"
+    )
     for col in columns:
         if col in out.columns:
             out[f"{col}_norm"] = out[col] / out["teacher_var"]
@@ -213,7 +222,9 @@ def teacher_variances(teachers) -> pd.DataFrame:
     (a list of per-point records, or ``{"points": [...]}``)."""
     from curse_of_memory.errors import DataError
 
-    records = teachers.get("points", teachers.get("teachers")) if isinstance(teachers, dict) else teachers
+    records = (
+        teachers.get("points", teachers.get("teachers")) if isinstance(teachers, dict) else teachers
+    )
     rows = []
     for rec in records or []:
         key = next((k for k in _VAR_KEYS if k in rec), None)
@@ -221,5 +232,11 @@ def teacher_variances(teachers) -> pd.DataFrame:
             raise DataError(
                 "teachers.json record lacks nu0/theta0/output variance; regenerate it (rerun the training rule)"
             )
-        rows.append({"nu0": float(rec["nu0"]), "theta0": float(rec["theta0"]), "teacher_var": float(rec[key])})
+        rows.append(
+            {
+                "nu0": float(rec["nu0"]),
+                "theta0": float(rec["theta0"]),
+                "teacher_var": float(rec[key]),
+            }
+        )
     return pd.DataFrame(rows, columns=["nu0", "theta0", "teacher_var"])

@@ -102,8 +102,10 @@ def yaml_problem(path: str | os.PathLike) -> str | None:
     found = _duplicate(root, [], set())
     if found:
         key, where, line, first = found
-        return (f"{name} line {line}: key {key!r} is given twice under {where} (first at line {first}); "
-                "YAML keeps only the last one - remove or rename one of them")
+        return (
+            f"{name} line {line}: key {key!r} is given twice under {where} (first at line {first}); "
+            "YAML keeps only the last one - remove or rename one of them"
+        )
     return None
 
 
@@ -167,8 +169,11 @@ def coerce(value, schema: dict, root: dict | None = None):
         for key, item in value.items():
             subs = [p["properties"][key] for p in parts if key in p.get("properties", {})]
             if not subs:
-                subs = [p["additionalProperties"] for p in parts
-                        if isinstance(p.get("additionalProperties"), dict)]
+                subs = [
+                    p["additionalProperties"]
+                    for p in parts
+                    if isinstance(p.get("additionalProperties"), dict)
+                ]
             out[key] = coerce(item, {"allOf": subs}, root) if subs else item
         return out
     if isinstance(value, list):
@@ -196,21 +201,36 @@ def data_problem(data: dict) -> str | None:
         lo, hi = (n // b) * b, (n // b + 1) * b
         fix = f"use {hi}" if lo == 0 else f"use {lo} or {hi}"
         short = f"{n % b} window" + ("s" if n % b > 1 else "")
-        return (f"data.signal.n_sequences: {n} is not a multiple of batch_size {b} (the last batch "
-                f"would hold {short}); {fix}, or change batch_size")
+        return (
+            f"data.signal.n_sequences: {n} is not a multiple of batch_size {b} (the last batch "
+            f"would hold {short}); {fix}, or change batch_size"
+        )
     windows = data.get("max_windows")
     if windows is None:
         return None
-    uses = [("data.signal.n_sequences", n, n),
-            ("data.fig15.seeds", data.get("fig15", {}).get("seeds"), data.get("fig15", {}).get("seeds")),
-            ("data.fig14.sequence", data.get("fig14", {}).get("sequence"),
-             None if data.get("fig14", {}).get("sequence") is None else data["fig14"]["sequence"] + 1)]
+    uses = [
+        ("data.signal.n_sequences", n, n),
+        (
+            "data.fig15.seeds",
+            data.get("fig15", {}).get("seeds"),
+            data.get("fig15", {}).get("seeds"),
+        ),
+        (
+            "data.fig14.sequence",
+            data.get("fig14", {}).get("sequence"),
+            None
+            if data.get("fig14", {}).get("sequence") is None
+            else data["fig14"]["sequence"] + 1,
+        ),
+    ]
     for key, value, needed in uses:
         if needed is not None and needed > windows:
-            return (f"{key}: {value} needs {needed} embedding windows but data.max_windows is {windows}; "
-                    f"use at most {windows - 1 if key.endswith('sequence') else windows}, or raise "
-                    f"data.max_windows to {needed} (a cache of {needed} windows takes about "
-                    f"{human_bytes(cache_bytes(needed, data))} of memory and disk)")
+            return (
+                f"{key}: {value} needs {needed} embedding windows but data.max_windows is {windows}; "
+                f"use at most {windows - 1 if key.endswith('sequence') else windows}, or raise "
+                f"data.max_windows to {needed} (a cache of {needed} windows takes about "
+                f"{human_bytes(cache_bytes(needed, data))} of memory and disk)"
+            )
     return None
 
 
@@ -243,10 +263,12 @@ def training_memory_problem(cells: dict, limit: int | None = None) -> str | None
         cell = entry["cell"]
         need = training_bytes(cell)
         if need > limit:
-            return (f"training.experiments.{exp}.cells.{name} (merged): task.T: {cell['task']['T']} needs "
-                    f"about {human_bytes(need)} of memory ({_seeds(cell)} x 3 T x T matrices "
-                    f"and their index tables), more than the {human_bytes(limit)} of this machine; use a "
-                    "smaller task.T (memory grows as T^2) or fewer seeds")
+            return (
+                f"training.experiments.{exp}.cells.{name} (merged): task.T: {cell['task']['T']} needs "
+                f"about {human_bytes(need)} of memory ({_seeds(cell)} x 3 T x T matrices "
+                f"and their index tables), more than the {human_bytes(limit)} of this machine; use a "
+                "smaller task.T (memory grows as T^2) or fewer seeds"
+            )
     return None
 
 
@@ -255,8 +277,10 @@ def main(argv: list[str] | None = None) -> int:
     status = 0
     for name in (sys.argv[1:] if argv is None else argv) or ["config.yaml"]:
         problem = yaml_problem(name)
-        print(f"error: config: {problem}" if problem else f"{name}: ok",
-              file=sys.stderr if problem else sys.stdout)
+        print(
+            f"error: config: {problem}" if problem else f"{name}: ok",
+            file=sys.stderr if problem else sys.stdout,
+        )
         status |= bool(problem)
     return status
 

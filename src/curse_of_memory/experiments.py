@@ -26,8 +26,20 @@ from curse_of_memory.errors import ConfigError
 # keys of an experiment/cell block that describe the pipeline, not the CELL.yaml
 PIPELINE_KEYS = ("cells", "label", "variant", "skip_if_remap_coincides")
 CELL_KEYS = (
-    "experiment", "cell", "model", "optimizer", "schedule", "task", "points", "lrs", "seeds",
-    "steps", "steps_per_epoch", "validation_batches", "device", "dtype",
+    "experiment",
+    "cell",
+    "model",
+    "optimizer",
+    "schedule",
+    "task",
+    "points",
+    "lrs",
+    "seeds",
+    "steps",
+    "steps_per_epoch",
+    "validation_batches",
+    "device",
+    "dtype",
 )
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 EXPERIMENT_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
@@ -39,7 +51,12 @@ def deep_merge(base: dict, override: dict | None) -> dict:
     out = copy.deepcopy(base)
     for key, value in (override or {}).items():
         old = out.get(key)
-        renamed = isinstance(old, dict) and isinstance(value, dict) and "name" in old and value.get("name", old["name"]) != old["name"]
+        renamed = (
+            isinstance(old, dict)
+            and isinstance(value, dict)
+            and "name" in old
+            and value.get("name", old["name"]) != old["name"]
+        )
         if isinstance(value, dict) and isinstance(old, dict) and not renamed:
             out[key] = deep_merge(out[key], value)
         else:
@@ -88,7 +105,9 @@ def _points(spec: dict, where: str) -> list[dict]:
     try:
         nu0s, theta0s = spec["nu0"], spec["theta0"]
     except (KeyError, TypeError):
-        raise ConfigError(f"{where}.points", "needs lists nu0 and theta0", "{nu0: [...], theta0: [...]}")
+        raise ConfigError(
+            f"{where}.points", "needs lists nu0 and theta0", "{nu0: [...], theta0: [...]}"
+        )
     _once(nu0s, f"{where}.points.nu0")
     _once(theta0s, f"{where}.points.theta0")
     return [{"nu0": float(n), "theta0": float(t)} for n, t in itertools.product(nu0s, theta0s)]
@@ -106,11 +125,13 @@ def _check_reduced_steps(paper: dict, cell: dict, rule: dict | None, where: str)
         f"{where}.steps",
         f"{paper['steps']} becomes {cell['steps']} in this tier (divided by training.reduce."
         f"steps_divisor {div}), which is not a whole number of epochs of {spe} steps",
-        f"a multiple of {unit} = steps_divisor x steps_per_epoch, e.g. {' or '.join(map(str, near))}")
+        f"a multiple of {unit} = steps_divisor x steps_per_epoch, e.g. {' or '.join(map(str, near))}",
+    )
 
 
-def build_cells(training: dict, device: str = "auto", tier_rule: dict | None = None,
-                select: dict | None = None) -> dict[tuple[str, str], dict]:
+def build_cells(
+    training: dict, device: str = "auto", tier_rule: dict | None = None, select: dict | None = None
+) -> dict[tuple[str, str], dict]:
     """Every training cell: ``{(experiment, cell): {"cell": CELL.yaml dict, "meta": {...}}}``.
 
     ``meta`` holds what the pipeline needs besides the CELL.yaml: label, variant, the paper-scale
@@ -122,8 +143,9 @@ def build_cells(training: dict, device: str = "auto", tier_rule: dict | None = N
     if select is not None:
         unknown = [e for e in select if e not in experiments]
         if unknown:
-            raise ConfigError("training.select", f"unknown experiment {unknown[0]!r}",
-                              ", ".join(experiments))
+            raise ConfigError(
+                "training.select", f"unknown experiment {unknown[0]!r}", ", ".join(experiments)
+            )
     for exp_name, exp in experiments.items():
         where = f"training.experiments.{exp_name}"
         if not EXPERIMENT_RE.match(exp_name):
@@ -137,8 +159,9 @@ def build_cells(training: dict, device: str = "auto", tier_rule: dict | None = N
         if wanted is not None:
             missing = [c for c in wanted if c not in cells]
             if missing:
-                raise ConfigError(f"training.select.{exp_name}", f"unknown cell {missing[0]!r}",
-                                  ", ".join(cells))
+                raise ConfigError(
+                    f"training.select.{exp_name}", f"unknown cell {missing[0]!r}", ", ".join(cells)
+                )
         exp_common = {k: v for k, v in exp.items() if k not in PIPELINE_KEYS}
         for cell_name, spec in cells.items():
             cwhere = f"{where}.cells.{cell_name}"
@@ -147,15 +170,22 @@ def build_cells(training: dict, device: str = "auto", tier_rule: dict | None = N
             if wanted is not None and cell_name not in wanted:
                 continue
             spec = spec or {}
-            merged = deep_merge(deep_merge(defaults, exp_common),
-                                {k: v for k, v in spec.items() if k not in PIPELINE_KEYS})
+            merged = deep_merge(
+                deep_merge(defaults, exp_common),
+                {k: v for k, v in spec.items() if k not in PIPELINE_KEYS},
+            )
             unknown = sorted(set(merged) - set(CELL_KEYS))  # a typo must not be silently ignored
             if unknown:
-                raise ConfigError(f"{cwhere}.{unknown[0]}", "unknown cell setting (from training.defaults, "
-                                  "the experiment or the cell)", ", ".join(CELL_KEYS[2:]))
+                raise ConfigError(
+                    f"{cwhere}.{unknown[0]}",
+                    "unknown cell setting (from training.defaults, the experiment or the cell)",
+                    ", ".join(CELL_KEYS[2:]),
+                )
             for key in ("model", "lrs", "points"):
                 if key not in merged:
-                    raise ConfigError(f"{cwhere}.{key}", "is missing (set it on the cell or its experiment)")
+                    raise ConfigError(
+                        f"{cwhere}.{key}", "is missing (set it on the cell or its experiment)"
+                    )
             if "name" not in merged["model"]:
                 raise ConfigError(f"{cwhere}.model.name", "is missing", "rnn, lru, s4")
             seeds = merged.get("seeds", 10)

@@ -74,8 +74,10 @@ def read_provenance(ref_dir: str | Path = REFERENCE_DIR) -> dict | None:
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError) as exc:
-        raise DataError(f"{path}: unreadable ({exc.__class__.__name__}); restore it with "
-                        f"`git checkout -- {path}`") from None
+        raise DataError(
+            f"{path}: unreadable ({exc.__class__.__name__}); restore it with "
+            f"`git checkout -- {path}`"
+        ) from None
 
 
 def reference_cells(ref_dir: str | Path = REFERENCE_DIR) -> set[tuple[str, str]]:
@@ -97,27 +99,72 @@ def _member_tables(run_dir: Path, experiments) -> tuple:
                 continue
             s = json.loads(summary_path.read_text())
             m = pd.DataFrame(s["members"])
-            keep = ["member", "point", "nu0", "theta0", "lr", "seed", "final_train_loss", "validation_loss",
-                    "diverged_step"]
+            keep = [
+                "member",
+                "point",
+                "nu0",
+                "theta0",
+                "lr",
+                "seed",
+                "final_train_loss",
+                "validation_loss",
+                "diverged_step",
+            ]
             m = m[keep].copy()
             m["diverged_step"] = m["diverged_step"].fillna(-1).astype("int32")
             m.insert(0, "cell", cdir.name)
             m.insert(0, "experiment", exp)
             members.append(m)
-            met = pd.read_parquet(cdir / "metrics.parquet", columns=["member", "epoch", "train_loss"])
+            met = pd.read_parquet(
+                cdir / "metrics.parquet", columns=["member", "epoch", "train_loss"]
+            )
             loss32 = met["train_loss"].to_numpy(np.float32)
-            if not np.array_equal(loss32.astype(np.float64), met["train_loss"].to_numpy(), equal_nan=True):
-                raise ValueError(f"{cdir}: training losses are not float32 values; refusing a lossy copy")
-            epochs.append(pd.DataFrame({"experiment": exp, "cell": cdir.name,
-                                        "member": met["member"].astype("int32"),
-                                        "epoch": met["epoch"].astype("int16"), "train_loss": loss32}))
-            slim = {k: s[k] for k in ("experiment", "cell", "config", "config_hash", "n_members", "wall_seconds",
-                                      "torch_version", "device", "threads", "git_commit") if k in s}
+            if not np.array_equal(
+                loss32.astype(np.float64), met["train_loss"].to_numpy(), equal_nan=True
+            ):
+                raise ValueError(
+                    f"{cdir}: training losses are not float32 values; refusing a lossy copy"
+                )
+            epochs.append(
+                pd.DataFrame(
+                    {
+                        "experiment": exp,
+                        "cell": cdir.name,
+                        "member": met["member"].astype("int32"),
+                        "epoch": met["epoch"].astype("int16"),
+                        "train_loss": loss32,
+                    }
+                )
+            )
+            slim = {
+                k: s[k]
+                for k in (
+                    "experiment",
+                    "cell",
+                    "config",
+                    "config_hash",
+                    "n_members",
+                    "wall_seconds",
+                    "torch_version",
+                    "device",
+                    "threads",
+                    "git_commit",
+                )
+                if k in s
+            }
             slims.append((exp, cdir.name, slim))
-            cells.append({"experiment": exp, "cell": cdir.name, "members": int(s["n_members"]),
-                          "steps": int(s["config"]["steps"]), "wall_seconds": float(s["wall_seconds"]),
-                          "config_hash": s["config_hash"], "threads": s.get("threads"),
-                          "device": s.get("device")})
+            cells.append(
+                {
+                    "experiment": exp,
+                    "cell": cdir.name,
+                    "members": int(s["n_members"]),
+                    "steps": int(s["config"]["steps"]),
+                    "wall_seconds": float(s["wall_seconds"]),
+                    "config_hash": s["config_hash"],
+                    "threads": s.get("threads"),
+                    "device": s.get("device"),
+                }
+            )
     members = pd.concat(members, ignore_index=True)
     epochs = pd.concat(epochs, ignore_index=True)
     for df in (members, epochs):
@@ -126,9 +173,19 @@ def _member_tables(run_dir: Path, experiments) -> tuple:
     return members, epochs, cells, slims
 
 
-def pack(run_dir: str | Path, out_dir: str | Path, *, command: str, started: str, finished: str,
-         wall_seconds: float, commit: str | None, fingerprint: str, tier: str = "paper",
-         note: str = "") -> dict:
+def pack(
+    run_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    command: str,
+    started: str,
+    finished: str,
+    wall_seconds: float,
+    commit: str | None,
+    fingerprint: str,
+    tier: str = "paper",
+    note: str = "",
+) -> dict:
     """Build the reference folder ``out_dir`` from the finished paper-tier run in ``run_dir``."""
     import torch
 
@@ -146,7 +203,9 @@ def pack(run_dir: str | Path, out_dir: str | Path, *, command: str, started: str
             src = run_dir / "results" / "tables" / f"{exp}_{kind}.parquet"
             _copy(src, out_dir / "tables" / src.name)
     if "fig10" in experiments:
-        _copy(run_dir / "results" / "tables" / "fig10.parquet", out_dir / "tables" / "fig10.parquet")
+        _copy(
+            run_dir / "results" / "tables" / "fig10.parquet", out_dir / "tables" / "fig10.parquet"
+        )
     for csv in sorted((run_dir / "paper" / "figures").glob("*.csv")):
         if csv.name.split("_")[0].split(".")[0] in TRAINING_FIGURES:
             _copy(csv, out_dir / "figures" / csv.name)
@@ -209,8 +268,10 @@ def _machine() -> str:
 
 def readme(prov: dict) -> str:
     hours = prov["wall_seconds"] / 3600
-    rows = "\n".join(f"| {c['experiment']} | {c['cell']} | {c['members']} | {c['wall_seconds']:.0f} |"
-                     for c in prov["cells"])
+    rows = "\n".join(
+        f"| {c['experiment']} | {c['cell']} | {c['members']} | {c['wall_seconds']:.0f} |"
+        for c in prov["cells"]
+    )
     return f"""# Paper-tier reference run
 
 One run of the paper's training grids, exactly as `config.yaml` states them (every task point,
@@ -220,14 +281,14 @@ the paper is not part of it.  The default run draws these numbers beside its own
 and judges every training claim on both; `snakemake --cores all --config tier=paper runs=reference`
 rebuilds every paper-tier figure, table and claim from this folder without training.
 
-- **Made with:** `{prov['command']}`
-- **Code:** commit `{prov['commit']}`, training fingerprint `{prov['training_fingerprint']}`
+- **Made with:** `{prov["command"]}`
+- **Code:** commit `{prov["commit"]}`, training fingerprint `{prov["training_fingerprint"]}`
   (the pipeline compares it with the checkout's and says in the PDF when they differ)
-- **Machine:** {prov['machine']}; device `{prov['device']}`, torch {prov['torch']},
-  {', '.join(str(t) for t in prov['threads_per_job'])} thread(s) per training job
-- **When:** {prov['started']} to {prov['finished']}, {prov['wall_seconds']:.0f} s wall
-  ({hours:.2f} h; {prov['train_seconds_total']:.0f} s of training-job time)
-- **Size:** {prov['runs']} runs, {prov['run_steps']:,} run-steps, {prov['diverged_runs']} diverged runs
+- **Machine:** {prov["machine"]}; device `{prov["device"]}`, torch {prov["torch"]},
+  {", ".join(str(t) for t in prov["threads_per_job"])} thread(s) per training job
+- **When:** {prov["started"]} to {prov["finished"]}, {prov["wall_seconds"]:.0f} s wall
+  ({hours:.2f} h; {prov["train_seconds_total"]:.0f} s of training-job time)
+- **Size:** {prov["runs"]} runs, {prov["run_steps"]:,} run-steps, {prov["diverged_runs"]} diverged runs
 {("- **Note:** " + prov["note"] + chr(10)) if prov.get("note") else ""}
 ## Files
 | path | what |
@@ -248,8 +309,10 @@ rebuilds every paper-tier figure, table and claim from this folder without train
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m curse_of_memory.provenance",
-                                 description="Pack a finished paper-tier run into the reference folder.")
+    ap = argparse.ArgumentParser(
+        prog="python -m curse_of_memory.provenance",
+        description="Pack a finished paper-tier run into the reference folder.",
+    )
     sub = ap.add_subparsers(dest="verb", required=True)
     p = sub.add_parser("pack", help="build results/reference/paper from a finished paper-tier run")
     p.add_argument("run_dir", help="root of the checkout that ran the paper tier")
@@ -260,8 +323,11 @@ def main(argv=None) -> int:
     p.add_argument("--wall-seconds", type=float, required=True)
     p.add_argument("--commit", default=None)
     p.add_argument("--note", default="", help="how the run went (interruptions, shared machine)")
-    p.add_argument("--fingerprint", default=None,
-                   help="training fingerprint of the code that trained (default: run_dir's src/)")
+    p.add_argument(
+        "--fingerprint",
+        default=None,
+        help="training fingerprint of the code that trained (default: run_dir's src/)",
+    )
     f = sub.add_parser("fingerprint", help="print the training fingerprint of a package folder")
     f.add_argument("package_root", nargs="?", default=str(Path(__file__).resolve().parent))
     a = ap.parse_args(argv)
@@ -269,9 +335,21 @@ def main(argv=None) -> int:
         print(training_fingerprint(a.package_root))
         return 0
     fp = a.fingerprint or training_fingerprint(Path(a.run_dir) / "src" / "curse_of_memory")
-    prov = pack(a.run_dir, a.out_dir, command=a.command, started=a.started, finished=a.finished,
-                wall_seconds=a.wall_seconds, commit=a.commit, fingerprint=fp, note=a.note)
-    print(f"{a.out_dir}: {prov['runs']} runs, {prov['run_steps']:,} run-steps, fingerprint {fp}", file=sys.stderr)
+    prov = pack(
+        a.run_dir,
+        a.out_dir,
+        command=a.command,
+        started=a.started,
+        finished=a.finished,
+        wall_seconds=a.wall_seconds,
+        commit=a.commit,
+        fingerprint=fp,
+        note=a.note,
+    )
+    print(
+        f"{a.out_dir}: {prov['runs']} runs, {prov['run_steps']:,} run-steps, fingerprint {fp}",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -290,13 +368,17 @@ def reference_lr_window(grid: list[float], best_lrs: list[float], k: int) -> lis
     grid = [float(x) for x in grid]
     if k >= len(grid):
         return grid
-    idx = sorted(i for lr in best_lrs for i, g in enumerate(grid)
-                 if lr == lr and abs(g - float(lr)) <= 1e-9 * abs(g))
+    idx = sorted(
+        i
+        for lr in best_lrs
+        for i, g in enumerate(grid)
+        if lr == lr and abs(g - float(lr)) <= 1e-9 * abs(g)
+    )
     if not idx:
         return None
     centre = idx[(len(idx) - 1) // 2]
     start = min(max(centre - (k - 1) // 2, 0), len(grid) - k)
-    return grid[start:start + k]
+    return grid[start : start + k]
 
 
 def reference_best_lrs(ref_dir: str | Path = REFERENCE_DIR) -> dict[tuple[str, str], list[float]]:

@@ -29,8 +29,12 @@ def snakemake_log(smk):
     with _LogFile(path) as fh:
         old_out, old_err = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = fh
-        logging.basicConfig(stream=fh, level=logging.INFO, force=True,
-                            format="%(asctime)s %(levelname)s %(message)s")
+        logging.basicConfig(
+            stream=fh,
+            level=logging.INFO,
+            force=True,
+            format="%(asctime)s %(levelname)s %(message)s",
+        )
         logging.captureWarnings(True)
         for noisy in ("fontTools", "matplotlib", "PIL"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -41,12 +45,16 @@ def snakemake_log(smk):
             sys.stdout, sys.stderr = old_out, old_err
             print(f"error: {exc}  (log: {path})", file=sys.stderr)
             sys.exit(2)
-        except OSError as exc:  # a full disk (or quota) ends in one line too, as in errors.cli_errors
+        except (
+            OSError
+        ) as exc:  # a full disk (or quota) ends in one line too, as in errors.cli_errors
             if exc.errno not in (28, 122):
                 traceback.print_exc(file=fh)  # keep the traceback in the rule's log as well
                 raise
-            msg = (f"no space left while writing {exc.filename or 'an output'} ({exc.strerror}); free disk "
-                   "space and rerun - finished outputs are kept")
+            msg = (
+                f"no space left while writing {exc.filename or 'an output'} ({exc.strerror}); free disk "
+                "space and rerun - finished outputs are kept"
+            )
             _say(fh, f"error: {msg}")  # the log may sit on the full disk itself
             sys.stdout, sys.stderr = old_out, old_err
             print(f"error: {msg}  (log: {path})", file=sys.stderr)
@@ -81,4 +89,3 @@ class _LogFile:
         except OSError:
             pass
         return False
-

@@ -34,7 +34,8 @@ def _size(n: float) -> str:
 
 def is_no_space(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and (
-        exc.errno in NO_SPACE or any(t in str(exc).lower() for t in _NO_SPACE_TEXT))
+        exc.errno in NO_SPACE or any(t in str(exc).lower() for t in _NO_SPACE_TEXT)
+    )
 
 
 @contextlib.contextmanager
@@ -55,8 +56,11 @@ def require_space(path: str | os.PathLike, nbytes: int) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     free = shutil.disk_usage(folder).free
     if nbytes > free:
-        raise OSError(errno.ENOSPC, f"No space left on device: it needs {_size(nbytes)}, "
-                                    f"{_size(free)} are free", str(path))
+        raise OSError(
+            errno.ENOSPC,
+            f"No space left on device: it needs {_size(nbytes)}, {_size(free)} are free",
+            str(path),
+        )
 
 
 def reserve(path: str | os.PathLike, nbytes: int) -> None:

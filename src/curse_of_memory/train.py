@@ -30,7 +30,6 @@ import numpy as np
 from curse_of_memory import __version__, io
 from curse_of_memory.errors import ConfigError, DataError, cli_errors
 
-
 STATE_MARKER = ".curse-of-memory-state"
 
 
@@ -45,16 +44,30 @@ def default_state_dir(c: dict, out_dir: Path, chash: str) -> Path:
 
 def _git_commit() -> str | None:
     try:
-        r = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
-                           cwd=Path(__file__).resolve().parent)
+        r = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            cwd=Path(__file__).resolve().parent,
+        )
         return r.stdout.strip() or None
     except Exception:
         return None
 
 
-def run_cell(cell: dict, out_dir: str | os.PathLike, *, state_dir: str | os.PathLike | None = None,
-             progress: bool = False, threads: int | None = None, device: str | None = None,
-             stop_after_step: int | None = None, stop_mode: str = "kill", log=print) -> dict:
+def run_cell(
+    cell: dict,
+    out_dir: str | os.PathLike,
+    *,
+    state_dir: str | os.PathLike | None = None,
+    progress: bool = False,
+    threads: int | None = None,
+    device: str | None = None,
+    stop_after_step: int | None = None,
+    stop_mode: str = "kill",
+    log=print,
+) -> dict:
     """Train a cell (dict as in CELL.yaml) and write its folder; return the summary dict.
 
     Validation happens before anything is written.  ``state_dir=False``-like value ``"none"``
@@ -83,9 +96,18 @@ def run_cell(cell: dict, out_dir: str | os.PathLike, *, state_dir: str | os.Path
         _check_state_dir(sdir, out_dir)
     if sdir is not None and not sdir.exists():
         sdir.mkdir(parents=True)
-        io.write_text(sdir / STATE_MARKER, "made by curse_of_memory.train; removed when the cell finishes\n")
-    pop, wall = train_population(c, dev, sdir, progress=progress, stop_after_step=stop_after_step,
-                                 stop_mode=stop_mode, log=log)
+        io.write_text(
+            sdir / STATE_MARKER, "made by curse_of_memory.train; removed when the cell finishes\n"
+        )
+    pop, wall = train_population(
+        c,
+        dev,
+        sdir,
+        progress=progress,
+        stop_after_step=stop_after_step,
+        stop_mode=stop_mode,
+        log=log,
+    )
     val = pop.validation_loss(c["validation_batches"])
 
     # ---- tables -----------------------------------------------------------------------------
@@ -105,14 +127,23 @@ def run_cell(cell: dict, out_dir: str | os.PathLike, *, state_dir: str | os.Path
     erows = []
     for r in pop.elr_rows:
         for g, summ in r["groups"].items():
-            erows.append(pd.DataFrame({"member": mt["member"], "epoch": r["epoch"], "group": g,
-                                       **{k: np.asarray(v, dtype=np.float64) for k, v in summ.items()}}))
+            erows.append(
+                pd.DataFrame(
+                    {
+                        "member": mt["member"],
+                        "epoch": r["epoch"],
+                        "group": g,
+                        **{k: np.asarray(v, dtype=np.float64) for k, v in summ.items()},
+                    }
+                )
+            )
     elr = pd.concat(erows, ignore_index=True)
 
     # ---- final parameters and per-entry effective lrs ---------------------------------------
     e_final = pop.elr_groups(pop.effective_lrs())
     final = {
-        "model": c["model"], "param_order": pop.names,
+        "model": c["model"],
+        "param_order": pop.names,
         "params": {n: p.detach().cpu().clone() for n, p in zip(pop.names, pop.params)},
         "groups": [list(g) for g in pop.model.param_groups()],
         "elr": {g: e.detach().cpu().clone() for g, e in e_final.items()},
@@ -123,17 +154,31 @@ def run_cell(cell: dict, out_dir: str | os.PathLike, *, state_dir: str | os.Path
     div = pop.diverged_step.cpu().numpy()
     teachers = [t.to_json() for t in pop.teachers]
     summary = {
-        "experiment": c["experiment"], "cell": c["cell"], "config": c, "config_hash": chash,
-        "package_version": __version__, "torch_version": torch.__version__,
-        "python": platform.python_version(), "device": str(dev), "threads": torch.get_num_threads(),
-        "git_commit": _git_commit(), "wall_seconds": wall, "n_members": pop.M,
+        "experiment": c["experiment"],
+        "cell": c["cell"],
+        "config": c,
+        "config_hash": chash,
+        "package_version": __version__,
+        "torch_version": torch.__version__,
+        "python": platform.python_version(),
+        "device": str(dev),
+        "threads": torch.get_num_threads(),
+        "git_commit": _git_commit(),
+        "wall_seconds": wall,
+        "n_members": pop.M,
         "members": [
-            {**m, "final_train_loss": float(last["train_loss"][i]), "validation_loss": float(val[i]),
-             "final_expected_loss": float(last["expected_loss"][i]),
-             "diverged": bool(div[i] >= 0), "diverged_step": int(div[i]) if div[i] >= 0 else None,
-             "teacher_min_modulus": teachers[m["point"]]["min_modulus"],
-             "teacher_max_modulus": teachers[m["point"]]["max_modulus"]}
-            for i, m in enumerate(pop.members)],
+            {
+                **m,
+                "final_train_loss": float(last["train_loss"][i]),
+                "validation_loss": float(val[i]),
+                "final_expected_loss": float(last["expected_loss"][i]),
+                "diverged": bool(div[i] >= 0),
+                "diverged_step": int(div[i]) if div[i] >= 0 else None,
+                "teacher_min_modulus": teachers[m["point"]]["min_modulus"],
+                "teacher_max_modulus": teachers[m["point"]]["max_modulus"],
+            }
+            for i, m in enumerate(pop.members)
+        ],
         "diverged_members": [int(i) for i in np.nonzero(div >= 0)[0]],
     }
     summary = _finite_or_none(summary)
@@ -151,10 +196,16 @@ def run_cell(cell: dict, out_dir: str | os.PathLike, *, state_dir: str | os.Path
 def _check_state_dir(sdir: Path, out_dir: Path) -> None:
     """Refuse a state folder that is, or contains, the output folder or the working directory."""
     s = sdir.resolve()
-    for other, name in ((out_dir.resolve(), "the output folder"), (Path.cwd().resolve(), "the working directory")):
+    for other, name in (
+        (out_dir.resolve(), "the output folder"),
+        (Path.cwd().resolve(), "the working directory"),
+    ):
         if s == other or s in other.parents:
-            raise ConfigError("--state-dir", f"{sdir} is {name} or one of its parents",
-                              "a folder of its own, e.g. results/state/<experiment>/<cell> (or 'none')")
+            raise ConfigError(
+                "--state-dir",
+                f"{sdir} is {name} or one of its parents",
+                "a folder of its own, e.g. results/state/<experiment>/<cell> (or 'none')",
+            )
 
 
 def _remove_state(sdir: Path) -> None:
@@ -192,40 +243,65 @@ def load_cell_file(path: str | os.PathLike) -> dict:
 
     p = Path(path)
     if not p.exists():
-        raise DataError(f"cell file {p} does not exist; pass the path of a CELL.yaml (see docs/CELL_FORMAT.md)")
+        raise DataError(
+            f"cell file {p} does not exist; pass the path of a CELL.yaml (see docs/CELL_FORMAT.md)"
+        )
     try:
         cell = yaml.safe_load(p.read_text())
     except yaml.YAMLError as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         where = f" (line {line + 1})" if line is not None else ""
-        raise ConfigError(str(p), f"is not valid YAML{where}", "a YAML mapping (see docs/CELL_FORMAT.md)")
+        raise ConfigError(
+            str(p), f"is not valid YAML{where}", "a YAML mapping (see docs/CELL_FORMAT.md)"
+        )
     return cell
 
 
 @cli_errors
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m curse_of_memory.train", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m curse_of_memory.train", description=__doc__.split("\n")[0]
+    )
     ap.add_argument("cell", help="CELL.yaml")
     ap.add_argument("--out", required=True, help="output folder of the cell")
     ap.add_argument("--state-dir", default=None, help="resumable-state folder ('none' disables it)")
-    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: OMP_NUM_THREADS)")
+    ap.add_argument(
+        "--threads", type=int, default=None, help="torch threads (default: OMP_NUM_THREADS)"
+    )
     ap.add_argument("--device", default=None, help="override the cell's device: auto, cpu, cuda")
     ap.add_argument("--no-progress", action="store_true", help="no progress bar")
     a = ap.parse_args(argv)
     cell = load_cell_file(a.cell)
-    threads = a.threads or (int(os.environ["OMP_NUM_THREADS"]) if os.environ.get("OMP_NUM_THREADS", "").isdigit() else None)
+    threads = a.threads or (
+        int(os.environ["OMP_NUM_THREADS"])
+        if os.environ.get("OMP_NUM_THREADS", "").isdigit()
+        else None
+    )
     if a.threads is not None and a.threads < 1:
         raise ConfigError("--threads", f"{a.threads} is not positive", "an integer >= 1")
     t0 = time.time()
-    s = run_cell(cell, a.out, state_dir=a.state_dir, progress=not a.no_progress, threads=threads,
-                 device=a.device, log=lambda m: print(m, file=sys.stderr))
-    print(f"{s['experiment']}/{s['cell']}: {s['n_members']} members, {len(s['diverged_members'])} diverged, "
-          f"{time.time() - t0:.1f} s -> {a.out}", file=sys.stderr)
+    s = run_cell(
+        cell,
+        a.out,
+        state_dir=a.state_dir,
+        progress=not a.no_progress,
+        threads=threads,
+        device=a.device,
+        log=lambda m: print(m, file=sys.stderr),
+    )
+    print(
+        f"{s['experiment']}/{s['cell']}: {s['n_members']} members, {len(s['diverged_members'])} diverged, "
+        f"{time.time() - t0:.1f} s -> {a.out}",
+        file=sys.stderr,
+    )
     if s["diverged_members"]:  # a result, not an error: recorded, never silently dropped
         first = min(m["diverged_step"] for m in s["members"] if m["diverged"])
-        print(f"warning: {len(s['diverged_members'])} of {s['n_members']} members diverged (non-finite loss or "
-              f"gradient, first at step {first}); kept as diverged in summary.json and metrics.parquet, and "
-              "the aggregation never picks a diverged lr - lower the cell's lrs to train them", file=sys.stderr)
+        print(
+            f"warning: {len(s['diverged_members'])} of {s['n_members']} members diverged (non-finite loss or "
+            f"gradient, first at step {first}); kept as diverged in summary.json and metrics.parquet, and "
+            "the aggregation never picks a diverged lr - lower the cell's lrs to train them",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -32,8 +32,11 @@ with snakemake_log(snakemake):
     var = pd.concat(variances, ignore_index=True).drop_duplicates(["nu0", "theta0"])
     table = agg.normalise(agg.by_lr(agg.final_losses(metrics)), var)
     best = agg.normalise(agg.best_lr(table), var)
-    for path, df in ((snakemake.output.by_lr, table), (snakemake.output.best, best),
-                     (snakemake.output.history, agg.history(metrics, elr))):
+    for path, df in (
+        (snakemake.output.by_lr, table),
+        (snakemake.output.best, best),
+        (snakemake.output.history, agg.history(metrics, elr)),
+    ):
         with writing(path):  # a full disk names the table
             write_parquet(path, df)
     with pd.option_context("display.width", 200, "display.max_columns", 30):

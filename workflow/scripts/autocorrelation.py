@@ -18,8 +18,12 @@ with snakemake_log(snakemake):  # noqa: F821
     x, man = load_cache(smk.input.array)
     c, c_centred = autocorrelations(x, max_lag)
     result = {
-        "source": man["source"], "model": man["model"], "n_sequences": int(x.shape[0]),
-        "seq_len": int(x.shape[1]), "d_emb": int(x.shape[2]), "max_lag": max_lag,
+        "source": man["source"],
+        "model": man["model"],
+        "n_sequences": int(x.shape[0]),
+        "seq_len": int(x.shape[1]),
+        "d_emb": int(x.shape[2]),
+        "max_lag": max_lag,
         "default": fit(c, start=1, stop=max_lag),
         "published": fit(c, start=0, stop=max_lag),
     }
@@ -27,11 +31,18 @@ with snakemake_log(snakemake):  # noqa: F821
         result["centred"] = fit(c_centred, start=1, stop=max_lag)
     except ValueError as exc:
         result["centred"] = {"error": str(exc)}
-    write_parquet(smk.output.table, pd.DataFrame({"lag": range(max_lag + 1), "c": c, "c_centred": c_centred}))
+    write_parquet(
+        smk.output.table, pd.DataFrame({"lag": range(max_lag + 1), "c": c, "c_centred": c_centred})
+    )
     write_json(smk.output.fit, result)
     for k in ("default", "published"):
         f = result[k]
-        print(f"{k}: a0={f['a0']:.4g} a1={f['a1']:.4g} r1={f['r1']:.6f} (fit {f['fit_start']}..{f['fit_stop']})")
+        print(
+            f"{k}: a0={f['a0']:.4g} a1={f['a1']:.4g} r1={f['r1']:.6f} (fit {f['fit_start']}..{f['fit_stop']})"
+        )
     f = result["centred"]
-    print(f"centred: a0={f['a0']:.4g} a1={f['a1']:.4g} r1={f['r1']:.6f} (fit {f['fit_start']}..{f['fit_stop']})"
-          if "error" not in f else f"centred: no fit ({f['error']})")
+    print(
+        f"centred: a0={f['a0']:.4g} a1={f['a1']:.4g} r1={f['r1']:.6f} (fit {f['fit_start']}..{f['fit_stop']})"
+        if "error" not in f
+        else f"centred: no fit ({f['error']})"
+    )

@@ -2,6 +2,7 @@
 results/claims.html, and paper/tables/claims_summary.tex (one row per claim of the paper).  In a
 run that trains (runs=train) with a shipped paper-tier reference, every training claim is judged
 on the reference too (``rec["reference"]``)."""
+
 from pathlib import Path
 
 from curse_of_memory.runlog import snakemake_log

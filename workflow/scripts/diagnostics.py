@@ -44,22 +44,52 @@ with snakemake_log(snakemake):
             d = t[(t["nu0"] == nu0) & (t["theta0"] == theta0)].sort_values("lr")
             c = pcmap(i / max(1, len(points) - 1))
             y = d["mean"].where(np.isfinite(d["mean"]), d["mean_nan"])
-            ax_l.plot(d["lr"], y, marker=".", markersize=3, color=c,
-                      label=f"$\\nu_0$={nu0:g}, $\\theta_0$={theta0:g}")
+            ax_l.plot(
+                d["lr"],
+                y,
+                marker=".",
+                markersize=3,
+                color=c,
+                label=f"$\\nu_0$={nu0:g}, $\\theta_0$={theta0:g}",
+            )
             sel = b[(b["nu0"] == nu0) & (b["theta0"] == theta0)]
             if len(sel) and not np.isfinite(sel["lr"].iloc[0]):  # every seed of every lr diverged
-                flags.append({"cell": cell, "nu0": nu0, "theta0": theta0, "lr": np.nan, "edge": False,
-                              "flagged": True, "all_diverged": True,
-                              "n_diverged_total": int(sel["n_diverged_total"].iloc[0])})
+                flags.append(
+                    {
+                        "cell": cell,
+                        "nu0": nu0,
+                        "theta0": theta0,
+                        "lr": np.nan,
+                        "edge": False,
+                        "flagged": True,
+                        "all_diverged": True,
+                        "n_diverged_total": int(sel["n_diverged_total"].iloc[0]),
+                    }
+                )
             elif len(sel):
                 r = sel.iloc[0]
                 ax_l.plot([r["lr"]], [r["mean"]], marker="o", mfc="none", markersize=5, color=c)
-                flags.append({"cell": cell, "nu0": nu0, "theta0": theta0, "lr": r["lr"],
-                              "edge": bool(r["edge"]), "flagged": bool(r["flagged"]), "all_diverged": False,
-                              "n_diverged_total": int(r["n_diverged_total"])})
+                flags.append(
+                    {
+                        "cell": cell,
+                        "nu0": nu0,
+                        "theta0": theta0,
+                        "lr": r["lr"],
+                        "edge": bool(r["edge"]),
+                        "flagged": bool(r["flagged"]),
+                        "all_diverged": False,
+                        "n_diverged_total": int(r["n_diverged_total"]),
+                    }
+                )
                 if r["edge"]:
-                    ax_l.annotate("edge", (r["lr"], r["mean"]), fontsize=4, color="red",
-                                  xytext=(2, 2), textcoords="offset points")
+                    ax_l.annotate(
+                        "edge",
+                        (r["lr"], r["mean"]),
+                        fontsize=4,
+                        color="red",
+                        xytext=(2, 2),
+                        textcoords="offset points",
+                    )
         ax_l.set_xscale("log")
         if np.isfinite(t["mean_nan"]).any():
             ax_l.set_yscale("log")
@@ -69,7 +99,18 @@ with snakemake_log(snakemake):
         ax_c.set_title(f"{snakemake.wildcards.experiment} / {cell}")
         fig.tight_layout()
         style.save(fig, out / f"{cell}.pdf", data=t, tier=snakemake.params.tier, png=False)
-    flags = pd.DataFrame(flags, columns=["cell", "nu0", "theta0", "lr", "edge", "flagged", "all_diverged",
-                                         "n_diverged_total"])
+    flags = pd.DataFrame(
+        flags,
+        columns=[
+            "cell",
+            "nu0",
+            "theta0",
+            "lr",
+            "edge",
+            "flagged",
+            "all_diverged",
+            "n_diverged_total",
+        ],
+    )
     write_csv(out / "flags.csv", flags)
     print(flags.to_string())

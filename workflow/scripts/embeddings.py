@@ -19,8 +19,10 @@ with snakemake_log(snakemake):  # noqa: F821
         articles = T.load_articles(cfg["text"])
         with writing(smk.output.articles):  # a full disk names this file
             write_text(smk.output.articles, "".join(json.dumps(a) + "\n" for a in articles))
-        print(f"{len(articles)} articles, {sum(len(a['text']) for a in articles)} characters "
-              f"from {T.describe(cfg['text'])}")
+        print(
+            f"{len(articles)} articles, {sum(len(a['text']) for a in articles)} characters "
+            f"from {T.describe(cfg['text'])}"
+        )
     else:
         with open(smk.input.articles) as fh:
             articles = [json.loads(line) for line in fh]
@@ -43,6 +45,14 @@ with snakemake_log(snakemake):  # noqa: F821
             "shuffle_seed": cfg["shuffle_seed"],
             "window_articles": owner.tolist(),
         }
-        man = E.write_cache(smk.output.array, model, ids, manifest, dtype=cfg["dtype"],
-                            batch_size=cfg["embed_batch"])
-        print(f"wrote {smk.output.array}: shape {man['shape']} {man['dtype']} sha256 {man['sha256'][:12]}")
+        man = E.write_cache(
+            smk.output.array,
+            model,
+            ids,
+            manifest,
+            dtype=cfg["dtype"],
+            batch_size=cfg["embed_batch"],
+        )
+        print(
+            f"wrote {smk.output.array}: shape {man['shape']} {man['dtype']} sha256 {man['sha256'][:12]}"
+        )

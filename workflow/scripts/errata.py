@@ -1,4 +1,5 @@
 """Rule `errata`: METHODS §7 items with the measured effect of each variant -> paper/tables/errata.tex."""
+
 from pathlib import Path
 
 from curse_of_memory.runlog import snakemake_log

@@ -12,7 +12,6 @@ from curse_of_memory.runlog import snakemake_log
 from curse_of_memory.theory.figdata import fig1_data, lam_star_colors, rho_colors
 
 
-
 def main(smk):
     p = smk.params.theory
     data = fig1_data(p["rhos"], p["lambda_stars"], p["fig1_points"])
@@ -57,8 +56,9 @@ def main(smk):
     style.panel_letters([ax_a, ax_b, ax_c], x=-0.2)  # the caption's A, B, C
     for key, df in data.items():
         write_csv(smk.output[key], df)
-    tier = style.theory_tier(smk.params.tier, p, smk.config.get("theory"),
-                            ("rhos", "lambda_stars", "fig1_points"))
+    tier = style.theory_tier(
+        smk.params.tier, p, smk.config.get("theory"), ("rhos", "lambda_stars", "fig1_points")
+    )
     style.save(fig, smk.output.pdf, data=data, tier=tier)  # theory: stamped only if reduced
 
 

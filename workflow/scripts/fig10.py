@@ -26,10 +26,15 @@ def published_note(table):
     reused = sorted(pub.loc[src.str.contains("not trained"), "model"].unique())
     notes = []
     if coincide:
-        notes.append("Remaps coincide (teacher without real negative eigenvalues) for "
-                     + ", ".join(coincide) + ": default runs shown.")
+        notes.append(
+            "Remaps coincide (teacher without real negative eigenvalues) for "
+            + ", ".join(coincide)
+            + ": default runs shown."
+        )
     if reused:
-        notes.append("Published remap not trained for " + ", ".join(reused) + ": default runs shown.")
+        notes.append(
+            "Published remap not trained for " + ", ".join(reused) + ": default runs shown."
+        )
     return " ".join(notes) or None
 
 
@@ -37,13 +42,19 @@ with snakemake_log(snakemake):
     try:
         theory = dict(np.load(snakemake.input.theory))
     except (OSError, ValueError) as exc:
-        raise DataError(f"{snakemake.input.theory}: unreadable ({exc}); rerun its theory rule") from None
+        raise DataError(
+            f"{snakemake.input.theory}: unreadable ({exc}); rerun its theory rule"
+        ) from None
     table = pd.read_parquet(snakemake.input.table)
     reference = pd.read_parquet(snakemake.input.reference) if snakemake.input.reference else None
-    for out, remap in ((snakemake.output.pdf, "default"), (snakemake.output.published, "published")):
+    for out, remap in (
+        (snakemake.output.pdf, "default"),
+        (snakemake.output.published, "published"),
+    ):
         note = published_note(table) if remap == "published" else None
-        fig, data = hp.fig10(theory, table, remap, n_vecs=snakemake.params.n_eigvecs, note=note,
-                             reference=reference)
+        fig, data = hp.fig10(
+            theory, table, remap, n_vecs=snakemake.params.n_eigvecs, note=note, reference=reference
+        )
         style.save(fig, out, data=data, tier=snakemake.params.tier)
         print(out, "note:", note)
         print(data["loss"].to_string())

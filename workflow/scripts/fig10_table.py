@@ -10,25 +10,53 @@ import pandas as pd
 from curse_of_memory.io import write_parquet
 from curse_of_memory.runlog import snakemake_log
 
-COLS = ["model", "theta0", "nu0", "remap", "lr", "mean", "sem", "n_seeds", "n_diverged",
-        "n_diverged_total", "flagged", "edge", "lr_published", "mean_published", "sem_published",
-        "mean_norm", "sem_norm", "source"]
+COLS = [
+    "model",
+    "theta0",
+    "nu0",
+    "remap",
+    "lr",
+    "mean",
+    "sem",
+    "n_seeds",
+    "n_diverged",
+    "n_diverged_total",
+    "flagged",
+    "edge",
+    "lr_published",
+    "mean_published",
+    "sem_published",
+    "mean_norm",
+    "sem_norm",
+    "source",
+]
 
 with snakemake_log(snakemake):
     default = pd.read_parquet(snakemake.input.default[0]).rename(columns={"cell": "model"})
     default["remap"], default["source"] = "default", "fig10"
     parts = [default]
-    published = (pd.read_parquet(snakemake.input.published[0]).rename(columns={"cell": "model"})
-                 if snakemake.input.published else default.iloc[0:0])
+    published = (
+        pd.read_parquet(snakemake.input.published[0]).rename(columns={"cell": "model"})
+        if snakemake.input.published
+        else default.iloc[0:0]
+    )
     published = published.assign(remap="published", source="fig10_published")
     parts.append(published)
     have = set(zip(published["model"], published["theta0"].round(6)))
-    reuse = default[[(m, t) not in have for m, t in zip(default["model"], default["theta0"].round(6))]].copy()
+    reuse = default[
+        [(m, t) not in have for m, t in zip(default["model"], default["theta0"].round(6))]
+    ].copy()
     reuse["remap"] = "published"
     skipped = set(snakemake.params.skipped)
     reuse["source"] = np.where(
-        reuse["model"].isin(skipped), "fig10 (remaps coincide: teacher without real negative eigenvalues)",
-        np.where(np.isclose(reuse["theta0"], 3.14), "fig10 (theta0 = 3.14 reused)", "fig10 (published not trained)"))
+        reuse["model"].isin(skipped),
+        "fig10 (remaps coincide: teacher without real negative eigenvalues)",
+        np.where(
+            np.isclose(reuse["theta0"], 3.14),
+            "fig10 (theta0 = 3.14 reused)",
+            "fig10 (published not trained)",
+        ),
+    )
     parts.append(reuse)
     table = pd.concat(parts, ignore_index=True)
     table = table[[c for c in COLS if c in table.columns]].sort_values(["remap", "model", "theta0"])

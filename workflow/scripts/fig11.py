@@ -5,8 +5,8 @@ whose every seed diverged is a cross at the top of the left panel."""
 
 import matplotlib as mpl
 import numpy as np
-from matplotlib.ticker import NullFormatter
 import pandas as pd
+from matplotlib.ticker import NullFormatter
 
 from curse_of_memory.plotting import overlay, style
 from curse_of_memory.runlog import snakemake_log
@@ -33,20 +33,39 @@ def quiet_minor_labels(ax):
 
 
 with snakemake_log(snakemake):
-    best = pd.concat([pd.read_parquet(p) for p in snakemake.input.best], ignore_index=True) \
-        if snakemake.input.best else pd.DataFrame(columns=["cell", "lr", "mean", "sem"])
-    hist = pd.concat([pd.read_parquet(p) for p in snakemake.input.history], ignore_index=True) \
-        if snakemake.input.history else pd.DataFrame(columns=["cell", "lr", "epoch"])
+    best = (
+        pd.concat([pd.read_parquet(p) for p in snakemake.input.best], ignore_index=True)
+        if snakemake.input.best
+        else pd.DataFrame(columns=["cell", "lr", "mean", "sem"])
+    )
+    hist = (
+        pd.concat([pd.read_parquet(p) for p in snakemake.input.history], ignore_index=True)
+        if snakemake.input.history
+        else pd.DataFrame(columns=["cell", "lr", "epoch"])
+    )
     best = best.assign(heads=[heads(c) for c in best["cell"]]).sort_values("heads")
 
     fig, (ax_l, ax_r) = style.figure(3.5, 1.35, ncols=2)
     ax_l.plot(best["heads"], best["mean"], color="0.6", lw=0.75, zorder=1)
-    ax_l.errorbar(best["heads"], best["mean"], yerr=best["sem"].fillna(0), marker="o", markersize=2.5,
-                  ls="none", color=style.COLORS["rnn"], elinewidth=0.5, zorder=2)
+    ax_l.errorbar(
+        best["heads"],
+        best["mean"],
+        yerr=best["sem"].fillna(0),
+        marker="o",
+        markersize=2.5,
+        ls="none",
+        color=style.COLORS["rnn"],
+        elinewidth=0.5,
+        zorder=2,
+    )
     dead = overlay.all_diverged(best)
     overlay.diverged(ax_l, best["heads"].to_numpy(float)[dead], style.COLORS["rnn"])
     refs = [pd.read_parquet(p) for p in snakemake.input.reference]
-    ref = pd.concat(refs, ignore_index=True) if refs else pd.DataFrame(columns=["cell", "lr", "mean", "sem"])
+    ref = (
+        pd.concat(refs, ignore_index=True)
+        if refs
+        else pd.DataFrame(columns=["cell", "lr", "mean", "sem"])
+    )
     ref = ref.assign(heads=[heads(c) for c in ref["cell"]]).sort_values("heads")
     overlay.reference(ax_l, ref["heads"], ref["mean"], style.COLORS["rnn"])
     if ax_l.get_legend_handles_labels()[0]:
@@ -70,8 +89,17 @@ with snakemake_log(snakemake):
         d = hist[(hist["cell"] == r["cell"]) & np.isclose(hist["lr"], r["lr"])].sort_values("epoch")
         color = cmap(i / max(1, len(best) - 1))
         ax_r.plot(d["epoch"], d[col], color=color, label=str(r["heads"]))
-        curves.append(pd.DataFrame({"heads": r["heads"], "lr": r["lr"], "epoch": d["epoch"],
-                                    "elr_A": d[col], "loss_mean": d["loss_mean"]}))
+        curves.append(
+            pd.DataFrame(
+                {
+                    "heads": r["heads"],
+                    "lr": r["lr"],
+                    "epoch": d["epoch"],
+                    "elr_A": d[col],
+                    "loss_mean": d["loss_mean"],
+                }
+            )
+        )
     if curves:
         ax_r.set_yscale("log")
         quiet_minor_labels(ax_r)
@@ -82,7 +110,20 @@ with snakemake_log(snakemake):
     cols = ["heads", "cell", "lr", "mean", "sem", "n_seeds", "n_diverged_total", "flagged", "edge"]
     left = best[cols].assign(source="this run", all_diverged=dead)
     if len(ref):
-        left = pd.concat([left, ref[cols].assign(source="paper-tier reference",
-                                                 all_diverged=overlay.all_diverged(ref))], ignore_index=True)
-    right = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(columns=["heads", "lr", "epoch", "elr_A"])
-    style.save(fig, snakemake.output.pdf, data={"left": left, "right": right}, tier=snakemake.params.tier)
+        left = pd.concat(
+            [
+                left,
+                ref[cols].assign(
+                    source="paper-tier reference", all_diverged=overlay.all_diverged(ref)
+                ),
+            ],
+            ignore_index=True,
+        )
+    right = (
+        pd.concat(curves, ignore_index=True)
+        if curves
+        else pd.DataFrame(columns=["heads", "lr", "epoch", "elr_A"])
+    )
+    style.save(
+        fig, snakemake.output.pdf, data={"left": left, "right": right}, tier=snakemake.params.tier
+    )

@@ -8,7 +8,6 @@ from curse_of_memory.runlog import snakemake_log
 with snakemake_log(snakemake):  # noqa: F821
     import json
 
-    import numpy as np
     import pandas as pd
 
     from curse_of_memory.plotting import style
@@ -31,9 +30,16 @@ with snakemake_log(snakemake):  # noqa: F821
         ax.set_yscale("log")
         ax.set_xlabel(r"$\Delta$")
         ax.set_ylabel(r"$c(\Delta)$")
-        ax.text(0.97, 0.95, rf"$y = {f['a1']:.3g} \times {f['r1']:.4f}^{{\Delta}}$",
-                transform=ax.transAxes, ha="right", va="top")
+        ax.text(
+            0.97,
+            0.95,
+            rf"$y = {f['a1']:.3g} \times {f['r1']:.4f}^{{\Delta}}$",
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+        )
         rng = f"fit over $\\Delta$ = {f['fit_start']}..{f['fit_stop']}"
-        ax.set_title(f"{res['source']}, {res['model']} ({res['n_sequences']} seq.)\n{rng}",
-                     fontsize=4.5)
+        ax.set_title(
+            f"{res['source']}, {res['model']} ({res['n_sequences']} seq.)\n{rng}", fontsize=4.5
+        )
         style.save(fig, out, data=data, tier=smk.params.tier)

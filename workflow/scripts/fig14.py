@@ -3,7 +3,6 @@
 from curse_of_memory.runlog import snakemake_log
 
 with snakemake_log(snakemake):  # noqa: F821
-    import numpy as np
     import pandas as pd
 
     from curse_of_memory.plotting import style
@@ -23,27 +22,48 @@ with snakemake_log(snakemake):  # noqa: F821
         ax.set_xscale("log", base=2)
         ax.set_title(rf"$\sigma_h = {sh:g}$" if row == 2 else rf"$T \in [1, {t_max:g}]$")
         if col == 0:
-            ax.set_ylabel([r"$\sigma_h=\sigma_x=0$", r"$\sigma_h=\sigma_x=1$", r"$T\in[1,16]$, $\sigma_x=1$"][row]
-                          + "\n" + r"$\partial h_{\Delta t} / \partial h_0$")
+            ax.set_ylabel(
+                [r"$\sigma_h=\sigma_x=0$", r"$\sigma_h=\sigma_x=1$", r"$T\in[1,16]$, $\sigma_x=1$"][
+                    row
+                ]
+                + "\n"
+                + r"$\partial h_{\Delta t} / \partial h_0$"
+            )
         if row == 2:
             ax.set_xlabel(r"$\Delta t$")
         for dt, g in s.groupby("dt"):
             d = g[g.kind == "diag"]
             o = g[g.kind == "offdiag"]
-            summary.append({
-                "row": row, "col": col, "t_max": t_max, "scale_h": sh, "scale_x": g.scale_x.iloc[0],
-                "dt": dt, "diag_mean_abs": d.value.abs().mean(), "diag_min": d.value.min(),
-                "diag_max": d.value.max(), "offdiag_mean_abs": o.value.abs().mean(),
-                "offdiag_max_abs_sampled": o.value.abs().max(),
-                "offdiag_max_abs_all": g[g.kind == "offdiag_all_max_abs"].value.max(),
-                "max_abs_diag_minus_z_power": (d.value - d.z_power).abs().max(),
-            })
+            summary.append(
+                {
+                    "row": row,
+                    "col": col,
+                    "t_max": t_max,
+                    "scale_h": sh,
+                    "scale_x": g.scale_x.iloc[0],
+                    "dt": dt,
+                    "diag_mean_abs": d.value.abs().mean(),
+                    "diag_min": d.value.min(),
+                    "diag_max": d.value.max(),
+                    "offdiag_mean_abs": o.value.abs().mean(),
+                    "offdiag_max_abs_sampled": o.value.abs().max(),
+                    "offdiag_max_abs_all": g[g.kind == "offdiag_all_max_abs"].value.max(),
+                    "max_abs_diag_minus_z_power": (d.value - d.z_power).abs().max(),
+                }
+            )
     axes[0, 0].plot([], [], color="#1F77B4", label="Diagonal terms")
     axes[0, 0].plot([], [], color="grey", label="Non-diagonal terms")
     axes[0, 0].legend(loc="lower left")
-    fig.suptitle(f"ChronoGRU at init on {df.source.iloc[0]} embeddings ({df.model.iloc[0]}), "
-                 "T_min = 1", fontsize=5)
-    entries = df[df.kind != "offdiag_all_max_abs"][["row", "col", "t_max", "scale_h", "scale_x",
-                                                     "dt", "kind", "i", "j", "value"]]
-    style.save(fig, smk.output.pdf, data={"entries": entries, "summary": pd.DataFrame(summary)},
-               tier=smk.params.tier)
+    fig.suptitle(
+        f"ChronoGRU at init on {df.source.iloc[0]} embeddings ({df.model.iloc[0]}), T_min = 1",
+        fontsize=5,
+    )
+    entries = df[df.kind != "offdiag_all_max_abs"][
+        ["row", "col", "t_max", "scale_h", "scale_x", "dt", "kind", "i", "j", "value"]
+    ]
+    style.save(
+        fig,
+        smk.output.pdf,
+        data={"entries": entries, "summary": pd.DataFrame(summary)},
+        tier=smk.params.tier,
+    )

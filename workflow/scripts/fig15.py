@@ -24,24 +24,36 @@ with snakemake_log(snakemake):  # noqa: F821
         h2, dh2 = e.h.to_numpy(np.float64) ** 2, e.dh_db.to_numpy(np.float64) ** 2
         T = e["T"].to_numpy()
         pick = rng.choice(len(e), size=min(cfg["n_scatter"], len(e)), replace=False)
-        scatter.append(pd.DataFrame({"setting": name, "T": T[pick], "h2": h2[pick],
-                                     "dh2": dh2[pick]}))
-        curves.append(pd.DataFrame({
-            "setting": name, "T": grid, "theory_var_h": th.var_h, "theory_var_dh": th.var_dh,
-            "theory_var_dh_published": th.var_dh_published,
-            "empirical_var_h": smooth(T, h2, grid, cfg["smoothing_width"]),
-            "empirical_var_dh": smooth(T, dh2, grid, cfg["smoothing_width"]),
-            "n_points": len(e)}))
+        scatter.append(
+            pd.DataFrame({"setting": name, "T": T[pick], "h2": h2[pick], "dh2": dh2[pick]})
+        )
+        curves.append(
+            pd.DataFrame(
+                {
+                    "setting": name,
+                    "T": grid,
+                    "theory_var_h": th.var_h,
+                    "theory_var_dh": th.var_dh,
+                    "theory_var_dh_published": th.var_dh_published,
+                    "empirical_var_h": smooth(T, h2, grid, cfg["smoothing_width"]),
+                    "empirical_var_dh": smooth(T, dh2, grid, cfg["smoothing_width"]),
+                    "n_points": len(e),
+                }
+            )
+        )
     scatter = pd.concat(scatter, ignore_index=True)
     curves = pd.concat(curves, ignore_index=True)
     src = f"{emp.source.iloc[0]}, {emp.model.iloc[0]}"
-    for key, out in (("theory_var_dh", smk.output.pdf),
-                     ("theory_var_dh_published", smk.output.published)):
+    for key, out in (
+        ("theory_var_dh", smk.output.pdf),
+        ("theory_var_dh_published", smk.output.published),
+    ):
         fig, axes = style.figure(5.5, 3.0, nrows=2, ncols=3, sharex=True, sharey="row")
         for col, (name, _sx, _sh) in enumerate(FIG15_SETTINGS):
             sc, cv = scatter[scatter.setting == name], curves[curves.setting == name]
-            for row, (y, ty, ey) in enumerate((("h2", "theory_var_h", "empirical_var_h"),
-                                               ("dh2", key, "empirical_var_dh"))):
+            for row, (y, ty, ey) in enumerate(
+                (("h2", "theory_var_h", "empirical_var_h"), ("dh2", key, "empirical_var_dh"))
+            ):
                 ax = axes[row, col]
                 ax.scatter(sc["T"], sc[y], s=1, alpha=0.5, color="#1F77B4", lw=0, rasterized=True)
                 ax.plot(cv["T"], cv[ty], "k--", label="Theory")
@@ -57,6 +69,7 @@ with snakemake_log(snakemake):  # noqa: F821
         axes[0, 0].legend(loc="lower left")
         d = fit["default"]
         formula = "default formula" if key == "theory_var_dh" else "as published formula"
-        fig.suptitle(f"{src}; a0={d['a0']:.3g}, a1={d['a1']:.3g}, r1={d['r1']:.4f}; {formula}",
-                     fontsize=5)
+        fig.suptitle(
+            f"{src}; a0={d['a0']:.3g}, a1={d['a1']:.3g}, r1={d['r1']:.4f}; {formula}", fontsize=5
+        )
         style.save(fig, out, data={"scatter": scatter, "curves": curves}, tier=smk.params.tier)

@@ -10,11 +10,12 @@ from curse_of_memory.runlog import snakemake_log
 from curse_of_memory.theory.figdata import fig2_data, rho_colors
 
 
-
 def main(smk):
     p = smk.params.theory
     data = fig2_data(p["rhos"], p["fig1_points"])
-    fig, (ax_l, ax_r, leg) = style.figure(4.0, 1.3, ncols=3, gridspec_kw={"width_ratios": [5, 5, 1.0]})
+    fig, (ax_l, ax_r, leg) = style.figure(
+        4.0, 1.3, ncols=3, gridspec_kw={"width_ratios": [5, 5, 1.0]}
+    )
     for ax, key, grey, note, xg, side in (
         (ax_l, "left", "without_gamma", r"without $\gamma$", 2.4, "right"),
         (ax_r, "right", "without_gamma_and_exp", r"without $\gamma$ and exp", 1.95, "left"),
@@ -29,7 +30,9 @@ def main(smk):
         # annotate the grey curve where it is still inside the axes
         yg = float(g.iloc[(g["x"] - xg).abs().argmin()]["y"])
         if side == "right":  # text above-left of the grey line
-            ax.annotate(note, (xg, yg), xytext=(-2, 4), textcoords="offset points", ha="right", color="0.45")
+            ax.annotate(
+                note, (xg, yg), xytext=(-2, 4), textcoords="offset points", ha="right", color="0.45"
+            )
         else:  # the grey line leaves the axes early: label it just right of where it does
             ax.text(xg, 3e7, note, ha="left", va="top", color="0.45")
     ax_l.set_title(r"Variance $h_t$")

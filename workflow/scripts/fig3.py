@@ -9,8 +9,8 @@ from the cells' ``label:`` in config.yaml."""
 import math
 
 import numpy as np
-from matplotlib.ticker import NullFormatter
 import pandas as pd
+from matplotlib.ticker import NullFormatter
 
 from curse_of_memory.plotting import overlay, style
 from curse_of_memory.runlog import snakemake_log
@@ -30,6 +30,8 @@ LABELS: dict = {}  # "experiment/cell" -> label, set from the rule's params
 
 def label(exp, cell):
     return LABELS.get(f"{exp}/{cell}", cell)
+
+
 GAMMA_PUBLISHED = ("fig3_right", "gamma-published")
 
 
@@ -38,7 +40,9 @@ def x_of(nu0):
 
 
 def cols(published):
-    return ("mean_published", "sem_published", "lr_published") if published else ("mean", "sem", "lr")
+    return (
+        ("mean_published", "sem_published", "lr_published") if published else ("mean", "sem", "lr")
+    )
 
 
 def plot(best, path, published, tier, ref=None):
@@ -53,23 +57,57 @@ def plot(best, path, published, tier, ref=None):
             continue
         x = x_of(d["nu0"])
         color = style.COLORS[color_key]
-        ax_a.errorbar(x, d[m], yerr=d[s].fillna(0), marker="o", markersize=2, color=color,
-                      label=label("fig3_left", cell), capsize=0, elinewidth=0.5)
+        ax_a.errorbar(
+            x,
+            d[m],
+            yerr=d[s].fillna(0),
+            marker="o",
+            markersize=2,
+            color=color,
+            label=label("fig3_left", cell),
+            capsize=0,
+            elinewidth=0.5,
+        )
         dead = overlay.all_diverged(d, m)
         overlay.diverged(ax_a, x[dead], color)
-        rows_a.append(pd.DataFrame({"model": cell, "source": "this run", "nu0": d["nu0"], "x": x, "loss": d[m],
-                                    "sem": d[s], "lr": d[lr], "n_seeds": d["n_seeds"],
-                                    "n_diverged": d["n_diverged_total"], "all_diverged": dead,
-                                    "flagged": d["flagged"]}))
+        rows_a.append(
+            pd.DataFrame(
+                {
+                    "model": cell,
+                    "source": "this run",
+                    "nu0": d["nu0"],
+                    "x": x,
+                    "loss": d[m],
+                    "sem": d[s],
+                    "lr": d[lr],
+                    "n_seeds": d["n_seeds"],
+                    "n_diverged": d["n_diverged_total"],
+                    "all_diverged": dead,
+                    "flagged": d["flagged"],
+                }
+            )
+        )
         if ref_left is not None:
             r = ref_left[ref_left["cell"] == cell].sort_values("nu0")
             if len(r):
                 overlay.reference(ax_a, x_of(r["nu0"]), r[m], color)
-                rows_a.append(pd.DataFrame({"model": cell, "source": "paper-tier reference", "nu0": r["nu0"],
-                                            "x": x_of(r["nu0"]), "loss": r[m], "sem": r[s], "lr": r[lr],
-                                            "n_seeds": r["n_seeds"], "n_diverged": r["n_diverged_total"],
-                                            "all_diverged": overlay.all_diverged(r, m),
-                                            "flagged": r["flagged"]}))
+                rows_a.append(
+                    pd.DataFrame(
+                        {
+                            "model": cell,
+                            "source": "paper-tier reference",
+                            "nu0": r["nu0"],
+                            "x": x_of(r["nu0"]),
+                            "loss": r[m],
+                            "sem": r[s],
+                            "lr": r[lr],
+                            "n_seeds": r["n_seeds"],
+                            "n_diverged": r["n_diverged_total"],
+                            "all_diverged": overlay.all_diverged(r, m),
+                            "flagged": r["flagged"],
+                        }
+                    )
+                )
     ticks = [0.36, 0.84, 0.96, 0.99]
     ax_a.set_xticks(x_of(ticks))
     ax_a.set_xticklabels([f"{v:g}" for v in ticks])  # the true nu0 values (METHODS §7 item 13)
@@ -93,25 +131,54 @@ def plot(best, path, published, tier, ref=None):
         val = float(d[m].iloc[0]) if len(d) else math.nan
         err = float(d[s].iloc[0]) if len(d) else math.nan
         dead = bool(len(d) and overlay.all_diverged(d, m).any())
-        rows_b.append({"x": i, "label": tick, "source": "this run", "experiment": exp, "cell": cell, "loss": val,
-                       "sem": err, "lr": float(d[lr].iloc[0]) if len(d) else math.nan,
-                       "flagged": bool(d["flagged"].iloc[0]) if len(d) else None, "all_diverged": dead,
-                       "marker": "filled"})
+        rows_b.append(
+            {
+                "x": i,
+                "label": tick,
+                "source": "this run",
+                "experiment": exp,
+                "cell": cell,
+                "loss": val,
+                "sem": err,
+                "lr": float(d[lr].iloc[0]) if len(d) else math.nan,
+                "flagged": bool(d["flagged"].iloc[0]) if len(d) else None,
+                "all_diverged": dead,
+                "marker": "filled",
+            }
+        )
         if ref99 is not None:
             r = ref99[(ref99["experiment"] == exp) & (ref99["cell"] == cell)]
             if len(r):
-                ref_b.append({"x": i, "label": tick, "source": "paper-tier reference", "experiment": exp,
-                              "cell": cell, "loss": float(r[m].iloc[0]), "sem": float(r[s].iloc[0]),
-                              "lr": float(r[lr].iloc[0]), "flagged": bool(r["flagged"].iloc[0]),
-                              "all_diverged": bool(overlay.all_diverged(r, m).any()),
-                              "marker": "hollow"})
+                ref_b.append(
+                    {
+                        "x": i,
+                        "label": tick,
+                        "source": "paper-tier reference",
+                        "experiment": exp,
+                        "cell": cell,
+                        "loss": float(r[m].iloc[0]),
+                        "sem": float(r[s].iloc[0]),
+                        "lr": float(r[lr].iloc[0]),
+                        "flagged": bool(r["flagged"].iloc[0]),
+                        "all_diverged": bool(overlay.all_diverged(r, m).any()),
+                        "marker": "hollow",
+                    }
+                )
     b = pd.DataFrame(rows_b)
     ax_b.plot(b["x"], b["loss"], color="0.6", lw=0.75, zorder=1)
     for _, r in b.iterrows():
         color = style.COLORS[ABLATION[int(r["x"])][2]]
         if np.isfinite(r["loss"]):
-            ax_b.errorbar(r["x"], r["loss"], yerr=0 if not np.isfinite(r["sem"]) else r["sem"], marker="o",
-                          markersize=2.5, color=color, zorder=2, elinewidth=0.5)
+            ax_b.errorbar(
+                r["x"],
+                r["loss"],
+                yerr=0 if not np.isfinite(r["sem"]) else r["sem"],
+                marker="o",
+                markersize=2.5,
+                color=color,
+                zorder=2,
+                elinewidth=0.5,
+            )
         elif r["all_diverged"]:
             overlay.diverged(ax_b, [r["x"]], color)
     for r in ref_b:
@@ -119,15 +186,40 @@ def plot(best, path, published, tier, ref=None):
     if not published:  # the gamma-init as-published point (METHODS §7 item 5), open marker at x = 4
         d = at99[(at99["experiment"] == GAMMA_PUBLISHED[0]) & (at99["cell"] == GAMMA_PUBLISHED[1])]
         if len(d) and np.isfinite(d[m].iloc[0]):
-            ax_b.errorbar(4, d[m].iloc[0], yerr=np.nan_to_num(d[s].iloc[0]), marker="o", markersize=2.5,
-                          mfc="white", color=style.COLORS["gamma"], zorder=3, elinewidth=0.5,
-                          label=r"$\gamma$ init as published")
-            b = pd.concat([b, pd.DataFrame([{"x": 4, "label": "gamma norm. (init as published)",
-                                             "source": "this run",
-                                             "experiment": GAMMA_PUBLISHED[0], "cell": GAMMA_PUBLISHED[1],
-                                             "loss": float(d[m].iloc[0]), "sem": float(d[s].iloc[0]),
-                                             "lr": float(d[lr].iloc[0]), "flagged": bool(d["flagged"].iloc[0]),
-                                             "marker": "open"}])], ignore_index=True)
+            ax_b.errorbar(
+                4,
+                d[m].iloc[0],
+                yerr=np.nan_to_num(d[s].iloc[0]),
+                marker="o",
+                markersize=2.5,
+                mfc="white",
+                color=style.COLORS["gamma"],
+                zorder=3,
+                elinewidth=0.5,
+                label=r"$\gamma$ init as published",
+            )
+            b = pd.concat(
+                [
+                    b,
+                    pd.DataFrame(
+                        [
+                            {
+                                "x": 4,
+                                "label": "gamma norm. (init as published)",
+                                "source": "this run",
+                                "experiment": GAMMA_PUBLISHED[0],
+                                "cell": GAMMA_PUBLISHED[1],
+                                "loss": float(d[m].iloc[0]),
+                                "sem": float(d[s].iloc[0]),
+                                "lr": float(d[lr].iloc[0]),
+                                "flagged": bool(d["flagged"].iloc[0]),
+                                "marker": "open",
+                            }
+                        ]
+                    ),
+                ],
+                ignore_index=True,
+            )
     if ref_b:
         b = pd.concat([b, pd.DataFrame(ref_b)], ignore_index=True)
     if ax_b.get_legend_handles_labels()[0]:
@@ -139,7 +231,12 @@ def plot(best, path, published, tier, ref=None):
         ax_b.set_yscale("log")
         quiet_minor_labels(ax_b)
     fig.tight_layout()
-    style.save(fig, path, data={"left": pd.concat(rows_a) if rows_a else pd.DataFrame(), "right": b}, tier=tier)
+    style.save(
+        fig,
+        path,
+        data={"left": pd.concat(rows_a) if rows_a else pd.DataFrame(), "right": b},
+        tier=tier,
+    )
 
 
 def quiet_minor_labels(ax):
@@ -152,9 +249,27 @@ def quiet_minor_labels(ax):
 with snakemake_log(snakemake):
     frames = [pd.read_parquet(p) for p in list(snakemake.input.left) + list(snakemake.input.right)]
     frames = [f for f in frames if len(f)]
-    best = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["experiment", "cell", "nu0", "theta0", "mean", "sem", "lr", "mean_published",
-                 "sem_published", "lr_published", "n_seeds", "n_diverged_total", "flagged"])
+    best = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(
+            columns=[
+                "experiment",
+                "cell",
+                "nu0",
+                "theta0",
+                "mean",
+                "sem",
+                "lr",
+                "mean_published",
+                "sem_published",
+                "lr_published",
+                "n_seeds",
+                "n_diverged_total",
+                "flagged",
+            ]
+        )
+    )
     LABELS.update(snakemake.params.labels)
     refs = [pd.read_parquet(p) for p in snakemake.input.reference]
     ref = pd.concat(refs, ignore_index=True) if refs else None

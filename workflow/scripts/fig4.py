@@ -19,8 +19,9 @@ with snakemake_log(snakemake):
     for cell, title in ROWS:
         r = runs_cfg.get(cell)
         runs.append(hp.strip_run(cell, title, r and r["model"], r and r["final"]))
-    fig, data = hp.hessian_and_strips(models, runs, eig_top=eig_top,
-                                      n_vecs=snakemake.params.n_eigvecs)
+    fig, data = hp.hessian_and_strips(
+        models, runs, eig_top=eig_top, n_vecs=snakemake.params.n_eigvecs
+    )
     style.save(fig, snakemake.output.pdf, data=data, tier=snakemake.params.tier)
     print(data["spectrum"].groupby("model").head(10).to_string())
     print(data["elr_summary"].to_string())

@@ -32,7 +32,12 @@ def main(smk):
     fig, axes = style.figure(5.5, 3.5, nrows=3, ncols=4)
     for i, param in enumerate(ROWS):
         for j, (column, what) in enumerate(
-            [("magnitude", "loss"), ("magnitude", "curvature"), ("angle", "loss"), ("angle", "curvature")]
+            [
+                ("magnitude", "loss"),
+                ("magnitude", "curvature"),
+                ("angle", "loss"),
+                ("angle", "curvature"),
+            ]
         ):
             ax = axes[i, j]
             d = curves[(curves["param"] == param) & (curves["column"] == column)]
@@ -55,11 +60,17 @@ def main(smk):
         axes[i, 1].set_ylabel(r"$\partial_x^2$ Loss", labelpad=1)
     h, lab = axes[0, 0].get_legend_handles_labels()
     fig.tight_layout(h_pad=0.6, w_pad=0.5, rect=(0, 0, 0.91, 1))
-    fig.legend(h, lab, title=r"$|\lambda^*|$", loc="center right", handlelength=1.2, borderaxespad=0.2)
+    fig.legend(
+        h, lab, title=r"$|\lambda^*|$", loc="center right", handlelength=1.2, borderaxespad=0.2
+    )
     write_csv(smk.output.curves, curves)
     write_csv(smk.output.optimum, data["optimum"])
-    tier = style.theory_tier(smk.params.tier, p, smk.config.get("theory"),
-                            ("lambda_stars", "fig6_points", "fig6_polar_angle_points"))
+    tier = style.theory_tier(
+        smk.params.tier,
+        p,
+        smk.config.get("theory"),
+        ("lambda_stars", "fig6_points", "fig6_polar_angle_points"),
+    )
     style.save(fig, smk.output.pdf, data=data, tier=tier)  # theory: stamped only if reduced
     opt = data["optimum"]
     rel = np.abs(opt["curvature_autodiff"] / opt["curvature_closed_form"] - 1).max()

@@ -35,8 +35,15 @@ def plot(res, variant, path, tables, tier, contour_n):
         cs = ax.contourf(wn, wt, L, levels=LEVELS, cmap="Blues_r", norm=LogNorm(1e-2, 1e2))
         cs.set_rasterized(True)
         ax.plot(res["w"][:, k, 0], res["w"][:, k, 1], color="k", lw=0.6)
-        ax.plot(*res["target_w"][k], marker="*", color="#FFD700", markersize=6, markeredgecolor="k",
-                markeredgewidth=0.3, ls="none")
+        ax.plot(
+            *res["target_w"][k],
+            marker="*",
+            color="#FFD700",
+            markersize=6,
+            markeredgecolor="k",
+            markeredgewidth=0.3,
+            ls="none",
+        )
         (x0, x1), (y0, y1) = FIG7_WINDOWS[param]
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
@@ -74,8 +81,12 @@ def main(smk):
         write_csv(smk.output[key], tables[key])
     with atomic_path(smk.output.npz) as tmp:
         with open(tmp, "wb") as fh:
-            np.savez_compressed(fh, **{k: res[k] for k in ("names", "loss", "w", "target_w", "init_w", "lam_star")})
-    tier = style.theory_tier(smk.params.tier, smk.params.theory, smk.config.get("theory"), ("fig7",))
+            np.savez_compressed(
+                fh, **{k: res[k] for k in ("names", "loss", "w", "target_w", "init_w", "lam_star")}
+            )
+    tier = style.theory_tier(
+        smk.params.tier, smk.params.theory, smk.config.get("theory"), ("fig7",)
+    )
     plot(res, "adam", smk.output.pdf, tables, tier, p["contour_points"])  # stamped only if reduced
     plot(res, "sign", smk.output.published, tables, tier, p["contour_points"])
     print(tables["summary"].to_string())

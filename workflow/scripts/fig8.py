@@ -22,7 +22,9 @@ def plot(grid, rhos, levels, path, summary, tier):
     lv = np.logspace(-2, 5, levels)
     for k, (ax, rho) in enumerate(zip(axes, rhos)):
         z = np.clip(grid["absS"][k], 1e-2, 1e5)
-        cs = ax.contourf(grid["re"], grid["im"], z, levels=lv, cmap="Blues", norm=LogNorm(1e-2, 1e5))
+        cs = ax.contourf(
+            grid["re"], grid["im"], z, levels=lv, cmap="Blues", norm=LogNorm(1e-2, 1e5)
+        )
         cs.set_rasterized(True)
         ax.set_aspect("equal")
         ax.set_title(rf"$\rho$ = {rho:g}")

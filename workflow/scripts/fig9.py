@@ -25,8 +25,9 @@ with snakemake_log(snakemake):
         (snakemake.output.published, "s4-published", "S4 (as-published init)", "published"),
     ):
         runs = [run("lru", "LRU"), run(s4_cell, s4_title, variant)]
-        fig, data = hp.hessian_and_strips(models, runs, eig_top=eig_top,
-                                          n_vecs=snakemake.params.n_eigvecs)
+        fig, data = hp.hessian_and_strips(
+            models, runs, eig_top=eig_top, n_vecs=snakemake.params.n_eigvecs
+        )
         style.save(fig, out, data=data, tier=snakemake.params.tier)
         print(out)
         print(data["elr_summary"].to_string())

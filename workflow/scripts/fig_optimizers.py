@@ -30,13 +30,28 @@ def plot(c: pd.DataFrame, path, tier=None):
             ok = d[~d["all_diverged"]]
             ax.plot(ok["x"], ok["loss"], color=color, lw=0.8, label=label)
             for _, r in ok.iterrows():
-                ax.errorbar(r["x"], r["loss"], yerr=0 if not np.isfinite(r["sem"]) else r["sem"],
-                            marker="o", markersize=2, color=color, elinewidth=0.5, capsize=0,
-                            mfc="white" if r["flagged"] else color)
+                ax.errorbar(
+                    r["x"],
+                    r["loss"],
+                    yerr=0 if not np.isfinite(r["sem"]) else r["sem"],
+                    marker="o",
+                    markersize=2,
+                    color=color,
+                    elinewidth=0.5,
+                    capsize=0,
+                    mfc="white" if r["flagged"] else color,
+                )
             dead = d[d["all_diverged"]]
             if len(dead):
-                ax.plot(dead["x"], [0.97] * len(dead), "x", color=color, markersize=3,
-                        transform=ax.get_xaxis_transform(), clip_on=False)
+                ax.plot(
+                    dead["x"],
+                    [0.97] * len(dead),
+                    "x",
+                    color=color,
+                    markersize=3,
+                    transform=ax.get_xaxis_transform(),
+                    clip_on=False,
+                )
         ax.set_xticks(co.x_of(ticks))
         ax.set_xticklabels([f"{v:g}" for v in ticks])
         ax.set_xlim(-0.4, 6.4)
@@ -55,7 +70,9 @@ def plot(c: pd.DataFrame, path, tier=None):
                 handles.append(h)
                 labels.append(lab)
     if handles:
-        axes[-1].legend(handles, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0), handlelength=1.2)
+        axes[-1].legend(
+            handles, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0), handlelength=1.2
+        )
     fig.tight_layout()
     style.save(fig, path, data=c, tier=tier)
 

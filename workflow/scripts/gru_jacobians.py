@@ -9,42 +9,79 @@ with snakemake_log(snakemake):  # noqa: F821
 
     from curse_of_memory.data.embeddings import load_cache
     from curse_of_memory.data.gru_jacobians import (
-        FIG14_SETTINGS, fig14_lengths, offdiag_indices, recurrent_jacobians,
+        FIG14_SETTINGS,
+        fig14_lengths,
+        offdiag_indices,
+        recurrent_jacobians,
     )
     from curse_of_memory.errors import DataError
     from curse_of_memory.io import write_parquet
     from curse_of_memory.models import init as I
-    from curse_of_memory.storage import writing
     from curse_of_memory.models.gru import ChronoGRU
+    from curse_of_memory.storage import writing
 
     smk = snakemake  # noqa: F821
     torch.set_num_threads(smk.threads)
     cfg = smk.params.data["fig14"]
     x_all, man = load_cache(smk.input.array)
     if cfg["sequence"] >= len(x_all):
-        raise DataError(f"data.fig14.sequence: window {cfg['sequence']} requested but {smk.input.array} "
-                        f"holds {len(x_all)} windows (a small corpus); use a sequence below "
-                        f"{len(x_all)} or a larger text source (data.text)")
+        raise DataError(
+            f"data.fig14.sequence: window {cfg['sequence']} requested but {smk.input.array} "
+            f"holds {len(x_all)} windows (a small corpus); use a sequence below "
+            f"{len(x_all)} or a larger text source (data.text)"
+        )
     x = torch.as_tensor(np.asarray(x_all[cfg["sequence"]], dtype=np.float32))
     lengths = fig14_lengths(cfg["n_lengths"], cfg["max_exp"])
     n = cfg["width"]
     off = offdiag_indices(n, cfg["n_offdiag"], seed=cfg["seed"])
     frames = []
     for row, col, t_max, scale_h, scale_x in FIG14_SETTINGS:
-        cell = ChronoGRU(n, x.shape[-1], t_min=1.0, t_max=float(t_max), scale_h=scale_h,
-                         scale_x=scale_x, generator=I.generator(cfg["seed"], "fig14-gru"))
+        cell = ChronoGRU(
+            n,
+            x.shape[-1],
+            t_min=1.0,
+            t_max=float(t_max),
+            scale_h=scale_h,
+            scale_x=scale_x,
+            generator=I.generator(cfg["seed"], "fig14-gru"),
+        )
         J = recurrent_jacobians(cell, x, lengths).numpy()
         z = torch.sigmoid(cell.b_iz.detach()).numpy()
         for k, dt in enumerate(lengths):
             diag = np.diagonal(J[k])
             base = dict(row=row, col=col, t_max=t_max, scale_h=scale_h, scale_x=scale_x, dt=dt)
-            frames.append(pd.DataFrame(dict(base, kind="diag", i=np.arange(n), j=np.arange(n),
-                                            value=diag, z_power=z ** dt)))
-            frames.append(pd.DataFrame(dict(base, kind="offdiag", i=off[:, 0], j=off[:, 1],
-                                            value=J[k][off[:, 0], off[:, 1]], z_power=0.0)))
+            frames.append(
+                pd.DataFrame(
+                    dict(
+                        base, kind="diag", i=np.arange(n), j=np.arange(n), value=diag, z_power=z**dt
+                    )
+                )
+            )
+            frames.append(
+                pd.DataFrame(
+                    dict(
+                        base,
+                        kind="offdiag",
+                        i=off[:, 0],
+                        j=off[:, 1],
+                        value=J[k][off[:, 0], off[:, 1]],
+                        z_power=0.0,
+                    )
+                )
+            )
             mask = ~np.eye(n, dtype=bool)
-            frames.append(pd.DataFrame(dict(base, kind="offdiag_all_max_abs", i=[-1], j=[-1],
-                                            value=[np.abs(J[k][mask]).max()], z_power=[0.0])))
+            frames.append(
+                pd.DataFrame(
+                    dict(
+                        base,
+                        kind="offdiag_all_max_abs",
+                        i=[-1],
+                        j=[-1],
+                        value=[np.abs(J[k][mask]).max()],
+                        z_power=[0.0],
+                    )
+                )
+            )
         print(f"setting row {row} col {col} done")
     df = pd.concat(frames, ignore_index=True)
     df["source"], df["model"] = man["source"], man["model"]

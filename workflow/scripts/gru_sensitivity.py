@@ -19,15 +19,32 @@ with snakemake_log(snakemake):  # noqa: F821
     x, man = load_cache(smk.input.array, n=cfg["seeds"])
     frames = []
     for name, scale_x, scale_h in FIG15_SETTINGS:
-        res = bias_sensitivities(x, range(cfg["seeds"]), scale_x, scale_h, width=cfg["width"],
-                                 t_min=cfg["t_min"], t_max=cfg["t_max"])
+        res = bias_sensitivities(
+            x,
+            range(cfg["seeds"]),
+            scale_x,
+            scale_h,
+            width=cfg["width"],
+            t_min=cfg["t_min"],
+            t_max=cfg["t_max"],
+        )
         seeds = np.repeat(np.arange(cfg["seeds"]), cfg["width"])
         b = res["b"].reshape(-1)
-        frames.append(pd.DataFrame({
-            "setting": name, "scale_x": scale_x, "scale_h": scale_h, "seed": seeds,
-            "unit": np.tile(np.arange(cfg["width"]), cfg["seeds"]), "b": b,
-            "T": 1.0 / (1.0 - 1.0 / (1.0 + np.exp(-b.astype(np.float64)))),
-            "h": res["h"].reshape(-1), "dh_db": res["dh_db"].reshape(-1)}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "setting": name,
+                    "scale_x": scale_x,
+                    "scale_h": scale_h,
+                    "seed": seeds,
+                    "unit": np.tile(np.arange(cfg["width"]), cfg["seeds"]),
+                    "b": b,
+                    "T": 1.0 / (1.0 - 1.0 / (1.0 + np.exp(-b.astype(np.float64)))),
+                    "h": res["h"].reshape(-1),
+                    "dh_db": res["dh_db"].reshape(-1),
+                }
+            )
+        )
         print(f"{name}: {len(b)} points")
     emp = pd.concat(frames, ignore_index=True)
     emp["source"], emp["model"] = man["source"], man["model"]

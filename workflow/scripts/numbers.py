@@ -1,4 +1,5 @@
 """Rule `numbers`: the numbers main.tex quotes, as macros -> paper/generated/numbers.tex."""
+
 import json
 
 from curse_of_memory.runlog import snakemake_log
@@ -9,7 +10,12 @@ with snakemake_log(snakemake):
 
     with open(snakemake.input.claims) as fh:
         records = json.load(fh)
-    defs = numbers.macros(records, snakemake.params.tier, snakemake.params.training,
-                          snakemake.params.data_source, snakemake.params.resolved,
-                          snakemake.params.paper)
+    defs = numbers.macros(
+        records,
+        snakemake.params.tier,
+        snakemake.params.training,
+        snakemake.params.data_source,
+        snakemake.params.resolved,
+        snakemake.params.paper,
+    )
     write_text(snakemake.output[0], numbers.to_latex(defs))

@@ -1,4 +1,5 @@
 """Rule `results_tables`: Fig 3, Fig 10, Fig 11 and divergence tables from results/tables/."""
+
 from pathlib import Path
 
 import pandas as pd
@@ -15,9 +16,14 @@ with snakemake_log(snakemake):
 
     tier, labels = snakemake.params.tier, snakemake.params.labels
     out = snakemake.output
-    write_text(out.fig3, rt.fig3_table(read("fig3_left_best"), read("fig3_right_best"), labels, tier))
+    write_text(
+        out.fig3, rt.fig3_table(read("fig3_left_best"), read("fig3_right_best"), labels, tier)
+    )
     write_text(out.fig10, rt.fig10_table(read("fig10"), labels.get("fig10", {}), tier))
     write_text(out.fig11, rt.fig11_table(read("fig11_best"), tier))
-    by_lr = {p.stem[: -len("_by_lr")]: pd.read_parquet(p) for p in map(Path, snakemake.input)
-             if p.name.endswith("_by_lr.parquet")}
+    by_lr = {
+        p.stem[: -len("_by_lr")]: pd.read_parquet(p)
+        for p in map(Path, snakemake.input)
+        if p.name.endswith("_by_lr.parquet")
+    }
     write_text(out.divergence, rt.divergence_table(by_lr, labels, tier))

@@ -15,9 +15,17 @@ with snakemake_log(snakemake):  # noqa: F821
     torch.set_num_threads(smk.threads)
     sig = smk.params.data["signal"]
     x, man = load_cache(smk.input.array, n=sig["n_sequences"])
-    recs = run(x, smk.wildcards.arch, sig["t_mem"], norm=smk.wildcards.norm,
-               n_sequences=sig["n_sequences"], batch_size=sig["batch_size"], width=sig["width"],
-               layers=sig["layers"], seed=sig["seed"])
+    recs = run(
+        x,
+        smk.wildcards.arch,
+        sig["t_mem"],
+        norm=smk.wildcards.norm,
+        n_sequences=sig["n_sequences"],
+        batch_size=sig["batch_size"],
+        width=sig["width"],
+        layers=sig["layers"],
+        seed=sig["seed"],
+    )
     df = pd.DataFrame(recs)
     df["source"], df["model"] = man["source"], man["model"]
     with writing(smk.output[0]):

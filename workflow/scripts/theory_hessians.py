@@ -27,21 +27,31 @@ from curse_of_memory.runlog import snakemake_log
 def main(smk):
     p = smk.params.fig10
     theta0 = np.pi * np.asarray(p["theta0_over_pi"], dtype=np.float64)
-    d = fig10_theory_hessians(theta0, n=p["n"], r_min=p["r_min"], r_max=p["r_max"], rho=p["rho"], seed=p["seed"])
-    d.update(theta0_over_pi=np.asarray(p["theta0_over_pi"], dtype=np.float64), n=p["n"], r_min=p["r_min"],
-             r_max=p["r_max"], seed=p["seed"], order="[Re lam_1..n ; Im lam_1..n]")
+    d = fig10_theory_hessians(
+        theta0, n=p["n"], r_min=p["r_min"], r_max=p["r_max"], rho=p["rho"], seed=p["seed"]
+    )
+    d.update(
+        theta0_over_pi=np.asarray(p["theta0_over_pi"], dtype=np.float64),
+        n=p["n"],
+        r_min=p["r_min"],
+        r_max=p["r_max"],
+        seed=p["seed"],
+        order="[Re lam_1..n ; Im lam_1..n]",
+    )
     rows = []
     for k in range(len(theta0)):
         H, vals, vecs = d["H"][k], d["eigvals"][k], d["eigvecs"][k]
-        rows.append(dict(
-            theta0=theta0[k],
-            theta0_over_pi=d["theta0_over_pi"][k],
-            top_eigval=vals[0],
-            min_eigval=vals[-1],
-            **{"n_eigvals_above_1e-8_top": int(np.sum(vals > 1e-8 * vals[0]))},
-            diag_energy_fraction=float(np.sum(np.diag(H) ** 2) / np.sum(H**2)),
-            top_eigvec_ipr=float(np.sum(vecs[:, 0] ** 4)),
-        ))
+        rows.append(
+            dict(
+                theta0=theta0[k],
+                theta0_over_pi=d["theta0_over_pi"][k],
+                top_eigval=vals[0],
+                min_eigval=vals[-1],
+                **{"n_eigvals_above_1e-8_top": int(np.sum(vals > 1e-8 * vals[0]))},
+                diag_energy_fraction=float(np.sum(np.diag(H) ** 2) / np.sum(H**2)),
+                top_eigvec_ipr=float(np.sum(vecs[:, 0] ** 4)),
+            )
+        )
     summary = pd.DataFrame(rows)
     with atomic_path(smk.output.npz) as tmp:
         with open(tmp, "wb") as fh:

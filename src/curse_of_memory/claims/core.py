@@ -141,12 +141,12 @@ def claim(id, figure, paper, claim, criterion, superseded=()):
 
 PAPER_CLAIMS = {
     "C1": "The curse of memory: sensitivity to the recurrent parameters outgrows the activity as "
-          "memory lengthens; the loss sharpens near long-memory optima.",
+    "memory lengthens; the loss sharpens near long-memory optima.",
     "C2": "Normalisation plus reparametrisation bound both quantities (the angle stays hard).",
     "C3": "Diagonal (block-diagonal) connectivity plus Adam mitigate the curse; the dense RNN "
-          "degrades.",
+    "degrades.",
     "C4": "Signal propagation in deep networks at initialisation: diagonal theory predicts "
-          "cRNN, LRU and GRU behaviour.",
+    "cRNN, LRU and GRU behaviour.",
     "fig": "Statements about a figure only (not one of the four claims).",
 }
 
@@ -166,7 +166,11 @@ def _at(df, col, value, ycol):
     seeds diverged makes the check 'not evaluated', saying where."""
     i = (df[col] - value).abs().idxmin()
     y = float(df.loc[i, ycol])
-    if not math.isfinite(y) and "n_diverged_total" in df.columns and df.loc[i, "n_diverged_total"] > 0:
+    if (
+        not math.isfinite(y)
+        and "n_diverged_total" in df.columns
+        and df.loc[i, "n_diverged_total"] > 0
+    ):
         _all_diverged(df.loc[i], f"{col} = {float(df.loc[i, col]):g}")
     return y
 
@@ -207,8 +211,13 @@ def evaluate(src: Sources | None = None, claims=None) -> list[dict]:
     src = src or Sources()
     out = []
     for c in claims or CLAIMS:
-        rec = {"id": c.id, "figure": c.figure, "paper_claim": c.paper, "claim": c.claim,
-               "criterion": c.criterion}
+        rec = {
+            "id": c.id,
+            "figure": c.figure,
+            "paper_claim": c.paper,
+            "claim": c.claim,
+            "criterion": c.criterion,
+        }
         status, values, reason = _run(c.evaluate, src)
         rec |= {"values": values, "pass": status == "pass", "status": status}
         if reason is not None:
@@ -217,8 +226,13 @@ def evaluate(src: Sources | None = None, claims=None) -> list[dict]:
             rec["superseded"] = []
             for old in c.superseded:
                 st, vals, why = _run(old.evaluate, src)
-                entry = {"criterion": old.criterion, "status": st, "values": vals,
-                         "changed": old.changed, "reason": old.reason}
+                entry = {
+                    "criterion": old.criterion,
+                    "status": st,
+                    "values": vals,
+                    "changed": old.changed,
+                    "reason": old.reason,
+                }
                 if why is not None:
                     entry["note"] = why
                 rec["superseded"].append(entry)

@@ -37,20 +37,42 @@ from curse_of_memory.claims.core import THRESHOLDS, NotEvaluated, Superseded, cl
 
 EXPERIMENT = "optimizers"
 ARCHS = {"rnn": "dense RNN", "block": "block diagonal (2x2)", "lru": "LRU"}
-OPTIMIZERS = {"sgd_momentum": "SGD+momentum", "adam": "Adam", "adamw": "AdamW",
-              "adafactor": "Adafactor", "muon": "Muon"}
-COLORS = {"sgd_momentum": "#7f7f7f", "adam": "#AC4056", "adamw": "#FCA50A",
-          "adafactor": "#2970B1", "muon": "#1a7f37"}
-BEST_COLUMNS = ["cell", "nu0", "lr", "mean", "sem", "n_seeds", "n_diverged", "n_diverged_total",
-                "flagged", "edge"]
+OPTIMIZERS = {
+    "sgd_momentum": "SGD+momentum",
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "adafactor": "Adafactor",
+    "muon": "Muon",
+}
+COLORS = {
+    "sgd_momentum": "#7f7f7f",
+    "adam": "#AC4056",
+    "adamw": "#FCA50A",
+    "adafactor": "#2970B1",
+    "muon": "#1a7f37",
+}
+BEST_COLUMNS = [
+    "cell",
+    "nu0",
+    "lr",
+    "mean",
+    "sem",
+    "n_seeds",
+    "n_diverged",
+    "n_diverged_total",
+    "flagged",
+    "edge",
+]
 
 
 def split_cell(cell: str) -> tuple[str, str]:
     """``"rnn-sgd-momentum"`` -> ``("rnn", "sgd_momentum")``."""
     arch, _, opt = str(cell).partition("-")
     if arch not in ARCHS or opt.replace("-", "_") not in OPTIMIZERS:
-        raise ValueError(f"cell {cell!r} is not <architecture>-<optimizer> "
-                         f"({'|'.join(ARCHS)} x {'|'.join(OPTIMIZERS)})")
+        raise ValueError(
+            f"cell {cell!r} is not <architecture>-<optimizer> "
+            f"({'|'.join(ARCHS)} x {'|'.join(OPTIMIZERS)})"
+        )
     return arch, opt.replace("-", "_")
 
 
@@ -77,18 +99,46 @@ def curves(best: pd.DataFrame) -> pd.DataFrame:
         except ValueError:
             continue
         loss = float(r["mean"])
-        rows.append(dict(arch=arch, optimizer=opt, cell=r["cell"], nu0=float(r["nu0"]),
-                         x=float(x_of(r["nu0"])), loss=loss, sem=float(r["sem"]), lr=float(r["lr"]),
-                         n_seeds=int(r["n_seeds"]), n_diverged=int(r["n_diverged"]),
-                         n_diverged_total=int(r["n_diverged_total"]), flagged=bool(r["flagged"]),
-                         all_diverged=not math.isfinite(loss), edge=bool(r["edge"])))
-    cols = ["arch", "optimizer", "cell", "nu0", "x", "loss", "sem", "lr", "n_seeds", "n_diverged",
-            "n_diverged_total", "flagged", "all_diverged", "edge"]
+        rows.append(
+            dict(
+                arch=arch,
+                optimizer=opt,
+                cell=r["cell"],
+                nu0=float(r["nu0"]),
+                x=float(x_of(r["nu0"])),
+                loss=loss,
+                sem=float(r["sem"]),
+                lr=float(r["lr"]),
+                n_seeds=int(r["n_seeds"]),
+                n_diverged=int(r["n_diverged"]),
+                n_diverged_total=int(r["n_diverged_total"]),
+                flagged=bool(r["flagged"]),
+                all_diverged=not math.isfinite(loss),
+                edge=bool(r["edge"]),
+            )
+        )
+    cols = [
+        "arch",
+        "optimizer",
+        "cell",
+        "nu0",
+        "x",
+        "loss",
+        "sem",
+        "lr",
+        "n_seeds",
+        "n_diverged",
+        "n_diverged_total",
+        "flagged",
+        "all_diverged",
+        "edge",
+    ]
     out = pd.DataFrame(rows, columns=cols)
     order = {k: i for i, k in enumerate(ARCHS)} | {k: i for i, k in enumerate(OPTIMIZERS)}
     if len(out):
-        out = out.sort_values(["arch", "optimizer", "nu0"],
-                              key=lambda s: s.map(order) if s.name != "nu0" else s).reset_index(drop=True)
+        out = out.sort_values(
+            ["arch", "optimizer", "nu0"], key=lambda s: s.map(order) if s.name != "nu0" else s
+        ).reset_index(drop=True)
     return out
 
 
@@ -137,7 +187,9 @@ def _curves_of(src) -> pd.DataFrame:
 
 # --- claims (criteria: see the module docstring) ------------------------------------------
 @claim(
-    "fig_optimizers.adam_dense_degrades", "fig_optimizers", "C3",
+    "fig_optimizers.adam_dense_degrades",
+    "fig_optimizers",
+    "C3",
     "With Adam the dense RNN degrades by orders of magnitude toward nu0 = 0.99 (paper).",
     "rnn-adam mean final loss (best lr) at nu0 = 0.99 / at the smallest nu0 of the run >= 100",
 )
@@ -156,21 +208,30 @@ def _sgd_diagonal_old(src):
     return v, bool(ok)
 
 
-_SGD_OLD = ("for block-sgd-momentum and lru-sgd-momentum: loss at nu0 = 0.99 / at the smallest nu0 >= 100 "
-            "(a nu0 = 0.99 point where every seed of every lr diverged counts as degraded)")
+_SGD_OLD = (
+    "for block-sgd-momentum and lru-sgd-momentum: loss at nu0 = 0.99 / at the smallest nu0 >= 100 "
+    "(a nu0 = 0.99 point where every seed of every lr diverged counts as degraded)"
+)
 
 
 @claim(
-    "fig_optimizers.sgd_momentum_degrades_diagonal", "fig_optimizers", "C3",
+    "fig_optimizers.sgd_momentum_degrades_diagonal",
+    "fig_optimizers",
+    "C3",
     "SGD with momentum degrades the diagonal models too (the paper's argument predicts it: without "
     "per-coordinate step sizes the few sensitive coordinates dictate one small step for all).",
     "for block-sgd-momentum and lru-sgd-momentum: loss at nu0 = 0.99 / at the smallest nu0 >= 100 "
     "(a nu0 = 0.99 point where every seed of every lr diverged is not evaluated: diverged is not "
     "degraded)",
-    superseded=[Superseded(
-        _SGD_OLD, _sgd_diagonal_old, "2026-11-30",
-        "a point where every run diverged has no loss: counting it as degraded lets a too aggressive "
-        "lr grid pass the check without any degradation being measured")],
+    superseded=[
+        Superseded(
+            _SGD_OLD,
+            _sgd_diagonal_old,
+            "2026-11-30",
+            "a point where every run diverged has no loss: counting it as degraded lets a too aggressive "
+            "lr grid pass the check without any degradation being measured",
+        )
+    ],
 )
 def _sgd_diagonal(src):
     c = _curves_of(src)
@@ -178,8 +239,10 @@ def _sgd_diagonal(src):
     for arch in ("block", "lru"):
         d = degradation(c, arch, "sgd_momentum")
         if d["all_diverged_099"]:
-            raise NotEvaluated(f"{arch}-sgd-momentum: every seed of every lr diverged at nu0 = 0.99 "
-                               "(diverged is not degraded; a lower lr grid is needed to judge)")
+            raise NotEvaluated(
+                f"{arch}-sgd-momentum: every seed of every lr diverged at nu0 = 0.99 "
+                "(diverged is not degraded; a lower lr grid is needed to judge)"
+            )
         v |= {f"{arch}_{k}": x for k, x in d.items() if k not in ("nu0_low", "all_diverged_099")}
         ok &= d["ratio"] >= THRESHOLDS["orders"]
     return v, bool(ok)
@@ -189,7 +252,9 @@ def _versus_claim(opt):
     label = OPTIMIZERS[opt]
 
     @claim(
-        f"fig_optimizers.{opt}_vs_adam_dense", "fig_optimizers", "fig",
+        f"fig_optimizers.{opt}_vs_adam_dense",
+        "fig_optimizers",
+        "fig",
         f"Measured, beyond the paper: {label}'s dense-RNN final loss at nu0 = 0.99 relative to "
         "Adam's (does it lift the curse of memory for the dense RNN?).",
         f"rnn-{opt} / rnn-adam mean final loss (each at its best lr) at nu0 = 0.99 <= 0.1 "
@@ -252,7 +317,8 @@ def lr_table(c: pd.DataFrame, grids: dict[str, list[float]], tier: str) -> str:
         r"run diverged. Diverged: runs that diverged, over all lrs and $\nu_0$.}\label{tab:optimizers}",
         r"\begin{tabular}{@{}" + spec + "@{}}",
         r"\toprule",
-        "architecture & optimizer (lr grid) & " + " & ".join(f"$\\nu_0={n:g}$" for n in nus)
+        "architecture & optimizer (lr grid) & "
+        + " & ".join(f"$\\nu_0={n:g}$" for n in nus)
         + r" & diverged \\",
         r"\midrule",
     ]
@@ -276,8 +342,13 @@ def lr_table(c: pd.DataFrame, grids: dict[str, list[float]], tier: str) -> str:
             cells.append(_tex_num(r["lr"]) + mark)
         runs = int(d["n_seeds"].max()) * len(g) * len(d) if g else 0
         div = int(d["n_diverged_total"].sum())
-        lines.append(f"{ARCHS[arch] if arch != last else ''} & {OPTIMIZERS[opt]}{rng} & "
-                     + " & ".join(cells) + f" & {div}" + (f"/{runs}" if runs else "") + r" \\")
+        lines.append(
+            f"{ARCHS[arch] if arch != last else ''} & {OPTIMIZERS[opt]}{rng} & "
+            + " & ".join(cells)
+            + f" & {div}"
+            + (f"/{runs}" if runs else "")
+            + r" \\"
+        )
         last = arch
     lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
     return "\n".join(lines) + "\n"
@@ -295,12 +366,21 @@ def numbers(c: pd.DataFrame) -> dict[str, str]:
             out[name] = "n/a"
 
     for arch, a in (("rnn", "Dense"), ("block", "Block"), ("lru", "Lru")):
-        for opt, o in (("adam", "Adam"), ("sgd_momentum", "Sgdm"), ("adamw", "Adamw"),
-                       ("adafactor", "Adafactor"), ("muon", "Muon")):
+        for opt, o in (
+            ("adam", "Adam"),
+            ("sgd_momentum", "Sgdm"),
+            ("adamw", "Adamw"),
+            ("adafactor", "Adafactor"),
+            ("muon", "Muon"),
+        ):
             put(f"Opt{a}{o}Loss", lambda: _point(c, arch, opt, 0.99), "loss")
             put(f"Opt{a}{o}Degradation", lambda: degradation(c, arch, opt), "ratio")
-    for opt, o in (("muon", "Muon"), ("adafactor", "Adafactor"), ("adamw", "Adamw"),
-                   ("sgd_momentum", "Sgdm")):
+    for opt, o in (
+        ("muon", "Muon"),
+        ("adafactor", "Adafactor"),
+        ("adamw", "Adamw"),
+        ("sgd_momentum", "Sgdm"),
+    ):
         put(f"Opt{o}OverAdam", lambda: versus_adam(c, opt), "ratio")
     for name, fn in (
         ("OptMuonVerdict", lambda: versus_adam(c, "muon")["ratio"]),
@@ -312,31 +392,42 @@ def numbers(c: pd.DataFrame) -> dict[str, str]:
             out[name] = compare_words(fn(), "Adam's")
         except NotEvaluated:
             out[name] = "n/a"
-    for name, arch, words in (("OptMuonVsBlockVerdict", "block", "block-diagonal RNN"),
-                              ("OptMuonVsLruVerdict", "lru", "LRU")):
+    for name, arch, words in (
+        ("OptMuonVsBlockVerdict", "block", "block-diagonal RNN"),
+        ("OptMuonVsLruVerdict", "lru", "LRU"),
+    ):
         try:  # the dense RNN with Muon against a diagonal model with Adam, at nu0 = 0.99
             ref = float(_point(c, arch, "adam", 0.99)["loss"])
             if not math.isfinite(ref):
                 raise NotEvaluated(f"{arch}-adam diverged")
-            out[name] = compare_words(float(_point(c, "rnn", "muon", 0.99)["loss"]) / ref,
-                                      f"the {words}'s loss with Adam")
+            out[name] = compare_words(
+                float(_point(c, "rnn", "muon", 0.99)["loss"]) / ref, f"the {words}'s loss with Adam"
+            )
         except NotEvaluated:
             out[name] = "n/a"
     try:
         r = degradation(c, "rnn", "adam")["ratio"]
-        out["OptAdamVerdict"] = ("rises by orders of magnitude" if r >= THRESHOLDS["orders"]
-                                 else "does not rise by orders of magnitude (criterion: a factor 100)")
+        out["OptAdamVerdict"] = (
+            "rises by orders of magnitude"
+            if r >= THRESHOLDS["orders"]
+            else "does not rise by orders of magnitude (criterion: a factor 100)"
+        )
     except NotEvaluated:
         out["OptAdamVerdict"] = "n/a"
     try:
         deg = [degradation(c, a, "sgd_momentum") for a in ("block", "lru")]
         if any(d["all_diverged_099"] for d in deg):
-            out["OptSgdmVerdict"] = ("cannot be judged (every run of at least one of them diverged at "
-                                     r"$\nu_0 = 0.99$; a diverged run is not a degraded one)")
+            out["OptSgdmVerdict"] = (
+                "cannot be judged (every run of at least one of them diverged at "
+                r"$\nu_0 = 0.99$; a diverged run is not a degraded one)"
+            )
         else:
             ok = all(d["ratio"] >= THRESHOLDS["orders"] for d in deg)
-            out["OptSgdmVerdict"] = ("degrade by orders of magnitude as well" if ok
-                                     else "do not both degrade by orders of magnitude (criterion: a factor 100)")
+            out["OptSgdmVerdict"] = (
+                "degrade by orders of magnitude as well"
+                if ok
+                else "do not both degrade by orders of magnitude (criterion: a factor 100)"
+            )
     except NotEvaluated:
         out["OptSgdmVerdict"] = "n/a"
     nus = sorted(c["nu0"].unique()) if len(c) else []
@@ -344,7 +435,9 @@ def numbers(c: pd.DataFrame) -> dict[str, str]:
     out["OptNuValues"] = ", ".join(f"{n:g}" for n in nus) if nus else "n/a"
     out["OptEdgeCount"] = str(int(c["edge"].sum())) if len(c) else "n/a"
     out["OptPointCount"] = str(len(c)) if len(c) else "n/a"
-    out["OptFlaggedCount"] = str(int((c["flagged"] & ~c["all_diverged"]).sum())) if len(c) else "n/a"
+    out["OptFlaggedCount"] = (
+        str(int((c["flagged"] & ~c["all_diverged"]).sum())) if len(c) else "n/a"
+    )
     out["OptAllDivergedCount"] = str(int(c["all_diverged"].sum())) if len(c) else "n/a"
     return out
 

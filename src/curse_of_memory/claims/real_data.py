@@ -47,7 +47,9 @@ def _spread(g, y="value"):
 
 
 @claim(
-    "fig5.activity", "fig5", "C4",
+    "fig5.activity",
+    "fig5",
+    "C4",
     "At init, the cRNN's activity grows by orders of magnitude with ν (more at the last layer); "
     "LRU and GRU activity is flat.",
     "cRNN layer-3 activity T_mem = 100 vs 1 ≥ 100 and ≥ its layer-0 growth; LRU and GRU: "
@@ -63,13 +65,18 @@ def _fig5_a(src):
     for a in ("lru", "gru"):
         for l in (0, 3):
             v[f"{a}_l{l}_spread"] = _spread(sel[(a, l)])
-    ok = (v["crnn_l3_growth"] >= THRESHOLDS["orders"] and v["crnn_l3_growth"] >= v["crnn_l0_growth"]
-          and all(v[k] <= THRESHOLDS["order"] for k in v if k.endswith("spread")))
+    ok = (
+        v["crnn_l3_growth"] >= THRESHOLDS["orders"]
+        and v["crnn_l3_growth"] >= v["crnn_l0_growth"]
+        and all(v[k] <= THRESHOLDS["order"] for k in v if k.endswith("spread"))
+    )
     return v, ok
 
 
 @claim(
-    "fig5.gradients", "fig5", "C4",
+    "fig5.gradients",
+    "fig5",
+    "C4",
     "At init, every cRNN gradient group explodes with ν, λ fastest; in the LRU only θ grows (far "
     "less than the cRNN's λ); the GRU is flat.",
     "cRNN: λ growth (T_mem 100 vs 1) ≥ 1e3 and > all_but_λ growth; LRU: θ growth ≥ 100 and < "
@@ -81,16 +88,24 @@ def _fig5_b(src):
     need = [("crnn", "λ"), ("crnn", "all_but_λ"), ("lru", "θ"), ("lru", "ν"), ("lru", "all_but_λ")]
     if not set(need) <= set(s) or not any(a == "gru" for a, _ in s):
         raise NotEvaluated(f"fig5_B.csv needs arch/group {need} and GRU groups")
-    v = {"crnn_lambda": _growth(s[("crnn", "λ")]), "crnn_rest": _growth(s[("crnn", "all_but_λ")]),
-         "lru_theta": _growth(s[("lru", "θ")]), "lru_nu_spread": _spread(s[("lru", "ν")]),
-         "lru_rest_spread": _spread(s[("lru", "all_but_λ")])}
+    v = {
+        "crnn_lambda": _growth(s[("crnn", "λ")]),
+        "crnn_rest": _growth(s[("crnn", "all_but_λ")]),
+        "lru_theta": _growth(s[("lru", "θ")]),
+        "lru_nu_spread": _spread(s[("lru", "ν")]),
+        "lru_rest_spread": _spread(s[("lru", "all_but_λ")]),
+    }
     for (a, g), x in s.items():
         if a == "gru":
             v[f"gru_{g}_spread"] = _spread(x)
-    ok = (v["crnn_lambda"] >= 1e3 and v["crnn_lambda"] > v["crnn_rest"]
-          and THRESHOLDS["orders"] <= v["lru_theta"] < v["crnn_lambda"]
-          and v["lru_nu_spread"] <= THRESHOLDS["order"] and v["lru_rest_spread"] <= THRESHOLDS["order"]
-          and all(v[k] <= THRESHOLDS["order"] for k in v if k.startswith("gru_")))
+    ok = (
+        v["crnn_lambda"] >= 1e3
+        and v["crnn_lambda"] > v["crnn_rest"]
+        and THRESHOLDS["orders"] <= v["lru_theta"] < v["crnn_lambda"]
+        and v["lru_nu_spread"] <= THRESHOLDS["order"]
+        and v["lru_rest_spread"] <= THRESHOLDS["order"]
+        and all(v[k] <= THRESHOLDS["order"] for k in v if k.startswith("gru_"))
+    )
     return v, ok
 
 
@@ -102,25 +117,39 @@ def _norm_check(src, name):
     need = [("none", "λ"), ("layernorm", "λ"), ("layernorm", "all_but_λ")]
     if not set(need) <= set(s):
         raise NotEvaluated(f"{name} needs norm/group {need}")
-    ln_l, ln_r = s[("layernorm", "λ")].sort_values("T_mem"), s[("layernorm", "all_but_λ")].sort_values("T_mem")
-    v = {"none_lambda_growth": _growth(s[("none", "λ")]),
-         "ln_lambda_growth": _growth(ln_l),
-         "ln_rest_spread": _spread(ln_r),
-         "ln_lambda_over_rest_growth": float(
-             (ln_l["value"].iloc[-1] / ln_r["value"].iloc[-1]) / (ln_l["value"].iloc[0] / ln_r["value"].iloc[0]))}
-    ok = (v["ln_rest_spread"] <= THRESHOLDS["order"] and v["ln_lambda_growth"] < v["none_lambda_growth"]
-          and v["ln_lambda_over_rest_growth"] >= 3)
+    ln_l, ln_r = (
+        s[("layernorm", "λ")].sort_values("T_mem"),
+        s[("layernorm", "all_but_λ")].sort_values("T_mem"),
+    )
+    v = {
+        "none_lambda_growth": _growth(s[("none", "λ")]),
+        "ln_lambda_growth": _growth(ln_l),
+        "ln_rest_spread": _spread(ln_r),
+        "ln_lambda_over_rest_growth": float(
+            (ln_l["value"].iloc[-1] / ln_r["value"].iloc[-1])
+            / (ln_l["value"].iloc[0] / ln_r["value"].iloc[0])
+        ),
+    }
+    ok = (
+        v["ln_rest_spread"] <= THRESHOLDS["order"]
+        and v["ln_lambda_growth"] < v["none_lambda_growth"]
+        and v["ln_lambda_over_rest_growth"] >= 3
+    )
     if ("batchnorm", "λ") in s:
         v["bn_lambda_growth"] = _growth(s[("batchnorm", "λ")])
     return v, ok, s
 
 
-_NORM_CRIT = ("with LayerNorm: all_but_λ max/min over T_mem ≤ 10, λ growth (T_mem 100 vs 1) < "
-              "without normalisation, and λ/all_but_λ grows ≥ 3x")
+_NORM_CRIT = (
+    "with LayerNorm: all_but_λ max/min over T_mem ≤ 10, λ growth (T_mem 100 vs 1) < "
+    "without normalisation, and λ/all_but_λ grows ≥ 3x"
+)
 
 
 @claim(
-    "fig5.layernorm", "fig5", "C4",
+    "fig5.layernorm",
+    "fig5",
+    "C4",
     "LayerNorm reins in the cRNN's gradients, but the λ gradients still grow relative to the rest.",
     _NORM_CRIT,
 )
@@ -130,7 +159,9 @@ def _fig5_c(src):
 
 
 @claim(
-    "fig13.layerwise", "fig13", "C4",
+    "fig13.layerwise",
+    "fig13",
+    "C4",
     "Layer-wise: the cRNN's λ growth and the LRU's θ growth appear at every layer; the LRU's other "
     "groups and the GRU stay flat at every layer.",
     "every layer: cRNN λ growth ≥ 100, LRU θ growth ≥ 10, LRU ν and all_but_λ max/min ≤ 10, every "
@@ -159,7 +190,9 @@ def _fig13_layers(src):
 
 
 @claim(
-    "fig13.normalisation", "fig13", "C4",
+    "fig13.normalisation",
+    "fig13",
+    "C4",
     "Normalisation study (all 8 batches): as Fig 5C, and BatchNorm behaves like LayerNorm.",
     _NORM_CRIT + "; BatchNorm λ growth within a factor 10 of LayerNorm's",
 )
@@ -183,8 +216,13 @@ def _fig12_uncentred(src):
     if not {"a0", "a1", "r1"} <= set(fit):
         raise NotEvaluated("autocorrelation_fit.json lacks a0, a1, r1")
     a0, a1, r1 = float(fit["a0"]), float(fit["a1"]), float(fit["r1"])
-    v = {"a0": a0, "a1": a1, "r1": r1, "tau": -1 / math.log(r1) if 0 < r1 < 1 else math.inf,
-         "c_last": float(d.sort_values("delta")["c"].iloc[-1])}
+    v = {
+        "a0": a0,
+        "a1": a1,
+        "r1": r1,
+        "tau": -1 / math.log(r1) if 0 < r1 < 1 else math.inf,
+        "c_last": float(d.sort_values("delta")["c"].iloc[-1]),
+    }
     return d, v, a0 > a1 and v["tau"] >= 50 and bool((d["c"] > 0).all())
 
 
@@ -193,20 +231,29 @@ def _fig12_old(src):
     return v, ok
 
 
-_FIG12_OLD = "white part a0 = c(0) − a1 > a1; correlation time −1/ln r1 ≥ 50 tokens; c(Δ) > 0 up to Δ = 510"
+_FIG12_OLD = (
+    "white part a0 = c(0) − a1 > a1; correlation time −1/ln r1 ≥ 50 tokens; c(Δ) > 0 up to Δ = 510"
+)
 
 
 @claim(
-    "fig12.white_plus_slow", "fig12", "C4",
+    "fig12.white_plus_slow",
+    "fig12",
+    "C4",
     "The embeddings look like a large white component plus a small, slowly decaying correlated "
     "component (long correlation time).",
     "on the plotted (uncentred) c(Δ) and on the centred autocorrelation (each feature's mean over "
     "all tokens removed, so that a constant offset cannot pass for slow correlation), each with "
     "its own fit over Δ = 1..510: " + _FIG12_OLD,
-    superseded=[Superseded(
-        _FIG12_OLD, _fig12_old, "2026-11-30",
-        "the uncentred c(Δ) contains the squared feature means, a constant that a long correlation "
-        "time cannot be told apart from (a LayerNorm bias alone contributes such a constant)")],
+    superseded=[
+        Superseded(
+            _FIG12_OLD,
+            _fig12_old,
+            "2026-11-30",
+            "the uncentred c(Δ) contains the squared feature means, a constant that a long correlation "
+            "time cannot be told apart from (a LayerNorm bias alone contributes such a constant)",
+        )
+    ],
 )
 def _fig12(src):
     from curse_of_memory.data.autocorrelation import fit as fit_exp
@@ -223,11 +270,16 @@ def _fig12(src):
     except ValueError:  # fewer than two positive values: no slow component to fit
         f = {"a1": math.nan, "r1": math.nan, "a0": math.nan}
     r1 = f["r1"]
-    v |= {"a0_centred": f["a0"], "a1_centred": f["a1"], "r1_centred": r1,
-          "tau_centred": -1 / math.log(r1) if 0 < r1 < 1 else (math.inf if r1 >= 1 else math.nan),
-          "c_centred_last": float(cc[-1]), "n_nonpos_centred": float(np.sum(cc <= 0)),
-          "offset_share_lag1": float(1 - cc[1] / d["c"].iloc[1]) if d["c"].iloc[1] else math.nan}
-    ok_c = (f["a0"] > f["a1"] and v["tau_centred"] >= 50 and bool((cc > 0).all()))
+    v |= {
+        "a0_centred": f["a0"],
+        "a1_centred": f["a1"],
+        "r1_centred": r1,
+        "tau_centred": -1 / math.log(r1) if 0 < r1 < 1 else (math.inf if r1 >= 1 else math.nan),
+        "c_centred_last": float(cc[-1]),
+        "n_nonpos_centred": float(np.sum(cc <= 0)),
+        "offset_share_lag1": float(1 - cc[1] / d["c"].iloc[1]) if d["c"].iloc[1] else math.nan,
+    }
+    ok_c = f["a0"] > f["a1"] and v["tau_centred"] >= 50 and bool((cc > 0).all())
     return v, bool(ok and ok_c)
 
 
@@ -236,15 +288,18 @@ def _fig12(src):
 # sigma_h sweep), t_max, scale_h, dt, diag_mean_abs, offdiag_mean_abs, offdiag_max_abs_all]
 # ---------------------------------------------------------------------------------------------
 @claim(
-    "fig14.gru_near_diagonal", "fig14", "C4",
+    "fig14.gru_near_diagonal",
+    "fig14",
+    "C4",
     "At init a GRU's recurrent Jacobian is close to diagonal: exactly diagonal with constant gates, "
     "longer memory with larger T_max, off-diagonal small at σ_h = 1 and larger at σ_h = 3.",
     "row 1: max |off-diagonal| ≤ 1e−6; rows 1-2: mean diagonal at the largest Δt increases with "
     "T_max; row 3: mean |off|/mean |diag| ≤ 0.1 at σ_h = 1 and larger at σ_h = 3",
 )
 def _fig14(src):
-    d = src.csv("fig14_summary.csv", ["row", "t_max", "scale_h", "dt", "diag_mean_abs",
-                                       "offdiag_mean_abs"])
+    d = src.csv(
+        "fig14_summary.csv", ["row", "t_max", "scale_h", "dt", "diag_mean_abs", "offdiag_mean_abs"]
+    )
     v, ok = {}, True
     r1 = d[d["row"] == 0]
     col = "offdiag_max_abs_all" if "offdiag_max_abs_all" in d.columns else "offdiag_max_abs_sampled"
@@ -274,20 +329,47 @@ def _fig14(src):
 # (the activity's published theory equals the default one)
 # ---------------------------------------------------------------------------------------------
 def _fig15(src):
-    d = src.csv("fig15_curves.csv", ["setting", "T", "theory_var_h", "theory_var_dh",
-                                      "theory_var_dh_published", "empirical_var_h", "empirical_var_dh"])
+    d = src.csv(
+        "fig15_curves.csv",
+        [
+            "setting",
+            "T",
+            "theory_var_h",
+            "theory_var_dh",
+            "theory_var_dh_published",
+            "empirical_var_h",
+            "empirical_var_dh",
+        ],
+    )
     import pandas as pd
 
-    h = pd.DataFrame(dict(setting=d["setting"], quantity="h2", T=d["T"], empirical=d["empirical_var_h"],
-                          theory=d["theory_var_h"], theory_published=d["theory_var_h"]))
-    dh = pd.DataFrame(dict(setting=d["setting"], quantity="dh2", T=d["T"],
-                           empirical=d["empirical_var_dh"], theory=d["theory_var_dh"],
-                           theory_published=d["theory_var_dh_published"]))
+    h = pd.DataFrame(
+        dict(
+            setting=d["setting"],
+            quantity="h2",
+            T=d["T"],
+            empirical=d["empirical_var_h"],
+            theory=d["theory_var_h"],
+            theory_published=d["theory_var_h"],
+        )
+    )
+    dh = pd.DataFrame(
+        dict(
+            setting=d["setting"],
+            quantity="dh2",
+            T=d["T"],
+            empirical=d["empirical_var_dh"],
+            theory=d["theory_var_dh"],
+            theory_published=d["theory_var_dh_published"],
+        )
+    )
     return pd.concat([h, dh], ignore_index=True)
 
 
 @claim(
-    "fig15.theory_matches", "fig15", "C4",
+    "fig15.theory_matches",
+    "fig15",
+    "C4",
     "The diagonal theory predicts the GRU's activity and gate-bias sensitivity in all three settings.",
     "for every setting and quantity: median over T of |log10(empirical mean / theory)| ≤ log10 2",
 )
@@ -301,7 +383,9 @@ def _fig15_match(src):
 
 
 @claim(
-    "fig15.bounded", "fig15", "C4",
+    "fig15.bounded",
+    "fig15",
+    "C4",
     "Var h and Var ∂h/∂b stay bounded as T grows (no explosion): the GRU's built-in normalisation "
     "and sigmoid parametrisation act like γ and exp.",
     "for every setting and quantity: max of the empirical mean over T ≤ 10 × its value at the "
@@ -318,7 +402,9 @@ def _fig15_bounded(src):
 
 
 @claim(
-    "fig15.published_formula_small_T", "fig15", "fig",
+    "fig15.published_formula_small_T",
+    "fig15",
+    "fig",
     "The default and as-published sensitivity formulas differ visibly only at small T.",
     "|published/default − 1| for the dh2 curve: ≤ 0.1 at the largest T and larger at the smallest T",
 )

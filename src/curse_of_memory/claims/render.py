@@ -35,18 +35,29 @@ def summary(records: list[dict], details: str | None = DETAILS) -> str:
     n = _counts(records)
     figs = sorted({r["figure"] for r in records}, key=_fig_key)
     changed = sum(bool(r.get("superseded")) for r in records)
-    head = (f"claims: {n['pass']} pass, {n['fail']} fail, {n['not evaluated']} not evaluated "
-            f"({len(records)} checks over {len(figs)} figures"
-            + (f"; {changed} with a replaced criterion" if changed else "") + ")")
+    head = (
+        f"claims: {n['pass']} pass, {n['fail']} fail, {n['not evaluated']} not evaluated "
+        f"({len(records)} checks over {len(figs)} figures"
+        + (f"; {changed} with a replaced criterion" if changed else "")
+        + ")"
+    )
     lines = [_clip(head)]
     ref = [r["reference"]["status"] for r in records if r.get("reference")]
     if ref:
-        lines.append(_clip(f"  paper-tier reference: {ref.count('pass')} pass, {ref.count('fail')} fail, "
-                           f"{ref.count('not evaluated')} not evaluated ({len(ref)} training checks)"))
+        lines.append(
+            _clip(
+                f"  paper-tier reference: {ref.count('pass')} pass, {ref.count('fail')} fail, "
+                f"{ref.count('not evaluated')} not evaluated ({len(ref)} training checks)"
+            )
+        )
     dead = [r["id"] for r in records if str(r.get("reason", "")).startswith("all seeds diverged")]
     if dead:
-        lines.append(_clip(f"  not evaluated, all seeds diverged: {', '.join(dead)} "
-                           "(results/diagnostics/<experiment>/flags.csv)"))
+        lines.append(
+            _clip(
+                f"  not evaluated, all seeds diverged: {', '.join(dead)} "
+                "(results/diagnostics/<experiment>/flags.csv)"
+            )
+        )
     fails = [r for r in records if r["status"] == "fail"]
     room = SUMMARY_MAX_LINES - len(lines) - (1 if details else 0)
     shown = fails if len(fails) <= room else fails[: room - 1]
@@ -94,42 +105,186 @@ def _fmt(v) -> str:
 # ASCII: text replacements, or math snippets (merged into one $...$ when adjacent).  Runs of
 # superscript / subscript characters become one ^{...} / _{...} group.
 _TEX_TEXT = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-    "—": "---", "–": "--", "‒": "--", "―": "---", "…": r"\ldots{}", "‘": "`", "’": "'",
-    "“": "``", "”": "''", "„": ",,", "«": r"\guillemotleft{}", "»": r"\guillemotright{}",
-    "§": r"\S{}", "¶": r"\P{}", "©": r"\textcopyright{}", "®": r"\textregistered{}",
-    "½": "1/2", "¼": "1/4", "¾": "3/4", "\u00a0": "~", "\u2009": r"\,", "\u202f": r"\,",
-    "é": r"\'e", "è": r"\`e", "ü": r'\"u', "ö": r'\"o', "ä": r'\"a',
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "—": "---",
+    "–": "--",
+    "‒": "--",
+    "―": "---",
+    "…": r"\ldots{}",
+    "‘": "`",
+    "’": "'",
+    "“": "``",
+    "”": "''",
+    "„": ",,",
+    "«": r"\guillemotleft{}",
+    "»": r"\guillemotright{}",
+    "§": r"\S{}",
+    "¶": r"\P{}",
+    "©": r"\textcopyright{}",
+    "®": r"\textregistered{}",
+    "½": "1/2",
+    "¼": "1/4",
+    "¾": "3/4",
+    "\u00a0": "~",
+    "\u2009": r"\,",
+    "\u202f": r"\,",
+    "é": r"\'e",
+    "è": r"\`e",
+    "ü": r"\"u",
+    "ö": r"\"o",
+    "ä": r"\"a",
 }
 _TEX_MATH = {
     # Greek
-    "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ε": r"\varepsilon",
-    "ϵ": r"\epsilon", "ζ": r"\zeta", "η": r"\eta", "θ": r"\theta", "ϑ": r"\vartheta",
-    "ι": r"\iota", "κ": r"\kappa", "λ": r"\lambda", "μ": r"\mu", "µ": r"\mu", "ν": r"\nu",
-    "ξ": r"\xi", "π": r"\pi", "ρ": r"\rho", "σ": r"\sigma", "ς": r"\varsigma", "τ": r"\tau",
-    "υ": r"\upsilon", "φ": r"\phi", "ϕ": r"\phi", "χ": r"\chi", "ψ": r"\psi", "ω": r"\omega",
-    "Γ": r"\Gamma", "Δ": r"\Delta", "Θ": r"\Theta", "Λ": r"\Lambda", "Ξ": r"\Xi", "Π": r"\Pi",
-    "Σ": r"\Sigma", "Υ": r"\Upsilon", "Φ": r"\Phi", "Ψ": r"\Psi", "Ω": r"\Omega",
+    "α": r"\alpha",
+    "β": r"\beta",
+    "γ": r"\gamma",
+    "δ": r"\delta",
+    "ε": r"\varepsilon",
+    "ϵ": r"\epsilon",
+    "ζ": r"\zeta",
+    "η": r"\eta",
+    "θ": r"\theta",
+    "ϑ": r"\vartheta",
+    "ι": r"\iota",
+    "κ": r"\kappa",
+    "λ": r"\lambda",
+    "μ": r"\mu",
+    "µ": r"\mu",
+    "ν": r"\nu",
+    "ξ": r"\xi",
+    "π": r"\pi",
+    "ρ": r"\rho",
+    "σ": r"\sigma",
+    "ς": r"\varsigma",
+    "τ": r"\tau",
+    "υ": r"\upsilon",
+    "φ": r"\phi",
+    "ϕ": r"\phi",
+    "χ": r"\chi",
+    "ψ": r"\psi",
+    "ω": r"\omega",
+    "Γ": r"\Gamma",
+    "Δ": r"\Delta",
+    "Θ": r"\Theta",
+    "Λ": r"\Lambda",
+    "Ξ": r"\Xi",
+    "Π": r"\Pi",
+    "Σ": r"\Sigma",
+    "Υ": r"\Upsilon",
+    "Φ": r"\Phi",
+    "Ψ": r"\Psi",
+    "Ω": r"\Omega",
     # operators and relations
-    "∂": r"\partial", "∇": r"\nabla", "√": r"\surd", "∞": r"\infty", "∑": r"\sum",
-    "∏": r"\prod", "∫": r"\int", "≥": r"\geq", "≤": r"\leq", "≠": r"\neq", "≈": r"\approx",
-    "≃": r"\simeq", "∼": r"\sim", "≡": r"\equiv", "≪": r"\ll", "≫": r"\gg", "≲": r"\lesssim",
-    "≳": r"\gtrsim", "∝": r"\propto", "→": r"\to", "←": r"\leftarrow", "↦": r"\mapsto",
-    "⇒": r"\Rightarrow", "⇔": r"\Leftrightarrow", "↔": r"\leftrightarrow", "×": r"\times",
-    "·": r"\cdot", "⋅": r"\cdot", "∘": r"\circ", "⊙": r"\odot", "⊗": r"\otimes", "±": r"\pm",
-    "∓": r"\mp", "÷": r"\div", "∈": r"\in", "∉": r"\notin", "⊂": r"\subset", "⊆": r"\subseteq",
-    "∪": r"\cup", "∩": r"\cap", "∅": r"\emptyset", "∀": r"\forall", "∃": r"\exists",
-    "−": "-", "′": "'", "″": "''", "°": r"^\circ", "ŷ": r"\hat{y}",
-    "‖": r"\|", "⌈": r"\lceil", "⌉": r"\rceil", "⌊": r"\lfloor", "⌋": r"\rfloor",
-    "⟨": r"\langle", "⟩": r"\rangle", "ℓ": r"\ell", "ℝ": r"\mathbb{R}", "ℂ": r"\mathbb{C}",
-    "<": "<", ">": ">", "|": "|",
+    "∂": r"\partial",
+    "∇": r"\nabla",
+    "√": r"\surd",
+    "∞": r"\infty",
+    "∑": r"\sum",
+    "∏": r"\prod",
+    "∫": r"\int",
+    "≥": r"\geq",
+    "≤": r"\leq",
+    "≠": r"\neq",
+    "≈": r"\approx",
+    "≃": r"\simeq",
+    "∼": r"\sim",
+    "≡": r"\equiv",
+    "≪": r"\ll",
+    "≫": r"\gg",
+    "≲": r"\lesssim",
+    "≳": r"\gtrsim",
+    "∝": r"\propto",
+    "→": r"\to",
+    "←": r"\leftarrow",
+    "↦": r"\mapsto",
+    "⇒": r"\Rightarrow",
+    "⇔": r"\Leftrightarrow",
+    "↔": r"\leftrightarrow",
+    "×": r"\times",
+    "·": r"\cdot",
+    "⋅": r"\cdot",
+    "∘": r"\circ",
+    "⊙": r"\odot",
+    "⊗": r"\otimes",
+    "±": r"\pm",
+    "∓": r"\mp",
+    "÷": r"\div",
+    "∈": r"\in",
+    "∉": r"\notin",
+    "⊂": r"\subset",
+    "⊆": r"\subseteq",
+    "∪": r"\cup",
+    "∩": r"\cap",
+    "∅": r"\emptyset",
+    "∀": r"\forall",
+    "∃": r"\exists",
+    "−": "-",
+    "′": "'",
+    "″": "''",
+    "°": r"^\circ",
+    "ŷ": r"\hat{y}",
+    "‖": r"\|",
+    "⌈": r"\lceil",
+    "⌉": r"\rceil",
+    "⌊": r"\lfloor",
+    "⌋": r"\rfloor",
+    "⟨": r"\langle",
+    "⟩": r"\rangle",
+    "ℓ": r"\ell",
+    "ℝ": r"\mathbb{R}",
+    "ℂ": r"\mathbb{C}",
+    "<": "<",
+    ">": ">",
+    "|": "|",
 }
-_TEX_SUP = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7",
-            "⁸": "8", "⁹": "9", "⁺": "+", "⁻": "-", "⁼": "=", "⁽": "(", "⁾": ")", "ⁿ": "n",
-            "ⁱ": "i", "ᵀ": "T", "*": "*"}
-_TEX_SUB = {"₀": "0", "₁": "1", "₂": "2", "₃": "3", "₄": "4", "₅": "5", "₆": "6", "₇": "7",
-            "₈": "8", "₉": "9", "₊": "+", "₋": "-", "₌": "=", "₍": "(", "₎": ")"}
+_TEX_SUP = {
+    "⁰": "0",
+    "¹": "1",
+    "²": "2",
+    "³": "3",
+    "⁴": "4",
+    "⁵": "5",
+    "⁶": "6",
+    "⁷": "7",
+    "⁸": "8",
+    "⁹": "9",
+    "⁺": "+",
+    "⁻": "-",
+    "⁼": "=",
+    "⁽": "(",
+    "⁾": ")",
+    "ⁿ": "n",
+    "ⁱ": "i",
+    "ᵀ": "T",
+    "*": "*",
+}
+_TEX_SUB = {
+    "₀": "0",
+    "₁": "1",
+    "₂": "2",
+    "₃": "3",
+    "₄": "4",
+    "₅": "5",
+    "₆": "6",
+    "₇": "7",
+    "₈": "8",
+    "₉": "9",
+    "₊": "+",
+    "₋": "-",
+    "₌": "=",
+    "₍": "(",
+    "₎": ")",
+}
 _TEX_BREAK = {"/": r"/\allowbreak{}", "_": r"\_\allowbreak{}", ".": r".\allowbreak{}"}
 
 
@@ -220,8 +375,12 @@ def _reference_tex(rec: dict) -> str:
 def _values_tex(values: dict) -> str:
     """Measured numbers as ``name = value`` pairs (names with spaces for underscores)."""
     return "; ".join(
-        r"\textit{" + tex_escape(str(k).replace("_", " "), breakable=True) + r"}\,=\," + tex_number(v)
-        for k, v in values.items())
+        r"\textit{"
+        + tex_escape(str(k).replace("_", " "), breakable=True)
+        + r"}\,=\,"
+        + tex_number(v)
+        for k, v in values.items()
+    )
 
 
 def _figure_label(stem: str) -> str:
@@ -234,14 +393,16 @@ def to_latex(records: list[dict], tier: str) -> str:
     old verdict when the criterion was replaced) and the paper-tier reference outcome (``--``
     where the record has none)."""
     n = _counts(records)
-    head = (r"check & criterion & measured & outcome & paper-tier reference \\")
+    head = r"check & criterion & measured & outcome & paper-tier reference \\"
     lines = [
         "% generated by curse_of_memory.claims.render -- do not edit",
         r"{\footnotesize\setlength{\tabcolsep}{3pt}",
         r"\begin{longtable}{@{}>{\raggedright}p{0.24\linewidth}>{\raggedright}p{0.28\linewidth}"
         r">{\raggedright}p{0.22\linewidth}>{\raggedright}p{0.10\linewidth}"
         r">{\raggedright\arraybackslash}p{0.09\linewidth}@{}}",
-        r"\caption{Claims check (" + tex_escape(tier) + f" tier): {n['pass']} pass, {n['fail']} fail, "
+        r"\caption{Claims check ("
+        + tex_escape(tier)
+        + f" tier): {n['pass']} pass, {n['fail']} fail, "
         f"{n['not evaluated']} not evaluated. Criteria were fixed before any result existed; a "
         r"replaced criterion (it measured something other than the paper's statement) is shown "
         r"with its old verdict. A check whose input was not built is reported as not evaluated, "
@@ -264,12 +425,26 @@ def to_latex(records: list[dict], tier: str) -> str:
             measured = _values_tex(r["values"])
         outcome = _STATUS_TEX[r["status"]]
         for old in r.get("superseded", []):
-            outcome += (r"\newline{\scriptsize criterion replaced " + tex_escape(old["changed"])
-                        + "; old: " + _status_tex(old["status"]) + "}")
+            outcome += (
+                r"\newline{\scriptsize criterion replaced "
+                + tex_escape(old["changed"])
+                + "; old: "
+                + _status_tex(old["status"])
+                + "}"
+            )
         lines.append(
-            r"\texttt{" + tex_escape(r["id"], breakable=True) + r"}\newline{\scriptsize "
-            + tex_escape(r["claim"]) + "} & " + tex_escape(r["criterion"])
-            + r" & {\scriptsize " + measured + "} & " + outcome + " & " + _reference_tex(r)
+            r"\texttt{"
+            + tex_escape(r["id"], breakable=True)
+            + r"}\newline{\scriptsize "
+            + tex_escape(r["claim"])
+            + "} & "
+            + tex_escape(r["criterion"])
+            + r" & {\scriptsize "
+            + measured
+            + "} & "
+            + outcome
+            + " & "
+            + _reference_tex(r)
             + r" \tabularnewline"
         )
     lines += [r"\end{longtable}}"]
@@ -291,7 +466,10 @@ def summary_to_latex(records: list[dict], tier: str) -> str:
         figs = sorted({r["figure"] for r in recs}, key=_fig_key)
         refs = [r["reference"] for r in recs if isinstance(r.get("reference"), dict)]
         if refs:
-            rc = {s: sum(x.get("status") == s for x in refs) for s in ("pass", "fail", "not evaluated")}
+            rc = {
+                s: sum(x.get("status") == s for x in refs)
+                for s in ("pass", "fail", "not evaluated")
+            }
             ref = f"{rc['pass']} / {rc['fail']} / {rc['not evaluated']}"
         else:
             ref = NO_REFERENCE
@@ -300,42 +478,65 @@ def summary_to_latex(records: list[dict], tier: str) -> str:
             if r["status"] != "fail":
                 continue
             first = next(iter(r["values"].items()), None)
-            num = (r" (\textit{" + tex_escape(str(first[0]).replace("_", " ")) + r"}\,=\,"
-                   + tex_number(first[1]) + ")") if first else ""
+            num = (
+                (
+                    r" (\textit{"
+                    + tex_escape(str(first[0]).replace("_", " "))
+                    + r"}\,=\,"
+                    + tex_number(first[1])
+                    + ")"
+                )
+                if first
+                else ""
+            )
             fails.append(r"\texttt{" + tex_escape(r["id"], breakable=True) + "}" + num)
         changed = [r["id"] for r in recs if r.get("superseded")]
         issues = "; ".join(fails) if fails else NO_REFERENCE
         if changed:
-            issues += (r"\newline{\scriptsize replaced criteria: "
-                       + ", ".join(r"\texttt{" + tex_escape(i, breakable=True) + "}" for i in changed)
-                       + "}")
+            issues += (
+                r"\newline{\scriptsize replaced criteria: "
+                + ", ".join(r"\texttt{" + tex_escape(i, breakable=True) + "}" for i in changed)
+                + "}"
+            )
         name = key if key != "fig" else "figure only"
         rows.append(
-            r"\textbf{" + tex_escape(name) + r"}\newline{\scriptsize " + tex_escape(PAPER_CLAIMS[key])
-            + "} & " + ", ".join(tex_escape(_figure_label(f)) for f in figs)
-            + f" & {c['pass']} & {c['fail']} & {c['not evaluated']} & {ref} & " + issues
+            r"\textbf{"
+            + tex_escape(name)
+            + r"}\newline{\scriptsize "
+            + tex_escape(PAPER_CLAIMS[key])
+            + "} & "
+            + ", ".join(tex_escape(_figure_label(f)) for f in figs)
+            + f" & {c['pass']} & {c['fail']} & {c['not evaluated']} & {ref} & "
+            + issues
             + r" \tabularnewline"
         )
-    return "\n".join([
-        "% generated by curse_of_memory.claims.render -- do not edit",
-        r"\begin{table}[htbp]\centering\footnotesize\setlength{\tabcolsep}{3pt}",
-        r"\caption{Verdict per claim of the paper (" + tex_escape(tier) + f" tier): {n['pass']} "
-        f"pass, {n['fail']} fail, {n['not evaluated']} not evaluated over {len(records)} checks. "
-        r"Figures: the figures whose checks support the claim. Paper-tier reference: pass / fail / "
-        r"not evaluated of the same checks at the paper's scale (-- where not available). Known "
-        r"criterion issues: the failing checks, with their first measured number (details in "
-        r"Table~\ref{tab:claims}).}\label{tab:claims-summary}",
-        r"\begin{tabular}{@{}>{\raggedright}p{0.27\linewidth}>{\raggedright}p{0.11\linewidth}"
-        r"ccc>{\raggedright}p{0.09\linewidth}>{\raggedright\arraybackslash}p{0.30\linewidth}@{}}",
-        r"\toprule",
-        r"paper claim & figures & pass & fail & not eval. & paper-tier reference & "
-        r"known criterion issues (failing checks) \\",
-        r"\midrule",
-        *rows,
-        r"\bottomrule",
-        r"\end{tabular}",
-        r"\end{table}",
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                "% generated by curse_of_memory.claims.render -- do not edit",
+                r"\begin{table}[htbp]\centering\footnotesize\setlength{\tabcolsep}{3pt}",
+                r"\caption{Verdict per claim of the paper ("
+                + tex_escape(tier)
+                + f" tier): {n['pass']} "
+                f"pass, {n['fail']} fail, {n['not evaluated']} not evaluated over {len(records)} checks. "
+                r"Figures: the figures whose checks support the claim. Paper-tier reference: pass / fail / "
+                r"not evaluated of the same checks at the paper's scale (-- where not available). Known "
+                r"criterion issues: the failing checks, with their first measured number (details in "
+                r"Table~\ref{tab:claims}).}\label{tab:claims-summary}",
+                r"\begin{tabular}{@{}>{\raggedright}p{0.27\linewidth}>{\raggedright}p{0.11\linewidth}"
+                r"ccc>{\raggedright}p{0.09\linewidth}>{\raggedright\arraybackslash}p{0.30\linewidth}@{}}",
+                r"\toprule",
+                r"paper claim & figures & pass & fail & not eval. & paper-tier reference & "
+                r"known criterion issues (failing checks) \\",
+                r"\midrule",
+                *rows,
+                r"\bottomrule",
+                r"\end{tabular}",
+                r"\end{table}",
+            ]
+        )
+        + "\n"
+    )
 
 
 def to_html(records: list[dict], tier: str) -> str:
@@ -345,10 +546,16 @@ def to_html(records: list[dict], tier: str) -> str:
     colour = {"pass": "#1a7f37", "fail": "#b22222", "not evaluated": "#777"}
     rows = []
     for r in sorted(records, key=lambda r: _fig_key(r["figure"])):
-        measured = r.get("reason") if r["status"] == "not evaluated" else ", ".join(
-            f"{k}={_fmt(v)}" for k, v in r["values"].items())
-        old = "".join(f"<br><small>criterion replaced {escape(o['changed'])}; old: "
-                      f"{escape(o['status'])}</small>" for o in r.get("superseded", []))
+        measured = (
+            r.get("reason")
+            if r["status"] == "not evaluated"
+            else ", ".join(f"{k}={_fmt(v)}" for k, v in r["values"].items())
+        )
+        old = "".join(
+            f"<br><small>criterion replaced {escape(o['changed'])}; old: "
+            f"{escape(o['status'])}</small>"
+            for o in r.get("superseded", [])
+        )
         ref = r.get("reference")
         ref = escape(ref.get("status", "")) if isinstance(ref, dict) else "&ndash;"
         rows.append(
@@ -363,6 +570,5 @@ def to_html(records: list[dict], tier: str) -> str:
         f"<h2>Claims check ({escape(tier)} tier)</h2><p>{head}</p>"
         "<table border='1' cellpadding='4' style='border-collapse:collapse'>"
         "<tr><th>check</th><th>criterion</th><th>measured</th><th>outcome</th>"
-        "<th>paper-tier reference</th></tr>"
-        + "".join(rows) + "</table></body></html>\n"
+        "<th>paper-tier reference</th></tr>" + "".join(rows) + "</table></body></html>\n"
     )

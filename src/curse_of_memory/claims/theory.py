@@ -42,7 +42,9 @@ def _fig1a(src):
 
 
 @claim(
-    "fig1.sensitivity_diverges", "fig1", "C1",
+    "fig1.sensitivity_diverges",
+    "fig1",
+    "C1",
     "Every sensitivity curve E[(∂λ h)²] diverges as λ → 1.",
     "for every ρ: value at 1−λ = 1e−4 / value at 1−λ = 1e−1 ≥ 1000",
 )
@@ -59,7 +61,9 @@ def _fig1_div(src):
 
 
 @claim(
-    "fig1.faster_than_activity", "fig1", "C1",
+    "fig1.faster_than_activity",
+    "fig1",
+    "C1",
     "The sensitivity grows much faster than the activity (grey curve) as λ → 1.",
     "for every ρ: log-log slope of the sensitivity against 1/(1−λ) over 1−λ ∈ [1e−4, 1e−3] ≥ "
     "the grey curve's slope + 0.5",
@@ -69,11 +73,17 @@ def _fig1_faster(src):
     v = {"slope_activity": _log_slope(1 / (1 - var["lam"]), var["value"], 1e3, 1e4)}
     for rho, g in _curves(sens, "rho").items():
         v[f"slope_rho{rho:g}"] = _log_slope(1 / (1 - g["lam"]), g["value"], 1e3, 1e4)
-    return v, all(x >= v["slope_activity"] + THRESHOLDS["slope_margin"] for k, x in v.items() if k != "slope_activity")
+    return v, all(
+        x >= v["slope_activity"] + THRESHOLDS["slope_margin"]
+        for k, x in v.items()
+        if k != "slope_activity"
+    )
 
 
 @claim(
-    "fig1.rho_ordering", "fig1", "C1",
+    "fig1.rho_ordering",
+    "fig1",
+    "C1",
     "Larger input autocorrelation ρ gives higher sensitivity curves.",
     "at every plotted λ ≥ 0.5 the sensitivity is non-decreasing in ρ (relative tolerance 1e−9)",
 )
@@ -82,7 +92,9 @@ def _fig1_order(src):
     s = sens[sens["lam"] >= 0.5].pivot_table(index="lam", columns="rho", values="value")
     r = s.to_numpy()
     viol = int(np.sum(r[:, 1:] < r[:, :-1] * (1 - 1e-9)))
-    return {"n_rho": s.shape[1], "n_lambda": s.shape[0], "violations": viol}, viol == 0 and s.shape[1] >= 2
+    return {"n_rho": s.shape[1], "n_lambda": s.shape[0], "violations": viol}, viol == 0 and s.shape[
+        1
+    ] >= 2
 
 
 def _min_curv(g, x, y):
@@ -96,7 +108,9 @@ def _min_curv(g, x, y):
 
 
 @claim(
-    "fig1.minimum_at_teacher", "fig1", "C1",
+    "fig1.minimum_at_teacher",
+    "fig1",
+    "C1",
     "Each 1-D loss L(λ; λ*) is minimal (zero) at the teacher value.",
     "for every λ*: the grid argmin of the loss is within 0.002 of λ* (2 grid steps)",
 )
@@ -109,7 +123,9 @@ def _fig1_min(src):
 
 
 @claim(
-    "fig1.notch_sharpens", "fig1", "C1",
+    "fig1.notch_sharpens",
+    "fig1",
+    "C1",
     "As λ* → 1 the minimum becomes an ever narrower notch (the loss sharpens without bound).",
     "finite-difference curvature at the argmin strictly increases with λ*, and "
     "curvature(λ* = 0.99) / curvature(λ* = 0.36) ≥ 1000",
@@ -125,7 +141,9 @@ def _fig1_sharp(src):
 
 
 @claim(
-    "fig1.angle_notch", "fig1", "C1",
+    "fig1.angle_notch",
+    "fig1",
+    "C1",
     "Along the angle, a notch that narrows as λ* → 1 sits on a rising plateau.",
     "half-width at half maximum of L(θ) is non-increasing in λ* with width(0.36)/width(0.99) ≥ 10, "
     "and max L(θ) increases with λ*",
@@ -140,8 +158,11 @@ def _fig1_angle(src):
     keys = sorted(w)
     v = {f"halfwidth_{k:g}": w[k] for k in keys} | {f"plateau_{k:g}": mx[k] for k in keys}
     v["width_ratio"] = w[keys[0]] / w[keys[-1]]
-    ok = (all(w[a] >= w[b] for a, b in zip(keys, keys[1:])) and v["width_ratio"] >= 10
-          and all(mx[a] < mx[b] for a, b in zip(keys, keys[1:])))
+    ok = (
+        all(w[a] >= w[b] for a, b in zip(keys, keys[1:]))
+        and v["width_ratio"] >= 10
+        and all(mx[a] < mx[b] for a, b in zip(keys, keys[1:]))
+    )
     return v, ok
 
 
@@ -185,18 +206,27 @@ _FIG2_SLOPES = (
     "the value at the last λ is non-decreasing in ρ"
 )
 _FIG2_CRIT = _FIG2_SLOPES + " and ≥ 1e6 below the grey curve"
-_FIG2_LEFT_CRIT = (_FIG2_SLOPES + " (the distance to the grey curve is reported, not judged: the "
-                   "paper states it for the right panel only)")
+_FIG2_LEFT_CRIT = (
+    _FIG2_SLOPES + " (the distance to the grey curve is reported, not judged: the "
+    "paper states it for the right panel only)"
+)
 
 
 @claim(
-    "fig2.normalised_variance_bounded", "fig2", "C2",
+    "fig2.normalised_variance_bounded",
+    "fig2",
+    "C2",
     "With γ = √(1−λ²) the activity is bounded for ρ < 1 at a level rising with ρ, and grows only "
-    "like (1−λ)^−1 for ρ = 1.", _FIG2_LEFT_CRIT,
-    superseded=[Superseded(
-        _FIG2_CRIT, lambda src: _fig2_check(src, "fig2_left.csv"), "2026-11-30",
-        "the clause '≥ 1e6 below the grey curve' is not a statement of the paper about the left "
-        "panel, and cannot hold there: grey / (ρ = 1 curve) = 1/(2(1−λ)) ≈ 5e3 at 1−λ = 1e−4"),
+    "like (1−λ)^−1 for ρ = 1.",
+    _FIG2_LEFT_CRIT,
+    superseded=[
+        Superseded(
+            _FIG2_CRIT,
+            lambda src: _fig2_check(src, "fig2_left.csv"),
+            "2026-11-30",
+            "the clause '≥ 1e6 below the grey curve' is not a statement of the paper about the left "
+            "panel, and cannot hold there: grey / (ρ = 1 curve) = 1/(2(1−λ)) ≈ 5e3 at 1−λ = 1e−4",
+        ),
     ],
 )
 def _fig2_left(src):
@@ -204,9 +234,12 @@ def _fig2_left(src):
 
 
 @claim(
-    "fig2.reparametrised_sensitivity_bounded", "fig2", "C2",
+    "fig2.reparametrised_sensitivity_bounded",
+    "fig2",
+    "C2",
     "With γ and the exp parametrisation the sensitivity saturates for ρ < 1, grows only like "
-    "(1−λ)^−1 for ρ = 1, and sits orders of magnitude below the unnormalised curve.", _FIG2_CRIT,
+    "(1−λ)^−1 for ρ = 1, and sits orders of magnitude below the unnormalised curve.",
+    _FIG2_CRIT,
 )
 def _fig2_right(src):
     return _fig2_check(src, "fig2_right.csv")
@@ -219,12 +252,18 @@ def _fig2_right(src):
 # ---------------------------------------------------------------------------------------------
 def _fig6_curv(src):
     d = src.csv("fig6_optimum.csv", ["param", "column", "lam_star", "curvature_autodiff"])
-    return {(p, c, float(ls)): float(x) for p, c, ls, x in
-            d[["param", "column", "lam_star", "curvature_autodiff"]].itertuples(index=False)}
+    return {
+        (p, c, float(ls)): float(x)
+        for p, c, ls, x in d[["param", "column", "lam_star", "curvature_autodiff"]].itertuples(
+            index=False
+        )
+    }
 
 
 @claim(
-    "fig6.polar_explodes", "fig6", "C1",
+    "fig6.polar_explodes",
+    "fig6",
+    "C1",
     "Polar parametrisation: both curvatures at the optimum explode as λ* → 1.",
     "polar magnitude and angle curvature at the optimum: increasing in λ*, 0.99 vs 0.36 ratio ≥ 1000",
 )
@@ -242,7 +281,9 @@ def _fig6_polar(src):
 
 
 @claim(
-    "fig6.exp_bounded_angle_grows", "fig6", "C2",
+    "fig6.exp_bounded_angle_grows",
+    "fig6",
+    "C2",
     "exp parametrisation: the magnitude curvature stays bounded for every λ*, the angle curvature "
     "still grows with λ*.",
     "exp magnitude curvature at the optimum ≤ 1 for every λ* with max/min ≤ 10; exp angle "
@@ -254,13 +295,20 @@ def _fig6_exp(src):
     ang = {ls: x for (p, col, ls), x in c.items() if p == "exp" and col == "angle"}
     if len(mag) < 2 or len(ang) < 2:
         raise NotEvaluated("fig6_optimum.csv lacks exp rows")
-    v = {"mag_max": max(mag.values()), "mag_spread": max(mag.values()) / min(mag.values()),
-         "ang_ratio": ang[max(ang)] / ang[min(ang)]}
-    return v, v["mag_max"] <= 1 and v["mag_spread"] <= THRESHOLDS["order"] and v["ang_ratio"] >= THRESHOLDS["order"]
+    v = {
+        "mag_max": max(mag.values()),
+        "mag_spread": max(mag.values()) / min(mag.values()),
+        "ang_ratio": ang[max(ang)] / ang[min(ang)],
+    }
+    return v, v["mag_max"] <= 1 and v["mag_spread"] <= THRESHOLDS["order"] and v[
+        "ang_ratio"
+    ] >= THRESHOLDS["order"]
 
 
 @claim(
-    "fig6.opt_constant_but_periodic", "fig6", "C2",
+    "fig6.opt_constant_but_periodic",
+    "fig6",
+    "C2",
     "opt parametrisation: the curvature at the optimum is the same for every λ* (1 and π²), but "
     "the loss is periodic in the angle: many basins for small λ*, a flat landscape near 1.",
     "opt curvature within 5 % of 1 (magnitude) and of π² (angle) for every λ*; #local minima of the "
@@ -272,8 +320,10 @@ def _fig6_opt(src):
     ang = [x for (p, col, ls), x in c.items() if p == "opt" and col == "angle"]
     if not mag or not ang:
         raise NotEvaluated("fig6_optimum.csv lacks opt rows")
-    v = {"mag_maxdev": max(abs(x - 1) for x in mag),
-         "ang_maxdev": max(abs(x / math.pi**2 - 1) for x in ang)}
+    v = {
+        "mag_maxdev": max(abs(x - 1) for x in mag),
+        "ang_maxdev": max(abs(x / math.pi**2 - 1) for x in ang),
+    }
     d = src.csv("fig6_curves.csv", ["param", "column", "lam_star", "x", "loss"])
     loss = d[(d["param"] == "opt") & (d["column"] == "angle")]
     nmin = {}
@@ -283,8 +333,12 @@ def _fig6_opt(src):
             raise NotEvaluated(f"fig6_curves.csv lacks the opt angle loss at λ* = {ls}")
         nmin[ls] = int(np.sum((y[1:-1] < y[:-2]) & (y[1:-1] < y[2:])))
     v["minima_036"], v["minima_099"] = nmin[0.36], nmin[0.99]
-    ok = (v["mag_maxdev"] <= THRESHOLDS["opt_rel"] and v["ang_maxdev"] <= THRESHOLDS["opt_rel"]
-          and nmin[0.36] >= 5 and nmin[0.99] <= 1)
+    ok = (
+        v["mag_maxdev"] <= THRESHOLDS["opt_rel"]
+        and v["ang_maxdev"] <= THRESHOLDS["opt_rel"]
+        and nmin[0.36] >= 5
+        and nmin[0.99] <= 1
+    )
     return v, ok
 
 
@@ -299,19 +353,23 @@ def _fig7_old(src, name):
     fin, init = {}, {}
     for p, g in d.groupby("param"):
         g = g.sort_values("step")
-        fin[p] = float(g["loss"].iloc[-max(1, len(g) // 20):].mean())  # mean of the last 5 %
+        fin[p] = float(g["loss"].iloc[-max(1, len(g) // 20) :].mean())  # mean of the last 5 %
         init[p] = float(g["loss"].iloc[0])
     if not {"polar", "exp", "opt"} <= set(fin):
         raise NotEvaluated(f"{name} needs polar, exp and opt")
     v = {f"final_{p}": fin[p] for p in ("polar", "exp", "opt")}
     v["opt_final_over_init"] = fin["opt"] / init["opt"]
-    ok = fin["exp"] <= min(fin["polar"], fin["opt"]) / THRESHOLDS["order"] and v["opt_final_over_init"] >= 0.5
+    ok = (
+        fin["exp"] <= min(fin["polar"], fin["opt"]) / THRESHOLDS["order"]
+        and v["opt_final_over_init"] >= 0.5
+    )
     return v, ok
 
 
 def _fig7(src, name):
-    d = src.csv(name, ["param", "final_loss", "mid_loss", "init_w_theta", "final_w_theta",
-                       "target_w_theta"])
+    d = src.csv(
+        name, ["param", "final_loss", "mid_loss", "init_w_theta", "final_w_theta", "target_w_theta"]
+    )
     rows = {p: g.iloc[0] for p, g in d.groupby("param")}
     if not {"polar", "exp", "opt"} <= set(rows):
         raise NotEvaluated(f"{name} needs polar, exp and opt")
@@ -321,16 +379,23 @@ def _fig7(src, name):
     v["opt_over_exp"] = v["final_opt"] / v["final_exp"] if v["final_exp"] > 0 else math.inf
     v["opt_final_over_mid"] = v["final_opt"] / float(o["mid_loss"])
     start = abs(float(o["init_w_theta"]) - float(o["target_w_theta"]))
-    v["opt_theta_distance_kept"] = abs(float(o["final_w_theta"]) - float(o["target_w_theta"])) / start
+    v["opt_theta_distance_kept"] = (
+        abs(float(o["final_w_theta"]) - float(o["target_w_theta"])) / start
+    )
     v["opt_theta_moved"] = float(o["final_w_theta"]) - float(o["init_w_theta"])
-    ok = (v["final_exp"] <= min(v["final_polar"], v["final_opt"]) / THRESHOLDS["order"]
-          and v["opt_over_exp"] >= THRESHOLDS["orders"] and v["opt_final_over_mid"] >= 0.5
-          and v["opt_theta_distance_kept"] >= 0.9)
+    ok = (
+        v["final_exp"] <= min(v["final_polar"], v["final_opt"]) / THRESHOLDS["order"]
+        and v["opt_over_exp"] >= THRESHOLDS["orders"]
+        and v["opt_final_over_mid"] >= 0.5
+        and v["opt_theta_distance_kept"] >= 0.9
+    )
     return v, ok
 
 
-_FIG7_CRIT_OLD = ("mean loss over the last 5 % of steps: exp ≤ 0.1 × min(polar, opt), and opt's final "
-                  "loss ≥ 0.5 × its initial loss (stuck on the plateau)")
+_FIG7_CRIT_OLD = (
+    "mean loss over the last 5 % of steps: exp ≤ 0.1 × min(polar, opt), and opt's final "
+    "loss ≥ 0.5 × its initial loss (stuck on the plateau)"
+)
 _FIG7_CRIT = (
     "loss = mean over the last 5 % of all steps: exp ≤ 0.1 × min(polar, opt); opt stuck on a high "
     "plateau far from the optimum: opt ≥ 100 × exp, opt's loss falls by less than a factor 2 over "
@@ -341,26 +406,41 @@ _FIG7_REASON = (
     "opt leaves its initial loss within the first thousands of steps (ω_ν moves) and then stays on "
     "a plateau orders of magnitude above exp with ω_θ far from its target: the plateau the paper "
     "describes, which 'final ≥ 0.5 × initial' fails; the old measure also read every 10th step "
-    "only, which shows one phase of a period-2 oscillation")
+    "only, which shows one phase of a period-2 oscillation"
+)
 
 
 @claim(
-    "fig7.published_ordering", "fig7", "C2",
+    "fig7.published_ordering",
+    "fig7",
+    "C2",
     "Learning the angle (as published, sign descent): exp converges to a much lower loss than "
-    "polar; opt stays stuck on a high plateau.", _FIG7_CRIT,
-    superseded=[Superseded(_FIG7_CRIT_OLD, lambda src: _fig7_old(src, "fig7_published_loss.csv"),
-                           "2026-11-30", _FIG7_REASON)],
+    "polar; opt stays stuck on a high plateau.",
+    _FIG7_CRIT,
+    superseded=[
+        Superseded(
+            _FIG7_CRIT_OLD,
+            lambda src: _fig7_old(src, "fig7_published_loss.csv"),
+            "2026-11-30",
+            _FIG7_REASON,
+        )
+    ],
 )
 def _fig7_pub(src):
     return _fig7(src, "fig7_published_summary.csv")
 
 
 @claim(
-    "fig7.adam_ordering", "fig7", "C2",
+    "fig7.adam_ordering",
+    "fig7",
+    "C2",
     "The same ordering with real Adam (the pipeline's default; the paper did not run this).",
     _FIG7_CRIT,
-    superseded=[Superseded(_FIG7_CRIT_OLD, lambda src: _fig7_old(src, "fig7_loss.csv"),
-                           "2026-11-30", _FIG7_REASON)],
+    superseded=[
+        Superseded(
+            _FIG7_CRIT_OLD, lambda src: _fig7_old(src, "fig7_loss.csv"), "2026-11-30", _FIG7_REASON
+        )
+    ],
 )
 def _fig7_def(src):
     return _fig7(src, "fig7_summary.csv")
@@ -371,15 +451,19 @@ def _fig7_def(src):
 # argmax_im] (one row per rho, exact S)
 # ---------------------------------------------------------------------------------------------
 @claim(
-    "fig8.peak_moves", "fig8", "C3",
+    "fig8.peak_moves",
+    "fig8",
+    "C3",
     "|S(λ, λ0, ρ)| peaks near conj(λ0) for ρ = 0 (conjugates coupled); as ρ grows a peak at λ → 1 "
     "appears and dominates.",
     "argmax at ρ = 0 within 0.05 of conj(λ0) = 0.99 e^{−iπ/4}; argmax at ρ = 1 within 0.05 of "
     "λ = 0.99; |S| near 1 / |S| near conj(λ0) non-decreasing in ρ",
 )
 def _fig8(src):
-    d = src.csv("fig8_summary.csv", ["rho", "abs_S_at_conj_lam0", "abs_S_at_lam_near_1",
-                                      "argmax_re", "argmax_im"]).sort_values("rho")
+    d = src.csv(
+        "fig8_summary.csv",
+        ["rho", "abs_S_at_conj_lam0", "abs_S_at_lam_near_1", "argmax_re", "argmax_im"],
+    ).sort_values("rho")
     conj = 0.99 * complex(math.cos(math.pi / 4), -math.sin(math.pi / 4))
     v, ratios = {}, []
     for r in d.itertuples(index=False):
@@ -392,6 +476,9 @@ def _fig8(src):
             v["dist_peak_one_rho1"] = abs(z - 0.99)
     if "dist_peak_conj_rho0" not in v or "dist_peak_one_rho1" not in v:
         raise NotEvaluated("fig8_summary.csv needs ρ = 0 and ρ = 1")
-    ok = (v["dist_peak_conj_rho0"] <= 0.05 and v["dist_peak_one_rho1"] <= 0.05
-          and all(a <= b for a, b in zip(ratios, ratios[1:])))
+    ok = (
+        v["dist_peak_conj_rho0"] <= 0.05
+        and v["dist_peak_one_rho1"] <= 0.05
+        and all(a <= b for a, b in zip(ratios, ratios[1:]))
+    )
     return v, ok

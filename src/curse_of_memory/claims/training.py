@@ -35,20 +35,27 @@ def _fig3a(src):
 
 
 @claim(
-    "fig3.gap_at_099", "fig3", "C3",
+    "fig3.gap_at_099",
+    "fig3",
+    "C3",
     "At nu0 = 0.99 the dense RNN is orders of magnitude worse than the LRU.",
     "mean final loss (best lr) RNN / LRU at nu0 = 0.99 >= 100",
 )
 def _fig3_gap(src):
     d = _fig3a(src)
-    v = {"rnn_099": _at(d["rnn"], "nu0", 0.99, "mean"), "lru_099": _at(d["lru"], "nu0", 0.99, "mean")}
+    v = {
+        "rnn_099": _at(d["rnn"], "nu0", 0.99, "mean"),
+        "lru_099": _at(d["lru"], "nu0", 0.99, "mean"),
+    }
     _finite(v)
     v["ratio"] = v["rnn_099"] / v["lru_099"]
     return v, v["ratio"] >= THRESHOLDS["orders"]
 
 
 @claim(
-    "fig3.rnn_degrades", "fig3", "C3",
+    "fig3.rnn_degrades",
+    "fig3",
+    "C3",
     "The dense RNN's final loss rises by orders of magnitude as nu0 -> 1.",
     "RNN mean final loss at nu0 = 0.99 / at nu0 = 0.36 >= 100",
 )
@@ -61,20 +68,27 @@ def _fig3_rnn(src):
 
 
 @claim(
-    "fig3.small_nu0_similar", "fig3", "C3",
+    "fig3.small_nu0_similar",
+    "fig3",
+    "C3",
     "At small nu0 both models reach low losses of similar size.",
     "max/min of the RNN and LRU mean final losses at nu0 = 0.36 <= 30",
 )
 def _fig3_small(src):
     d = _fig3a(src)
-    v = {"rnn_036": _at(d["rnn"], "nu0", 0.36, "mean"), "lru_036": _at(d["lru"], "nu0", 0.36, "mean")}
+    v = {
+        "rnn_036": _at(d["rnn"], "nu0", 0.36, "mean"),
+        "lru_036": _at(d["lru"], "nu0", 0.36, "mean"),
+    }
     _finite(v)
     v["ratio"] = max(v.values()) / min(v.values())
     return v, v["ratio"] <= THRESHOLDS["similar"]
 
 
 @claim(
-    "fig3.gap_widens", "fig3", "C3",
+    "fig3.gap_widens",
+    "fig3",
+    "C3",
     "The RNN/LRU gap opens at intermediate nu0 and widens towards 0.99.",
     "RNN/LRU loss ratio at nu0 = 0.99 > ratio at nu0 = 0.84",
 )
@@ -106,7 +120,9 @@ def _fig3b(src):
 
 
 @claim(
-    "fig3.block_diagonal_closes_gap", "fig3", "C3",
+    "fig3.block_diagonal_closes_gap",
+    "fig3",
+    "C3",
     "2x2 block-diagonal connectivity closes almost the entire RNN-LRU gap, by orders of magnitude.",
     "RNN / block-diagonal >= 100 and log10(RNN/block-diagonal) >= 0.8 log10(RNN/LRU) (nu0 = 0.99)",
 )
@@ -119,7 +135,9 @@ def _fig3_block(src):
 
 
 @claim(
-    "fig3.variants_similar", "fig3", "C3",
+    "fig3.variants_similar",
+    "fig3",
+    "C3",
     "After block-diagonality, more neurons, complex numbers, gamma and exp change the loss by small "
     "factors only; the dense RNN is far worse than every variant.",
     "max/min over the 5 variants after the RNN <= 30, and RNN >= 100 x the worst variant",
@@ -136,7 +154,9 @@ def _fig3_variants(src):
 # Fig 10 bottom — final loss vs theta0; Fig 11 — heads (aggregated tables)
 # ---------------------------------------------------------------------------------------------
 @claim(
-    "fig10.lru_lowest", "fig10", "C3",
+    "fig10.lru_lowest",
+    "fig10",
+    "C3",
     "Concentrated teacher phases (as published): the LRU is the lowest at every theta0 and the "
     "dense RNN is poor at every theta0.",
     "at every theta0 of the published-remap grid: LRU <= cRNN and RNN >= 10 x LRU",
@@ -165,7 +185,9 @@ def _fig10(src):
 
 
 @claim(
-    "fig10.crnn_flat_lru_improves", "fig10", "C3",
+    "fig10.crnn_flat_lru_improves",
+    "fig10",
+    "C3",
     "The cRNN stays roughly flat across theta0; the LRU improves as theta0 shrinks.",
     "cRNN max/min over theta0 <= 10, and LRU loss at the smallest theta0 < at the largest",
 )
@@ -185,7 +207,9 @@ def _fig10_flat(src):
 
 
 @claim(
-    "fig11.loss_falls_with_heads", "fig11", "C3",
+    "fig11.loss_falls_with_heads",
+    "fig11",
+    "C3",
     "The loss falls with the number of heads: little from 1 to 8 heads, by orders of magnitude at "
     "16 and 32 heads.",
     "loss(1 head)/loss(32) >= 100 and log10(L1/L8) < log10(L8/L32)",
@@ -199,7 +223,9 @@ def _fig11_loss(src):
     v = {"L1": m["heads-1"], "L8": m["heads-8"], "L32": m["heads-32"]}
     _finite(v)
     v["ratio_1_32"] = v["L1"] / v["L32"]
-    ok = v["ratio_1_32"] >= THRESHOLDS["orders"] and math.log10(v["L1"] / v["L8"]) < math.log10(v["L8"] / v["L32"])
+    ok = v["ratio_1_32"] >= THRESHOLDS["orders"] and math.log10(v["L1"] / v["L8"]) < math.log10(
+        v["L8"] / v["L32"]
+    )
     return v, ok
 
 
@@ -216,17 +242,26 @@ def _fig11_curves(src, prefixes=("elr_",)) -> dict:
     for pre in prefixes:
         col = next((pre + g for g in _A_GROUPS if pre + g in hist.columns), None)
         if col is None:
-            what = {"elr_": "the Mean-LR column of A (elr_A)",
-                    "elrpos_": "the column elrpos_A (seed mean of the per-epoch pos_mean of A: "
-                               "geometric mean over its positive effective lrs)",
-                    "nonpos_": "the column nonpos_A (share of A's effective lrs <= 0)"}.get(pre, pre + "A")
+            what = {
+                "elr_": "the Mean-LR column of A (elr_A)",
+                "elrpos_": "the column elrpos_A (seed mean of the per-epoch pos_mean of A: "
+                "geometric mean over its positive effective lrs)",
+                "nonpos_": "the column nonpos_A (share of A's effective lrs <= 0)",
+            }.get(pre, pre + "A")
             raise NotEvaluated(f"fig11_history lacks {what}")
         cols[pre] = col
     curves = {}
     for _, row in best.iterrows():
-        h = hist[(hist["cell"] == row["cell"]) & np.isclose(hist["lr"], row["lr"])].sort_values("epoch")
-        curves[row["cell"]] = pd.DataFrame({"epoch": h["epoch"].to_numpy(), "lr": float(row["lr"]),
-                                            **{pre: h[c].to_numpy(float) for pre, c in cols.items()}})
+        h = hist[(hist["cell"] == row["cell"]) & np.isclose(hist["lr"], row["lr"])].sort_values(
+            "epoch"
+        )
+        curves[row["cell"]] = pd.DataFrame(
+            {
+                "epoch": h["epoch"].to_numpy(),
+                "lr": float(row["lr"]),
+                **{pre: h[c].to_numpy(float) for pre, c in cols.items()},
+            }
+        )
     return curves
 
 
@@ -249,19 +284,26 @@ def _fig11_elr_rise_old(src):
     return v, v["ratio"] >= THRESHOLDS["orders"]
 
 
-_FIG11_RISE_OLD = "geometric mean over epochs of the Mean-LR of A at the best lr: 32 heads / 1 head >= 100"
+_FIG11_RISE_OLD = (
+    "geometric mean over epochs of the Mean-LR of A at the best lr: 32 heads / 1 head >= 100"
+)
 _FIG11_NONPOS_REASON = (
     "the Mean-LR counts every entry with e <= 0 (a negative first moment) as 1e-8, a floor that "
     "enters the geometric mean as a tiny rate; the second-moment scaling the paper discusses is "
-    "measured on the positive entries, with the non-positive share reported beside")
+    "measured on the positive entries, with the non-positive share reported beside"
+)
 
 
 @claim(
-    "fig11.elr_rises_with_heads", "fig11", "C3",
+    "fig11.elr_rises_with_heads",
+    "fig11",
+    "C3",
     "Adam's effective learning rate on A rises by orders of magnitude from 1 head to 32 heads.",
     "geometric mean over epochs of the geometric mean over A's positive effective lrs (seed mean, "
     "best lr): 32 heads / 1 head >= 100; the share of entries <= 0 is reported beside",
-    superseded=[Superseded(_FIG11_RISE_OLD, _fig11_elr_rise_old, "2026-11-30", _FIG11_NONPOS_REASON)],
+    superseded=[
+        Superseded(_FIG11_RISE_OLD, _fig11_elr_rise_old, "2026-11-30", _FIG11_NONPOS_REASON)
+    ],
 )
 def _fig11_elr_rise(src):
     c = _fig11_curves(src, ("elrpos_",))
@@ -296,27 +338,38 @@ def _probe_lr(src, cell: str, lr: float, epochs) -> np.ndarray:
     cfg = src.json(f"runs/fig11/{cell}/summary.json").get("config") or {}
     spec, steps, spe = cfg.get("schedule"), cfg.get("steps"), cfg.get("steps_per_epoch")
     if not (isinstance(spec, dict) and steps and spe):
-        raise NotEvaluated(f"runs/fig11/{cell}/summary.json lacks the schedule, steps or steps_per_epoch")
+        raise NotEvaluated(
+            f"runs/fig11/{cell}/summary.json lacks the schedule, steps or steps_per_epoch"
+        )
     base = torch.tensor([float(lr)], dtype=torch.float64)
     return np.array([float(lr_at(spec, int(e) * int(spe), int(steps), base)[0]) for e in epochs])
 
 
-_FIG11_TAIL_OLD = "for every head count: Mean-LR of A at the last epoch <= 0.1 x its maximum over epochs"
+_FIG11_TAIL_OLD = (
+    "for every head count: Mean-LR of A at the last epoch <= 0.1 x its maximum over epochs"
+)
 
 
 @claim(
-    "fig11.elr_falls_at_end", "fig11", "fig",
+    "fig11.elr_falls_at_end",
+    "fig11",
+    "fig",
     "Every effective-LR curve falls sharply at the end of training, because of the cosine decay.",
     "for every head count at its best lr: the plotted Mean-LR of A at the last epoch <= 0.1 x its "
     "maximum over epochs, and Adam's own factor (the geometric mean over A's positive effective lrs "
     "divided by the scheduled lr of the probe) at the last epoch >= 0.1 x its maximum over epochs, "
     "i.e. the fall is the schedule's, not Adam's",
-    superseded=[Superseded(
-        _FIG11_TAIL_OLD, _fig11_tail_old, "2026-11-30",
-        "the probe is proportional to the scheduled lr, which the cosine decay takes to 1e-7 at the "
-        "last epoch: the plotted curve falls by about 1e-4 whatever Adam does, so the old criterion "
-        "held by construction; the paper's 'because of the cosine decay' is tested by removing the "
-        "schedule")],
+    superseded=[
+        Superseded(
+            _FIG11_TAIL_OLD,
+            _fig11_tail_old,
+            "2026-11-30",
+            "the probe is proportional to the scheduled lr, which the cosine decay takes to 1e-7 at the "
+            "last epoch: the plotted curve falls by about 1e-4 whatever Adam does, so the old criterion "
+            "held by construction; the paper's 'because of the cosine decay' is tested by removing the "
+            "schedule",
+        )
+    ],
 )
 def _fig11_tail(src):
     c = _fig11_curves(src, ("elr_", "elrpos_"))
@@ -332,7 +385,10 @@ def _fig11_tail(src):
             raise NotEvaluated(f"{cell}: no positive effective lr of A at the last epoch")
         v[f"last_over_max_{cell}"] = float(plotted[-1] / np.nanmax(plotted))
         v[f"adam_last_over_max_{cell}"] = float(own[-1] / np.nanmax(own))
-        ok &= v[f"last_over_max_{cell}"] <= 1 / THRESHOLDS["order"] and v[f"adam_last_over_max_{cell}"] >= 1 / THRESHOLDS["order"]
+        ok &= (
+            v[f"last_over_max_{cell}"] <= 1 / THRESHOLDS["order"]
+            and v[f"adam_last_over_max_{cell}"] >= 1 / THRESHOLDS["order"]
+        )
     _finite(v)
     return v, bool(ok)
 
@@ -367,7 +423,9 @@ def _models(d, fig, need):
 
 
 @claim(
-    "fig4.hessians_degenerate", "fig4", "C3",
+    "fig4.hessians_degenerate",
+    "fig4",
+    "C3",
     "Both Hessians at the optimum are highly degenerate (symmetries), with the non-negligible "
     "eigenvalues spread over many decades.",
     "for RNN and cRNN: ≥ 5 eigenvalues below 1e−10 × the largest, and largest / smallest "
@@ -387,7 +445,9 @@ def _fig4_degen(src):
 
 
 @claim(
-    "fig4.top_eigenvalues_similar", "fig4", "C3",
+    "fig4.top_eigenvalues_similar",
+    "fig4",
+    "C3",
     "The largest Hessian eigenvalues of the dense and the diagonal network are of similar magnitude.",
     "max/min of the two largest eigenvalues ≤ 100",
 )
@@ -400,7 +460,9 @@ def _fig4_similar(src):
 
 
 @claim(
-    "fig4.eigenvectors_dense_vs_localised", "fig4", "C3",
+    "fig4.eigenvectors_dense_vs_localised",
+    "fig4",
+    "C3",
     "Top eigenvectors are spread over A for the dense RNN but concentrated on a few λ "
     "coordinates for the diagonal network.",
     "participation ratio of the top eigenvector: cRNN < RNN, and ≥ 50 % of the cRNN top "
@@ -411,8 +473,11 @@ def _fig4_vec(src):
     _models(t, "fig4", ["rnn", "crnn"])
     c = t["crnn"]
     lam = c[c["group"].astype(str).str.startswith("lambda")]["value"].to_numpy(float)
-    v = {"pr_rnn": _pr(t["rnn"]["value"]), "pr_crnn": _pr(c["value"]),
-         "lambda_mass_crnn": float(np.sum(lam**2) / np.sum(c["value"].to_numpy(float) ** 2))}
+    v = {
+        "pr_rnn": _pr(t["rnn"]["value"]),
+        "pr_crnn": _pr(c["value"]),
+        "lambda_mass_crnn": float(np.sum(lam**2) / np.sum(c["value"].to_numpy(float) ** 2)),
+    }
     return v, v["pr_crnn"] < v["pr_rnn"] and v["lambda_mass_crnn"] >= 0.5
 
 
@@ -433,14 +498,19 @@ def _pos(e, what):
     return pos, float(np.mean(~(e > 0))) if e.size else math.nan
 
 
-_POS = ("on the positive entries e > 0 (e ≤ 0 comes from a negative first moment; its share is "
-        "reported beside): ")
-_FIG4_ELR_OLD = ("median e over A (RNN) ≤ 1e−4 (base lr 1e−3); median e over the cRNN's λ entries "
-                 "≥ 10 × median e over A; median e over cRNN B, C, D ≥ 1e−3")
+_POS = (
+    "on the positive entries e > 0 (e ≤ 0 comes from a negative first moment; its share is "
+    "reported beside): "
+)
+_FIG4_ELR_OLD = (
+    "median e over A (RNN) ≤ 1e−4 (base lr 1e−3); median e over the cRNN's λ entries "
+    "≥ 10 × median e over A; median e over cRNN B, C, D ≥ 1e−3"
+)
 _NONPOS_REASON = (
     "entries with e ≤ 0 (negative first moment, not a small step from the second moment) entered "
     "the statistics as small rates: a minimum is met by any one such entry, a median as soon as "
-    "half of a group is non-positive")
+    "half of a group is non-positive"
+)
 
 
 def _fig4_groups(src):
@@ -457,14 +527,23 @@ def _fig4_groups(src):
 
 def _fig4_elr_all_entries(src):
     a, lam, rest = _fig4_groups(src)
-    v = {"median_A": float(a.median()), "median_lambda": float(lam.median()),
-         "median_BCD_crnn": float(rest.median())}
-    ok = v["median_A"] <= 1e-4 and v["median_lambda"] >= 10 * v["median_A"] and v["median_BCD_crnn"] >= 1e-3
+    v = {
+        "median_A": float(a.median()),
+        "median_lambda": float(lam.median()),
+        "median_BCD_crnn": float(rest.median()),
+    }
+    ok = (
+        v["median_A"] <= 1e-4
+        and v["median_lambda"] >= 10 * v["median_A"]
+        and v["median_BCD_crnn"] >= 1e-3
+    )
     return v, ok
 
 
 @claim(
-    "fig4.adam_per_coordinate", "fig4", "C3",
+    "fig4.adam_per_coordinate",
+    "fig4",
+    "C3",
     "After training, Adam's effective rates on the dense A are orders of magnitude below the base "
     "lr, while the diagonal network keeps most λ, B, C, D near the ceiling.",
     _POS + _FIG4_ELR_OLD,
@@ -473,15 +552,26 @@ def _fig4_elr_all_entries(src):
 def _fig4_elr(src):
     a, lam, rest = _fig4_groups(src)
     (pa, na), (pl, nl), (pr, nr) = _pos(a, "RNN A"), _pos(lam, "cRNN λ"), _pos(rest, "cRNN B, C, D")
-    v = {"median_A": float(np.median(pa)), "median_lambda": float(np.median(pl)),
-         "median_BCD_crnn": float(np.median(pr)),
-         "nonpos_frac_A": na, "nonpos_frac_lambda": nl, "nonpos_frac_BCD_crnn": nr}
-    ok = v["median_A"] <= 1e-4 and v["median_lambda"] >= 10 * v["median_A"] and v["median_BCD_crnn"] >= 1e-3
+    v = {
+        "median_A": float(np.median(pa)),
+        "median_lambda": float(np.median(pl)),
+        "median_BCD_crnn": float(np.median(pr)),
+        "nonpos_frac_A": na,
+        "nonpos_frac_lambda": nl,
+        "nonpos_frac_BCD_crnn": nr,
+    }
+    ok = (
+        v["median_A"] <= 1e-4
+        and v["median_lambda"] >= 10 * v["median_A"]
+        and v["median_BCD_crnn"] >= 1e-3
+    )
     return v, ok
 
 
 @claim(
-    "fig9.hessian_structure", "fig9", "C3",
+    "fig9.hessian_structure",
+    "fig9",
+    "C3",
     "LRU and S4 Hessians have spectra of similar magnitude to Fig 4; the LRU's dominant block is "
     "ω_θ, S4's is Δ/A; S4's spectrum decays more slowly.",
     "top eigenvalues of LRU and S4 within a factor 100 of Fig 4's largest; top eigenvector mass "
@@ -503,13 +593,22 @@ def _fig9_h(src):
     v["A_delta_mass_s4"] = mass(t["s4"], ("A_re", "A_im", "Delta"))
     v["n_sig_lru"] = int(np.sum(e9["lru"] > 1e-6 * e9["lru"][0]))
     v["n_sig_s4"] = int(np.sum(e9["s4"] > 1e-6 * e9["s4"][0]))
-    ok = (all(1 / THRESHOLDS["orders"] <= v[k] / top4 <= THRESHOLDS["orders"] for k in ("top_lru", "top_s4"))
-          and v["theta_mass_lru"] >= 0.5 and v["A_delta_mass_s4"] >= 0.5 and v["n_sig_s4"] > v["n_sig_lru"])
+    ok = (
+        all(
+            1 / THRESHOLDS["orders"] <= v[k] / top4 <= THRESHOLDS["orders"]
+            for k in ("top_lru", "top_s4")
+        )
+        and v["theta_mass_lru"] >= 0.5
+        and v["A_delta_mass_s4"] >= 0.5
+        and v["n_sig_s4"] > v["n_sig_lru"]
+    )
     return v, bool(ok)
 
 
-_FIG9_ELR_OLD = ("LRU: median e(ω_ν) ≥ 1e−3 and min e(ω_θ) ≤ 1e−4; S4: median e over A_re, A_im, Δ "
-                 "≤ 1e−4 and median e over B, C, D ≥ 1e−4")
+_FIG9_ELR_OLD = (
+    "LRU: median e(ω_ν) ≥ 1e−3 and min e(ω_θ) ≤ 1e−4; S4: median e over A_re, A_im, Δ "
+    "≤ 1e−4 and median e over B, C, D ≥ 1e−4"
+)
 
 
 def _fig9_groups(src, bcd_pattern=r"(B|C|D)(_|$)"):
@@ -528,19 +627,29 @@ def _fig9_groups(src, bcd_pattern=r"(B|C|D)(_|$)"):
 
 
 def _fig9_elr_ok(v):
-    return (v["median_omega_nu"] >= 1e-3 and v["min_omega_theta"] <= 1e-4
-            and v["median_A_delta_s4"] <= 1e-4 and v["median_BCD_s4"] >= 1e-4)
+    return (
+        v["median_omega_nu"] >= 1e-3
+        and v["min_omega_theta"] <= 1e-4
+        and v["median_A_delta_s4"] <= 1e-4
+        and v["median_BCD_s4"] >= 1e-4
+    )
 
 
 def _fig9_elr_all_entries(src):
     nu, th, ad, bcd = _fig9_groups(src, r"B|C|D")
-    v = {"median_omega_nu": float(nu.median()), "min_omega_theta": float(th.min()),
-         "median_A_delta_s4": float(ad.median()), "median_BCD_s4": float(bcd.median())}
+    v = {
+        "median_omega_nu": float(nu.median()),
+        "min_omega_theta": float(th.min()),
+        "median_A_delta_s4": float(ad.median()),
+        "median_BCD_s4": float(bcd.median()),
+    }
     return v, _fig9_elr_ok(v)
 
 
 @claim(
-    "fig9.effective_lrs", "fig9", "C3",
+    "fig9.effective_lrs",
+    "fig9",
+    "C3",
     "LRU: ω_ν sits at the probe's ceiling while ω_θ is spread downwards; S4: A and Δ are reduced "
     "by one to a few orders of magnitude, B, C, D only mildly.",
     _POS + _FIG9_ELR_OLD,
@@ -550,10 +659,16 @@ def _fig9_elr(src):
     nu, th, ad, bcd = _fig9_groups(src)
     (pn, nn), (pt, nt) = _pos(nu, "LRU ω_ν"), _pos(th, "LRU ω_θ")
     (pa, na), (pb, nb) = _pos(ad, "S4 A, Δ"), _pos(bcd, "S4 B, C, D")
-    v = {"median_omega_nu": float(np.median(pn)), "min_omega_theta": float(pt.min()),
-         "median_A_delta_s4": float(np.median(pa)), "median_BCD_s4": float(np.median(pb)),
-         "nonpos_frac_omega_nu": nn, "nonpos_frac_omega_theta": nt,
-         "nonpos_frac_A_delta_s4": na, "nonpos_frac_BCD_s4": nb}
+    v = {
+        "median_omega_nu": float(np.median(pn)),
+        "min_omega_theta": float(pt.min()),
+        "median_A_delta_s4": float(np.median(pa)),
+        "median_BCD_s4": float(np.median(pb)),
+        "nonpos_frac_omega_nu": nn,
+        "nonpos_frac_omega_theta": nt,
+        "nonpos_frac_A_delta_s4": na,
+        "nonpos_frac_BCD_s4": nb,
+    }
     return v, _fig9_elr_ok(v)
 
 
@@ -587,21 +702,30 @@ def _fig10_top_old(src):
 # 2026-11-30: "the eigenvectors become delocalised" = the plotted top eigenvectors are spread over
 # at least twice as many coordinates (participation ratio) at the smallest theta0 as at theta0 = pi.
 PR_SPREAD = 2.0
-_FIG10_TOP_OLD = ("top eigenvalue increases as θ0 shrinks with top(π/100)/top(π) ≥ 100, and the top "
-                  "eigenvector's participation ratio at π/100 > at π")
+_FIG10_TOP_OLD = (
+    "top eigenvalue increases as θ0 shrinks with top(π/100)/top(π) ≥ 100, and the top "
+    "eigenvector's participation ratio at π/100 > at π"
+)
 
 
 @claim(
-    "fig10.concentrated_phases_sharpen", "fig10", "C3",
+    "fig10.concentrated_phases_sharpen",
+    "fig10",
+    "C3",
     "As the teacher's phases concentrate (θ0: π → π/100) the λ-Hessian's top eigenvalue grows by "
     "orders of magnitude and its top eigenvectors delocalise.",
     "top eigenvalue increases as θ0 shrinks with top(π/100)/top(π) ≥ 100, and the median "
     "participation ratio of the plotted top eigenvectors (ranks 1-10) at π/100 ≥ 2 × that at π",
-    superseded=[Superseded(
-        _FIG10_TOP_OLD, _fig10_top_old, "2026-11-30",
-        "the paper shows the top-10 eigenvectors delocalising; the top eigenvector alone stays on "
-        "about one conjugate pair at every θ0, so a strict '>' on it is decided by a few per cent "
-        "that another draw of the eigenvalues reverses")],
+    superseded=[
+        Superseded(
+            _FIG10_TOP_OLD,
+            _fig10_top_old,
+            "2026-11-30",
+            "the paper shows the top-10 eigenvectors delocalising; the top eigenvector alone stays on "
+            "about one conjugate pair at every θ0, so a strict '>' on it is decided by a few per cent "
+            "that another draw of the eigenvalues reverses",
+        )
+    ],
 )
 def _fig10_top(src):
     top, vec, v, mono = _fig10_top_data(src)
@@ -609,7 +733,9 @@ def _fig10_top(src):
     for th, g in vec.groupby("theta0"):
         ranks = sorted(g["rank"].unique())[:10]
         if len(ranks) < 3:
-            raise NotEvaluated(f"fig10_eigvecs.csv has {len(ranks)} eigenvectors at θ0 = {th:g} (needs >= 3)")
+            raise NotEvaluated(
+                f"fig10_eigvecs.csv has {len(ranks)} eigenvectors at θ0 = {th:g} (needs >= 3)"
+            )
         prs = [_pr(g[g["rank"] == k]["value"]) for k in ranks]
         med[th], first[th] = float(np.median(prs)), prs[0]
     lo, hi = top.index[0], top.index[-1]

@@ -37,9 +37,9 @@ def autocorrelations(x, max_lag: int = 510, chunk: int = 64) -> tuple[np.ndarray
     total = np.zeros(max_lag + 1)
     sums = np.zeros((T, d))
     for start in range(0, n, chunk):
-        block = torch.as_tensor(np.asarray(x[start:start + chunk])).to(dtype)
+        block = torch.as_tensor(np.asarray(x[start : start + chunk])).to(dtype)
         spec = torch.fft.rfft(block, n=nfft, dim=1)
-        power = (spec.real ** 2 + spec.imag ** 2).sum(dim=(0, 2), dtype=torch.float64)
+        power = (spec.real**2 + spec.imag**2).sum(dim=(0, 2), dtype=torch.float64)
         total += torch.fft.irfft(power, n=nfft)[: max_lag + 1].numpy()
         sums += block.sum(dim=0, dtype=torch.float64).numpy()
     lags = np.arange(max_lag + 1)
@@ -76,28 +76,36 @@ def fit(c: np.ndarray, start: int = 1, stop: int | None = None) -> dict:
     c = np.asarray(c, dtype=np.float64)
     stop = len(c) - 1 if stop is None else stop
     lags = np.arange(start, stop + 1)
-    vals = c[start:stop + 1]
+    vals = c[start : stop + 1]
     keep = vals > 0
     if keep.sum() < 2:
         raise ValueError("fewer than two positive autocorrelation values in the fit range")
     m, c0 = np.polyfit(lags[keep], np.log10(vals[keep]), 1)
-    a1 = float(10.0 ** c0)
-    r1 = float(10.0 ** m)
+    a1 = float(10.0**c0)
+    r1 = float(10.0**m)
     return {
-        "fit_start": int(start), "fit_stop": int(stop), "slope": float(m), "intercept": float(c0),
-        "a1": a1, "r1": r1, "a0": float(c[0] - a1), "c0_value": float(c[0]),
+        "fit_start": int(start),
+        "fit_stop": int(stop),
+        "slope": float(m),
+        "intercept": float(c0),
+        "a1": a1,
+        "r1": r1,
+        "a0": float(c[0] - a1),
+        "c0_value": float(c[0]),
         "n_skipped": int((~keep).sum()),
         "correlation_time": float(-1.0 / np.log(r1)) if 0 < r1 < 1 else float("inf"),
     }
 
 
-def synthetic_two_exponential(n: int, T: int, d: int, a0: float, a1: float, r1: float, seed: int = 0):
+def synthetic_two_exponential(
+    n: int, T: int, d: int, a0: float, a1: float, r1: float, seed: int = 0
+):
     """Sequences with c(Δ) = a0·1[Δ=0] + a1·r1^|Δ|: white noise plus a stationary AR(1) process."""
     rng = np.random.default_rng(seed)
     white = rng.normal(0.0, np.sqrt(a0), size=(n, T, d))
     ar = np.empty((n, T, d))
     ar[:, 0] = rng.normal(0.0, np.sqrt(a1), size=(n, d))
-    innov = rng.normal(0.0, np.sqrt(a1 * (1 - r1 ** 2)), size=(n, T, d))
+    innov = rng.normal(0.0, np.sqrt(a1 * (1 - r1**2)), size=(n, T, d))
     for t in range(1, T):
         ar[:, t] = r1 * ar[:, t - 1] + innov[:, t]
     return white + ar

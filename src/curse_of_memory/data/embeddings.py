@@ -61,14 +61,21 @@ def _resolve(name: str | None) -> tuple[str, bool]:
         return str(path), True
     where = f"{path.resolve()}" if not path.is_absolute() else str(path)
     if path.exists():
-        raise ConfigError("data.model", f"{name} is a file ({where}), not a model folder", MODEL_CHOICES)
+        raise ConfigError(
+            "data.model", f"{name} is a file ({where}), not a model folder", MODEL_CHOICES
+        )
     # a hub name is <name> or <owner>/<name>; anything else, or a path whose first folder exists
     # here, is meant as a local folder (relative paths are read from the working directory)
-    local = (str(name).startswith((".", "/", "~")) or str(name).endswith("/") or len(path.parts) > 2
-             or (len(path.parts) == 2 and Path(path.parts[0]).is_dir()))
+    local = (
+        str(name).startswith((".", "/", "~"))
+        or str(name).endswith("/")
+        or len(path.parts) > 2
+        or (len(path.parts) == 2 and Path(path.parts[0]).is_dir())
+    )
     if local:
-        raise ConfigError("data.model", f"folder {name} does not exist (looked for {where})",
-                          MODEL_CHOICES)
+        raise ConfigError(
+            "data.model", f"folder {name} does not exist (looked for {where})", MODEL_CHOICES
+        )
     return str(name), False
 
 
@@ -91,8 +98,10 @@ def load_model(name: str | None = BUNDLED):
         model = AutoModel.from_pretrained(target, local_files_only=True, output_hidden_states=True)
     except (OSError, ValueError) as exc:
         if local:
-            raise DataError(f"data.model: {target} is not a loadable transformers model folder "
-                            f"({type(exc).__name__}); check the folder or use model: bundled") from exc
+            raise DataError(
+                f"data.model: {target} is not a loadable transformers model folder "
+                f"({type(exc).__name__}); check the folder or use model: bundled"
+            ) from exc
         if hub_offline():
             raise UserError(
                 f"data.model: {name!r} is not in the local Hugging Face cache{_not_a_folder(name)} "
@@ -104,15 +113,23 @@ def load_model(name: str | None = BUNDLED):
             model = AutoModel.from_pretrained(target, output_hidden_states=True)
         except (OSError, ValueError) as exc2:
             reason = " ".join(str(exc2).split())[:200]
-            raise UserError(f"data.model: could not download {name!r} from the hub{_not_a_folder(name)} "
-                            f"({reason}); check the name or use model: bundled") from exc2
+            raise UserError(
+                f"data.model: could not download {name!r} from the hub{_not_a_folder(name)} "
+                f"({reason}); check the name or use model: bundled"
+            ) from exc2
     model.eval()
     if getattr(model.config, "max_position_embeddings", SEQ_LEN) < SEQ_LEN:
-        raise ConfigError("data.model", f"{name!r} has fewer than {SEQ_LEN} positions",
-                          "a BERT-family model with 512 positions")
+        raise ConfigError(
+            "data.model",
+            f"{name!r} has fewer than {SEQ_LEN} positions",
+            "a BERT-family model with 512 positions",
+        )
     if not hasattr(model, "embeddings"):
-        raise ConfigError("data.model", f"{name!r} has no embedding layer (model.embeddings)",
-                          "a BERT-family model")
+        raise ConfigError(
+            "data.model",
+            f"{name!r} has no embedding layer (model.embeddings)",
+            "a BERT-family model",
+        )
     return tok, model
 
 
@@ -128,12 +145,13 @@ def make_windows(tokenizer, texts, seed: int = 0, max_windows: int | None = None
         transformers.logging.set_verbosity(verbosity)
     cls, sep, pad = tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id
     if cls is None or sep is None or pad is None:
-        raise ConfigError("data.model", "the tokenizer lacks [CLS]/[SEP]/[PAD] tokens",
-                          "a BERT-family model")
+        raise ConfigError(
+            "data.model", "the tokenizer lacks [CLS]/[SEP]/[PAD] tokens", "a BERT-family model"
+        )
     rows, owner = [], []
     for art, ids in enumerate(enc):
         for start in range(0, len(ids), WINDOW):
-            piece = ids[start:start + WINDOW]
+            piece = ids[start : start + WINDOW]
             row = [cls] + piece + [sep]
             rows.append(row + [pad] * (SEQ_LEN - len(row)))
             owner.append(art)
@@ -158,8 +176,10 @@ def embed(model, ids, batch_size: int = 64, dtype=np.float32, out=None):
         out = np.empty((n, ids.shape[1], dim), dtype=dtype)
     with torch.no_grad():
         for start in range(0, n, batch_size):
-            chunk = torch.as_tensor(np.asarray(ids[start:start + batch_size]))
-            out[start:start + len(chunk)] = model.embeddings(input_ids=chunk).numpy().astype(dtype)
+            chunk = torch.as_tensor(np.asarray(ids[start : start + batch_size]))
+            out[start : start + len(chunk)] = (
+                model.embeddings(input_ids=chunk).numpy().astype(dtype)
+            )
     return out
 
 
@@ -168,12 +188,18 @@ def _sha256(arr: np.ndarray) -> str:
     flat = arr.reshape(-1)
     step = 1 << 24
     for start in range(0, flat.size, step):
-        digest.update(np.ascontiguousarray(flat[start:start + step]).tobytes())
+        digest.update(np.ascontiguousarray(flat[start : start + step]).tobytes())
     return digest.hexdigest()
 
 
-def write_cache(path: str | os.PathLike, model, ids, manifest: dict, dtype: str = "float16",
-                batch_size: int = 64) -> dict:
+def write_cache(
+    path: str | os.PathLike,
+    model,
+    ids,
+    manifest: dict,
+    dtype: str = "float16",
+    batch_size: int = 64,
+) -> dict:
     """Embed ``ids`` straight into ``path`` (.npy, written atomically) and write ``<path>.json``."""
     path = Path(path)
     if dtype not in ("float16", "float32"):
@@ -208,19 +234,27 @@ def load_cache(path: str | os.PathLike, n: int | None = None, verify: bool = Tru
     try:
         manifest = json.loads(manifest_path(path).read_text())
     except (OSError, json.JSONDecodeError) as exc:
-        raise DataError(f"embeddings manifest {manifest_path(path)} is missing or corrupt; {fix}") from exc
+        raise DataError(
+            f"embeddings manifest {manifest_path(path)} is missing or corrupt; {fix}"
+        ) from exc
     try:
         arr = np.load(path, mmap_mode="r")
     except (OSError, ValueError, EOFError) as exc:
         raise DataError(f"embeddings file {path} is truncated or corrupt ({exc}); {fix}") from exc
-    if list(arr.shape) != list(manifest.get("shape", [])) or str(arr.dtype) != manifest.get("dtype"):
-        raise DataError(f"embeddings file {path} has shape {list(arr.shape)} {arr.dtype}, manifest says "
-                        f"{manifest.get('shape')} {manifest.get('dtype')}; {fix}")
+    if list(arr.shape) != list(manifest.get("shape", [])) or str(arr.dtype) != manifest.get(
+        "dtype"
+    ):
+        raise DataError(
+            f"embeddings file {path} has shape {list(arr.shape)} {arr.dtype}, manifest says "
+            f"{manifest.get('shape')} {manifest.get('dtype')}; {fix}"
+        )
     if verify and _sha256(arr) != manifest.get("sha256"):
         raise DataError(f"embeddings file {path} does not match its checksum (corrupt); {fix}")
     if n is not None:
         if n > arr.shape[0]:
-            raise DataError(f"{n} embedding windows requested but {path} holds {arr.shape[0]}; use a "
-                            "larger corpus (data.text) or fewer sequences")
+            raise DataError(
+                f"{n} embedding windows requested but {path} holds {arr.shape[0]}; use a "
+                "larger corpus (data.text) or fewer sequences"
+            )
         arr = arr[:n]
     return arr, manifest

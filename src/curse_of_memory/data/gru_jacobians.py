@@ -21,9 +21,15 @@ from curse_of_memory.models.gru import ChronoGRU, gru_scan
 
 # Fig 14 grid (METHODS §5): (row, col, T_max, scale_h, scale_x); T_min = 1 everywhere.
 FIG14_SETTINGS = [
-    (0, 0, 1, 0.0, 0.0), (0, 1, 16, 0.0, 0.0), (0, 2, 256, 0.0, 0.0),
-    (1, 0, 1, 1.0, 1.0), (1, 1, 16, 1.0, 1.0), (1, 2, 256, 1.0, 1.0),
-    (2, 0, 16, 0.0, 1.0), (2, 1, 16, 1.0, 1.0), (2, 2, 16, 3.0, 1.0),
+    (0, 0, 1, 0.0, 0.0),
+    (0, 1, 16, 0.0, 0.0),
+    (0, 2, 256, 0.0, 0.0),
+    (1, 0, 1, 1.0, 1.0),
+    (1, 1, 16, 1.0, 1.0),
+    (1, 2, 256, 1.0, 1.0),
+    (2, 0, 16, 0.0, 1.0),
+    (2, 1, 16, 1.0, 1.0),
+    (2, 2, 16, 3.0, 1.0),
 ]
 # Fig 15 settings: (name, scale_x, scale_h)
 FIG15_SETTINGS = [
@@ -59,20 +65,43 @@ def offdiag_indices(n: int, count: int, seed: int = 0) -> np.ndarray:
     return np.stack([i, j], axis=1)
 
 
-def make_simple_cell(seed: int, width: int, fan_in: int, scale_x: float, scale_h: float,
-                     t_min: float = 1.0, t_max: float = 256.0) -> ChronoGRU:
-    return ChronoGRU(width, fan_in, t_min=t_min, t_max=t_max, scale_h=scale_h, scale_x=scale_x,
-                     simple=True, generator=I.generator(seed, "fig15-gru"))
+def make_simple_cell(
+    seed: int,
+    width: int,
+    fan_in: int,
+    scale_x: float,
+    scale_h: float,
+    t_min: float = 1.0,
+    t_max: float = 256.0,
+) -> ChronoGRU:
+    return ChronoGRU(
+        width,
+        fan_in,
+        t_min=t_min,
+        t_max=t_max,
+        scale_h=scale_h,
+        scale_x=scale_x,
+        simple=True,
+        generator=I.generator(seed, "fig15-gru"),
+    )
 
 
-def bias_sensitivities(embeddings, seeds, scale_x: float, scale_h: float, width: int = 256,
-                       t_min: float = 1.0, t_max: float = 256.0, chunk: int = 10) -> dict:
+def bias_sensitivities(
+    embeddings,
+    seeds,
+    scale_x: float,
+    scale_h: float,
+    width: int = 256,
+    t_min: float = 1.0,
+    t_max: float = 256.0,
+    chunk: int = 10,
+) -> dict:
     """Arrays (len(seeds), width): ``b``, ``h`` (= h_T) and ``dh_db`` (diagonal of ∂h_T/∂b_iz)."""
     seeds = list(seeds)
     fan_in = embeddings.shape[-1]
     out = {"b": [], "h": [], "dh_db": []}
     for start in range(0, len(seeds), chunk):
-        part = seeds[start:start + chunk]
+        part = seeds[start : start + chunk]
         cells = [make_simple_cell(s, width, fan_in, scale_x, scale_h, t_min, t_max) for s in part]
         P = {k: torch.stack([c.params()[k].detach() for c in cells]) for k in cells[0].params()}
         X = torch.as_tensor(np.asarray(embeddings[part], dtype=np.float32))

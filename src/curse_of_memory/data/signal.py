@@ -38,7 +38,9 @@ def loss_fn(pred: torch.Tensor, x: torch.Tensor, kind: str) -> torch.Tensor:
     raise ValueError(f"unknown loss {kind!r}")
 
 
-def parameter_groups(model: DeepRecurrent) -> dict[str, list[tuple[str, torch.Tensor, int, object]]]:
+def parameter_groups(
+    model: DeepRecurrent,
+) -> dict[str, list[tuple[str, torch.Tensor, int, object]]]:
     """group → list of (param name, tensor, layer index or -1, slice of the tensor or None)."""
     groups: dict[str, list] = {}
 
@@ -50,7 +52,9 @@ def parameter_groups(model: DeepRecurrent) -> dict[str, list[tuple[str, torch.Te
         layer = layer_of(name)
         recurrent = ".recurrent." in name
         if model.arch == "gru":
-            groups.setdefault("seq" if recurrent else "all_but_seq", []).append((name, p, layer, None))
+            groups.setdefault("seq" if recurrent else "all_but_seq", []).append(
+                (name, p, layer, None)
+            )
         elif recurrent and name.endswith("lam_raw"):
             if model.arch == "crnn":
                 groups.setdefault("lambda", []).append((name, p, layer, None))
@@ -94,43 +98,98 @@ def measure(model: DeepRecurrent, batches, losses=LOSSES) -> list[dict]:
         model.zero_grad(set_to_none=True)
         pred, outs, recs = model(x)
         for layer, (o, r) in enumerate(zip(outs, recs)):
-            records.append({"batch": b, "quantity": "activity", "loss": "", "group": "",
-                            "layer": layer, "value": float((o.detach().double() ** 2).mean())})
-            records.append({"batch": b, "quantity": "recurrent_activity", "loss": "", "group": "",
-                            "layer": layer, "value": float((r.detach().double() ** 2).mean())})
+            records.append(
+                {
+                    "batch": b,
+                    "quantity": "activity",
+                    "loss": "",
+                    "group": "",
+                    "layer": layer,
+                    "value": float((o.detach().double() ** 2).mean()),
+                }
+            )
+            records.append(
+                {
+                    "batch": b,
+                    "quantity": "recurrent_activity",
+                    "loss": "",
+                    "group": "",
+                    "layer": layer,
+                    "value": float((r.detach().double() ** 2).mean()),
+                }
+            )
         for i, kind in enumerate(losses):
             loss = loss_fn(pred, x, kind)
             grads = torch.autograd.grad(loss, params, retain_graph=i < len(losses) - 1)
             stats = _group_stats(groups, dict(zip(names, grads)), n_layers)
-            records.append({"batch": b, "quantity": "loss", "loss": kind, "group": "",
-                            "layer": -1, "value": float(loss.detach())})
+            records.append(
+                {
+                    "batch": b,
+                    "quantity": "loss",
+                    "loss": kind,
+                    "group": "",
+                    "layer": -1,
+                    "value": float(loss.detach()),
+                }
+            )
             for (group, layer), value in stats.items():
-                records.append({"batch": b, "quantity": "grad", "loss": kind, "group": group,
-                                "layer": layer, "value": float(value)})
+                records.append(
+                    {
+                        "batch": b,
+                        "quantity": "grad",
+                        "loss": kind,
+                        "group": group,
+                        "layer": layer,
+                        "value": float(value),
+                    }
+                )
     return records
 
 
-def run(embeddings: np.ndarray, arch: str, t_mems, norm: str = "none", n_sequences: int = 128,
-        batch_size: int = 16, width: int = 256, layers: int = 4, seed: int = 0,
-        losses=LOSSES) -> list[dict]:
+def run(
+    embeddings: np.ndarray,
+    arch: str,
+    t_mems,
+    norm: str = "none",
+    n_sequences: int = 128,
+    batch_size: int = 16,
+    width: int = 256,
+    layers: int = 4,
+    seed: int = 0,
+    losses=LOSSES,
+) -> list[dict]:
     """Records for one architecture and norm over all memory scales (one init per T_mem, ``seed``).
     ``n_sequences`` must be a multiple of ``batch_size`` (every batch full)."""
     if n_sequences % batch_size:
-        raise ConfigError("data.signal.n_sequences", f"{n_sequences} is not a multiple of batch_size "
-                          f"{batch_size}", f"a multiple of {batch_size}")
+        raise ConfigError(
+            "data.signal.n_sequences",
+            f"{n_sequences} is not a multiple of batch_size {batch_size}",
+            f"a multiple of {batch_size}",
+        )
     if len(embeddings) < n_sequences:
-        raise ConfigError("data.signal.n_sequences", f"{n_sequences} windows requested, the embeddings "
-                          f"hold {len(embeddings)}", f"at most {len(embeddings)}")
+        raise ConfigError(
+            "data.signal.n_sequences",
+            f"{n_sequences} windows requested, the embeddings hold {len(embeddings)}",
+            f"at most {len(embeddings)}",
+        )
     x_all = torch.as_tensor(np.asarray(embeddings[:n_sequences], dtype=np.float32))
-    batches = [x_all[i:i + batch_size] for i in range(0, len(x_all), batch_size)]
+    batches = [x_all[i : i + batch_size] for i in range(0, len(x_all), batch_size)]
     out = []
     for t_mem in t_mems:
         torch.manual_seed(seed)
-        model = DeepRecurrent(x_all.shape[-1], arch, float(t_mem), norm=norm, width=width,
-                              layers=layers, seed=seed)
+        model = DeepRecurrent(
+            x_all.shape[-1], arch, float(t_mem), norm=norm, width=width, layers=layers, seed=seed
+        )
         for rec in measure(model, batches, losses):
-            out.append({"arch": arch, "norm": norm, "t_mem": float(t_mem),
-                        "nu_min": 1.0 - 1.0 / float(t_mem), **rec})
+            out.append(
+                {
+                    "arch": arch,
+                    "norm": norm,
+                    "t_mem": float(t_mem),
+                    "nu_min": 1.0 - 1.0 / float(t_mem),
+                    **rec,
+                }
+            )
     return out
 
 
@@ -147,10 +206,20 @@ def summarise(records, loss: str = "next", batches: str = "all"):
     elif batches != "all":
         raise ValueError(f"batches must be 'all' or 'last', not {batches!r}")
     keys = ["arch", "norm", "t_mem", "nu_min"]
-    act = (df[df.quantity.isin(["activity", "recurrent_activity"])]
-           .groupby(keys + ["layer", "quantity"]).value.mean().unstack("quantity").reset_index())
-    grads = (df[(df.quantity == "grad") & (df["loss"] == loss)]
-             .groupby(keys + ["group", "layer"]).value.mean().rename("grad_sq").reset_index())
+    act = (
+        df[df.quantity.isin(["activity", "recurrent_activity"])]
+        .groupby(keys + ["layer", "quantity"])
+        .value.mean()
+        .unstack("quantity")
+        .reset_index()
+    )
+    grads = (
+        df[(df.quantity == "grad") & (df["loss"] == loss)]
+        .groupby(keys + ["group", "layer"])
+        .value.mean()
+        .rename("grad_sq")
+        .reset_index()
+    )
     n_batches = int(df.batch.nunique())
     act["n_batches"] = grads["n_batches"] = n_batches
     act.columns.name = None

@@ -109,8 +109,10 @@ def _utf8(path: Path) -> str:
             "a binary file?); convert it to UTF-8 or move it out of the folder"
         ) from exc
     if "\x00" in text:
-        raise DataError(f"data.text.folder: {path} holds NUL bytes (a binary file, not text); move it "
-                        "out of the folder")
+        raise DataError(
+            f"data.text.folder: {path} holds NUL bytes (a binary file, not text); move it "
+            "out of the folder"
+        )
     return text
 
 
@@ -136,12 +138,17 @@ def source_files(cfg: dict) -> list[str]:
 
 def read_text_folder(folder: str | os.PathLike | None, max_articles: int | None = None):
     if not folder:
-        raise ConfigError("data.text.folder", "is required when source is text-folder",
-                          "a folder of *.txt or *.jsonl files")
+        raise ConfigError(
+            "data.text.folder",
+            "is required when source is text-folder",
+            "a folder of *.txt or *.jsonl files",
+        )
     folder = Path(folder)
     if not folder.is_dir():
-        raise DataError(f"data.text.folder: {folder} is not a folder; give a folder of *.txt or "
-                        "*.jsonl articles")
+        raise DataError(
+            f"data.text.folder: {folder} is not a folder; give a folder of *.txt or "
+            "*.jsonl articles"
+        )
     articles = []
     for path in _folder_files(folder):
         if path.suffix == ".txt":
@@ -161,13 +168,16 @@ def read_text_folder(folder: str | os.PathLike | None, max_articles: int | None 
                         "field; fix that line"
                     ) from exc
                 if str(text).strip():
-                    articles.append({"title": str(rec.get("title", f"{path.stem}:{lineno}")),
-                                     "text": str(text)})
+                    articles.append(
+                        {"title": str(rec.get("title", f"{path.stem}:{lineno}")), "text": str(text)}
+                    )
     if max_articles:
         articles = articles[:max_articles]
     if not articles:
-        raise DataError(f"data.text.folder: {folder} has no non-empty *.txt or *.jsonl articles; "
-                        "add some or use source: mediawiki-dump")
+        raise DataError(
+            f"data.text.folder: {folder} has no non-empty *.txt or *.jsonl articles; "
+            "add some or use source: mediawiki-dump"
+        )
     return articles
 
 
@@ -249,9 +259,12 @@ def load_articles(cfg: dict):
     if source == "text-folder":
         return read_text_folder(cfg.get("folder"), max_articles)
     if source == "hf-wikipedia":
-        return read_hf_wikipedia(cfg.get("hf_dataset", "wikimedia/wikipedia"),
-                                 str(cfg.get("hf_date", "20231101")), cfg.get("hf_language", "en"),
-                                 int(max_articles or 2048))
+        return read_hf_wikipedia(
+            cfg.get("hf_dataset", "wikimedia/wikipedia"),
+            str(cfg.get("hf_date", "20231101")),
+            cfg.get("hf_language", "en"),
+            int(max_articles or 2048),
+        )
     raise ConfigError("data.text.source", f"{source!r} is not a text source", ", ".join(SOURCES))
 
 

@@ -39,7 +39,9 @@ def gauss_newton_diagonal(lam, b, c, rho):
     w = b * c
     li, lj = lam[:, None], lam[None, :]
     A = w[:, None] * w[None, :] * sensitivity_kernel(li, lj, rho)  # E[z_i z_j]
-    B = w[:, None] * np.conj(w)[None, :] * sensitivity_kernel(li, np.conj(lj), rho)  # E[z_i conj z_j]
+    B = (
+        w[:, None] * np.conj(w)[None, :] * sensitivity_kernel(li, np.conj(lj), rho)
+    )  # E[z_i conj z_j]
     H = np.block(
         [
             [0.5 * (A + B).real, 0.5 * (B - A).imag],

@@ -33,8 +33,11 @@ def kind_of_model(spec: dict) -> str:
             return "crnn"
         if spec.get("param", "exp") == "exp" and spec.get("gamma", "learned") == "learned":
             return "lru"
-    raise ConfigError("model", f"no strip-plot grouping for model {spec!r}",
-                      "rnn, lru (reim + none), lru (exp + learned), s4")
+    raise ConfigError(
+        "model",
+        f"no strip-plot grouping for model {spec!r}",
+        "rnn, lru (reim + none), lru (exp + learned), s4",
+    )
 
 
 def elr_by_group(elr: dict[str, torch.Tensor], kind: str, member: int = 0) -> list[tuple]:
@@ -49,8 +52,10 @@ def elr_by_group(elr: dict[str, torch.Tensor], kind: str, member: int = 0) -> li
         if tensor not in elr:
             from curse_of_memory.errors import DataError
 
-            raise DataError(f"final.pt has no effective lrs for {tensor!r} (has {sorted(elr)}); "
-                            "retrain the cell with the current engine")
+            raise DataError(
+                f"final.pt has no effective lrs for {tensor!r} (has {sorted(elr)}); "
+                "retrain the cell with the current engine"
+            )
         t = torch.as_tensor(elr[tensor]).detach().to(torch.float64).cpu().numpy()
         idx = (member,) + tuple(index[1:]) if index else (member,)
         out.append((name, label, np.asarray(t[idx]).reshape(-1)))
@@ -73,17 +78,22 @@ def read_final(path) -> dict:
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)  # tensors and plain data only
     except Exception as exc:  # noqa: BLE001 - any unreadable file is a data error
-        raise DataError(f"{path}: cannot read ({exc.__class__.__name__}); delete it and rerun the "
-                        "training cell") from None
+        raise DataError(
+            f"{path}: cannot read ({exc.__class__.__name__}); delete it and rerun the training cell"
+        ) from None
     keys = sorted(obj) if isinstance(obj, dict) else type(obj).__name__
     elr = obj.get("elr_params") if isinstance(obj, dict) else None
     if not isinstance(elr, dict):
-        raise DataError(f"{path}: no per-entry effective lrs 'elr_params' (keys: {keys}); "
-                        "retrain the cell with the current engine")
+        raise DataError(
+            f"{path}: no per-entry effective lrs 'elr_params' (keys: {keys}); "
+            "retrain the cell with the current engine"
+        )
     members = obj.get("members")
     if not (isinstance(members, (list, tuple)) and members and all("lr" in m for m in members)):
-        raise DataError(f"{path}: no per-member learning rates 'members' (keys: {keys}); "
-                        "retrain the cell with the current engine")
+        raise DataError(
+            f"{path}: no per-member learning rates 'members' (keys: {keys}); "
+            "retrain the cell with the current engine"
+        )
     lr = np.asarray([m["lr"] for m in members], dtype=np.float64)
     step = obj.get("step")
     cell_yaml = Path(path).with_name("cell.yaml")
@@ -94,8 +104,12 @@ def read_final(path) -> dict:
             step = (yaml.safe_load(cell_yaml.read_text()) or {}).get("steps")
         except yaml.YAMLError:
             step = None
-    return {"elr": elr, "lr": lr, "step": None if step is None else int(step),
-            "model": obj.get("model")}
+    return {
+        "elr": elr,
+        "lr": lr,
+        "step": None if step is None else int(step),
+        "model": obj.get("model"),
+    }
 
 
 def trained_elr(final_path, model_spec: dict, member: int = 0) -> dict:
@@ -108,8 +122,12 @@ def trained_elr(final_path, model_spec: dict, member: int = 0) -> dict:
         from curse_of_memory.errors import DataError
 
         raise DataError(f"{final_path}: no learning rate recorded; retrain the cell")
-    return {"groups": elr_by_group(fin["elr"], kind, member), "lr": float(fin["lr"][member]),
-            "step": fin["step"], "source": str(final_path)}
+    return {
+        "groups": elr_by_group(fin["elr"], kind, member),
+        "lr": float(fin["lr"][member]),
+        "step": fin["step"],
+        "source": str(final_path),
+    }
 
 
 def probe_ceiling(lr: float, step: int | None) -> float:
@@ -133,8 +151,13 @@ def log10_summary(e) -> dict:
         lo, med, hi = float(np.nanmin(le)), float(np.nanmedian(le)), float(np.nanmax(le))
     else:
         lo = med = hi = float("nan")
-    return {"n": int(e.size), "n_nonpos": int((~ok).sum()), "log10_min": lo, "log10_median": med,
-            "log10_max": hi}
+    return {
+        "n": int(e.size),
+        "n_nonpos": int((~ok).sum()),
+        "log10_min": lo,
+        "log10_median": med,
+        "log10_max": hi,
+    }
 
 
 def elr_summary(e, lr: float, step: int | None) -> dict:
@@ -144,10 +167,14 @@ def elr_summary(e, lr: float, step: int | None) -> dict:
     e = np.asarray(e, dtype=np.float64)
     ceiling = probe_ceiling(lr, step)
     ok = e[e > 0]
-    return {**log10_summary(e),
-            "frac_below_base_lr": float(np.mean(ok < lr)) if ok.size else np.nan,
-            "frac_below_ceiling_over_10": float(np.mean(ok < ceiling / 10)) if ok.size else np.nan,
-            "base_lr": lr, "ceiling": ceiling, "step": step}
+    return {
+        **log10_summary(e),
+        "frac_below_base_lr": float(np.mean(ok < lr)) if ok.size else np.nan,
+        "frac_below_ceiling_over_10": float(np.mean(ok < ceiling / 10)) if ok.size else np.nan,
+        "base_lr": lr,
+        "ceiling": ceiling,
+        "step": step,
+    }
 
 
 def elr_entries(e) -> dict:

@@ -62,8 +62,9 @@ class HandTeacher:
         return self.eigvals, b, c
 
 
-def hand_built_teacher(seed: int = 0, n_pairs: int = 2, modulus: float = 0.99,
-                       spread: float = 0.003) -> HandTeacher:
+def hand_built_teacher(
+    seed: int = 0, n_pairs: int = 2, modulus: float = 0.99, spread: float = 0.003
+) -> HandTeacher:
     """The Fig 4 teacher: ``n_pairs`` conjugate eigenvalue pairs with moduli in [0.99, 0.993].
 
     1. l_k = (modulus + spread·U[0,1])·exp(2πi·U[0,1]), k = 1..n_pairs, then their conjugates;
@@ -74,15 +75,18 @@ def hand_built_teacher(seed: int = 0, n_pairs: int = 2, modulus: float = 0.99,
     if n_pairs < 1:
         raise ConfigError("hessian.n_pairs", f"must be >= 1, got {n_pairs}")
     if not 0 < modulus < 1 or modulus + spread >= 1:
-        raise ConfigError("hessian.modulus", f"moduli must lie in (0, 1), got [{modulus}, "
-                          f"{modulus + spread}]")
+        raise ConfigError(
+            "hessian.modulus", f"moduli must lie in (0, 1), got [{modulus}, {modulus + spread}]"
+        )
     rng = np.random.default_rng(seed)
     n = 2 * n_pairs
     mod = modulus + spread * rng.uniform(size=n_pairs)
     phase = 2 * np.pi * rng.uniform(size=n_pairs)
     lam = mod * np.exp(1j * phase)
     lam = np.concatenate([lam, lam.conj()])
-    P = (rng.standard_normal((n_pairs, n)) + 1j * rng.standard_normal((n_pairs, n))) / (2 * np.sqrt(2))
+    P = (rng.standard_normal((n_pairs, n)) + 1j * rng.standard_normal((n_pairs, n))) / (
+        2 * np.sqrt(2)
+    )
     U = np.concatenate([P, P.conj()], axis=0)
     Uinv = np.linalg.inv(U)
     Ac = Uinv @ np.diag(lam) @ U
@@ -104,8 +108,9 @@ def white_noise(seed: int, batch: int = 64, T: int = 300, d_in: int = 1) -> torc
 
 def teacher_outputs(teacher: HandTeacher, x: torch.Tensor) -> torch.Tensor:
     """y_t = C h_t + D x_t with h_t = A h_{t-1} + B x_t, h_0 = 0 - the explicit recurrence."""
-    A, B, C, D = (torch.as_tensor(m, dtype=DTYPE) for m in (teacher.A, teacher.B, teacher.C,
-                                                            teacher.D))
+    A, B, C, D = (
+        torch.as_tensor(m, dtype=DTYPE) for m in (teacher.A, teacher.B, teacher.C, teacher.D)
+    )
     return dense_recurrence(A, B, C, D, x)
 
 
@@ -148,13 +153,18 @@ class ParamLayout:
     sizes: list[int] = field(init=False)
 
     def __post_init__(self):
-        owner = {name: np.full(int(np.prod(shape)), -1, dtype=np.int64)
-                 for name, shape in self.shapes.items()}
+        owner = {
+            name: np.full(int(np.prod(shape)), -1, dtype=np.int64)
+            for name, shape in self.shapes.items()
+        }
         sizes, offset = [], 0
         for g in self.groups:
             if g.tensor not in owner:
-                raise ConfigError("hessian layout", f"group {g.name!r} refers to unknown tensor "
-                                  f"{g.tensor!r}", ", ".join(self.shapes))
+                raise ConfigError(
+                    "hessian layout",
+                    f"group {g.name!r} refers to unknown tensor {g.tensor!r}",
+                    ", ".join(self.shapes),
+                )
             ids = np.arange(owner[g.tensor].size).reshape(self.shapes[g.tensor])[g.index]
             ids = np.asarray(ids).reshape(-1)
             if (owner[g.tensor][ids] >= 0).any():
@@ -164,8 +174,9 @@ class ParamLayout:
             offset += ids.size
         for name, pos in owner.items():
             if (pos < 0).any():
-                raise ConfigError("hessian layout", f"tensor {name!r} has {(pos < 0).sum()} "
-                                  "entries in no group")
+                raise ConfigError(
+                    "hessian layout", f"tensor {name!r} has {(pos < 0).sum()} entries in no group"
+                )
         self.sizes = sizes
         self._pos = {k: torch.as_tensor(v) for k, v in owner.items()}
 
@@ -199,7 +210,7 @@ class ParamLayout:
         theta = np.asarray(theta)
         out, i = {}, 0
         for g, s in zip(self.groups, self.sizes):
-            out[g.name] = theta[..., i:i + s]
+            out[g.name] = theta[..., i : i + s]
             i += s
         return out
 
@@ -214,7 +225,7 @@ Forward = Callable[[dict, torch.Tensor], torch.Tensor]
 def half_mse(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """METHODS §1.1: ½ · mean over (batch, T) of the squared error summed over outputs."""
     err = (pred - target).reshape(target.shape[0], target.shape[1], -1)
-    return 0.5 * (err ** 2).sum(-1).mean()
+    return 0.5 * (err**2).sum(-1).mean()
 
 
 def batch_loss_fn(forward: Forward, layout: ParamLayout, x: torch.Tensor, y: torch.Tensor):
@@ -226,16 +237,18 @@ def batch_loss_fn(forward: Forward, layout: ParamLayout, x: torch.Tensor, y: tor
     return loss
 
 
-def full_hessian(forward: Forward, layout: ParamLayout, theta: torch.Tensor, x: torch.Tensor,
-                 y: torch.Tensor) -> torch.Tensor:
+def full_hessian(
+    forward: Forward, layout: ParamLayout, theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor
+) -> torch.Tensor:
     """Autodiff Hessian (P × P, float64) of the batch loss with respect to θ (torch.func)."""
     theta = theta.to(DTYPE).detach()
     H = torch.func.hessian(batch_loss_fn(forward, layout, x, y))(theta)
     return 0.5 * (H + H.T)  # symmetric up to round-off; symmetrise exactly
 
 
-def gauss_newton(forward: Forward, layout: ParamLayout, theta: torch.Tensor,
-                 x: torch.Tensor) -> torch.Tensor:
+def gauss_newton(
+    forward: Forward, layout: ParamLayout, theta: torch.Tensor, x: torch.Tensor
+) -> torch.Tensor:
     """Gauss–Newton matrix JᵀJ / (batch·T) of the ½-MSE loss (J = ∂ŷ/∂θ over every output)."""
     theta = theta.to(DTYPE).detach()
 
@@ -262,24 +275,41 @@ STUDENTS = {
 #: Indices include the leading member dim (M = 1).  Rows of the LRU's ``lam_raw``: 0 = Re λ / ω_ν,
 #: 1 = Im λ / ω_θ (curse_of_memory.models).
 GROUPS = {
-    "rnn": [("A", r"$A$", "A", ()), ("B", r"$B$", "B", ()), ("C", r"$C$", "C", ()),
-            ("D", r"$D$", "D", ())],
-    "crnn": [("lambda_re", r"$\lambda_{\mathrm{re}}$", "lam_raw", (0, 0)),
-             ("lambda_im", r"$\lambda_{\mathrm{im}}$", "lam_raw", (0, 1)),
-             ("B_re", r"$B_{\mathrm{re}}$", "B_re", ()), ("B_im", r"$B_{\mathrm{im}}$", "B_im", ()),
-             ("C_re", r"$C_{\mathrm{re}}$", "C_re", ()), ("C_im", r"$C_{\mathrm{im}}$", "C_im", ()),
-             ("D", r"$D$", "D", ())],
-    "lru": [("omega_nu", r"$\omega_\nu$", "lam_raw", (0, 0)),
-            ("omega_theta", r"$\omega_\theta$", "lam_raw", (0, 1)),
-            ("omega_gamma", r"$\omega_\gamma$", "gamma", ()),
-            ("B_re", r"$B_{\mathrm{re}}$", "B_re", ()), ("B_im", r"$B_{\mathrm{im}}$", "B_im", ()),
-            ("C_re", r"$C_{\mathrm{re}}$", "C_re", ()), ("C_im", r"$C_{\mathrm{im}}$", "C_im", ()),
-            ("D", r"$D$", "D", ())],
-    "s4": [("A_re", r"$A_{\mathrm{re}}$", "A_re", ()), ("A_im", r"$A_{\mathrm{im}}$", "A_im", ()),
-           ("Delta", r"$\Delta$", "delta_raw", ()),
-           ("B_re", r"$B_{\mathrm{re}}$", "B_re", ()), ("B_im", r"$B_{\mathrm{im}}$", "B_im", ()),
-           ("C_re", r"$C_{\mathrm{re}}$", "C_re", ()), ("C_im", r"$C_{\mathrm{im}}$", "C_im", ()),
-           ("D", r"$D$", "D", ())],
+    "rnn": [
+        ("A", r"$A$", "A", ()),
+        ("B", r"$B$", "B", ()),
+        ("C", r"$C$", "C", ()),
+        ("D", r"$D$", "D", ()),
+    ],
+    "crnn": [
+        ("lambda_re", r"$\lambda_{\mathrm{re}}$", "lam_raw", (0, 0)),
+        ("lambda_im", r"$\lambda_{\mathrm{im}}$", "lam_raw", (0, 1)),
+        ("B_re", r"$B_{\mathrm{re}}$", "B_re", ()),
+        ("B_im", r"$B_{\mathrm{im}}$", "B_im", ()),
+        ("C_re", r"$C_{\mathrm{re}}$", "C_re", ()),
+        ("C_im", r"$C_{\mathrm{im}}$", "C_im", ()),
+        ("D", r"$D$", "D", ()),
+    ],
+    "lru": [
+        ("omega_nu", r"$\omega_\nu$", "lam_raw", (0, 0)),
+        ("omega_theta", r"$\omega_\theta$", "lam_raw", (0, 1)),
+        ("omega_gamma", r"$\omega_\gamma$", "gamma", ()),
+        ("B_re", r"$B_{\mathrm{re}}$", "B_re", ()),
+        ("B_im", r"$B_{\mathrm{im}}$", "B_im", ()),
+        ("C_re", r"$C_{\mathrm{re}}$", "C_re", ()),
+        ("C_im", r"$C_{\mathrm{im}}$", "C_im", ()),
+        ("D", r"$D$", "D", ()),
+    ],
+    "s4": [
+        ("A_re", r"$A_{\mathrm{re}}$", "A_re", ()),
+        ("A_im", r"$A_{\mathrm{im}}$", "A_im", ()),
+        ("Delta", r"$\Delta$", "delta_raw", ()),
+        ("B_re", r"$B_{\mathrm{re}}$", "B_re", ()),
+        ("B_im", r"$B_{\mathrm{im}}$", "B_im", ()),
+        ("C_re", r"$C_{\mathrm{re}}$", "C_re", ()),
+        ("C_im", r"$C_{\mathrm{im}}$", "C_im", ()),
+        ("D", r"$D$", "D", ()),
+    ],
 }
 
 #: display titles
@@ -294,7 +324,9 @@ def layout_for(kind: str, model) -> ParamLayout:
     return ParamLayout([Group(*g) for g in GROUPS[kind]], shapes)
 
 
-def optimum_values(kind: str, teacher: HandTeacher, s4_delta: float = 0.01) -> dict[str, np.ndarray]:
+def optimum_values(
+    kind: str, teacher: HandTeacher, s4_delta: float = 0.01
+) -> dict[str, np.ndarray]:
     """Every group's values (float64, 1-D, in its layout order) for a student equal to the teacher.
 
     With d = eig(A), V its eigenvectors, b = V⁻¹B and c = CV (METHODS §5 Figs 4, 9):
@@ -306,23 +338,35 @@ def optimum_values(kind: str, teacher: HandTeacher, s4_delta: float = 0.01) -> d
     d, b, c = teacher.modal()
     D = teacher.D.reshape(-1)
     if kind == "rnn":
-        return {"A": teacher.A.reshape(-1), "B": teacher.B.reshape(-1),
-                "C": teacher.C.reshape(-1), "D": D}
+        return {
+            "A": teacher.A.reshape(-1),
+            "B": teacher.B.reshape(-1),
+            "C": teacher.C.reshape(-1),
+            "D": D,
+        }
     cplx = {}
     if kind == "crnn":
         cplx = {"lambda_re": d.real, "lambda_im": d.imag, "B": b}
     elif kind == "lru":
         theta = np.mod(np.angle(d), 2 * np.pi)
         gamma = np.sqrt(1 - np.abs(d) ** 2)
-        cplx = {"omega_nu": np.log(-np.log(np.abs(d))), "omega_theta": np.log(theta),
-                "omega_gamma": np.log(gamma), "B": b / gamma}
+        cplx = {
+            "omega_nu": np.log(-np.log(np.abs(d))),
+            "omega_theta": np.log(theta),
+            "omega_gamma": np.log(gamma),
+            "B": b / gamma,
+        }
     elif kind == "s4":
         if not s4_delta > 0:
             raise ConfigError("hessian.s4_delta", f"must be > 0, got {s4_delta}")
         theta = np.mod(np.angle(d), 2 * np.pi)
         delta = np.full(d.shape, float(s4_delta))
-        cplx = {"A_re": np.log(np.abs(d)) / delta, "A_im": theta / delta,
-                "Delta": np.log(np.expm1(delta)), "B": b / delta}
+        cplx = {
+            "A_re": np.log(np.abs(d)) / delta,
+            "A_im": theta / delta,
+            "Delta": np.log(np.expm1(delta)),
+            "B": b / delta,
+        }
     else:
         raise ConfigError("hessian.kind", f"unknown student {kind!r}", ", ".join(GROUPS))
     Bv = cplx.pop("B")
@@ -371,8 +415,9 @@ class HessianResult:
     theta: np.ndarray
 
 
-def hessian_at_optimum(kind: str, teacher: HandTeacher, x: torch.Tensor,
-                       s4_delta: float = 0.01) -> HessianResult:
+def hessian_at_optimum(
+    kind: str, teacher: HandTeacher, x: torch.Tensor, s4_delta: float = 0.01
+) -> HessianResult:
     """Place ``kind`` at the teacher, check nothing, and return its full batch-loss Hessian."""
     model, layout, theta = student_at_optimum(kind, teacher, s4_delta)
     y = teacher_outputs(teacher, x)
@@ -380,9 +425,18 @@ def hessian_at_optimum(kind: str, teacher: HandTeacher, x: torch.Tensor,
     loss = float(batch_loss_fn(fwd, layout, x, y)(theta))
     H = full_hessian(fwd, layout, theta, x, y).numpy()
     w, vecs = eig_desc(H)
-    return HessianResult(kind=kind, H=H, eigvals=w, eigvecs=vecs, loss=loss, groups=layout.names,
-                         labels=layout.labels, sizes=layout.sizes, pads=list(STUDENTS[kind][1]),
-                         theta=theta.numpy())
+    return HessianResult(
+        kind=kind,
+        H=H,
+        eigvals=w,
+        eigvecs=vecs,
+        loss=loss,
+        groups=layout.names,
+        labels=layout.labels,
+        sizes=layout.sizes,
+        pads=list(STUDENTS[kind][1]),
+        theta=theta.numpy(),
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -392,8 +446,14 @@ def hessian_at_optimum(kind: str, teacher: HandTeacher, x: torch.Tensor,
 KINDS = ("rnn", "crnn", "lru", "s4")
 
 
-def optimum_hessians(teacher_seed: int = 0, data_seed: int = 1, batch: int = 64, T: int = 300,
-                     s4_delta: float = 0.01, kinds: Sequence[str] = KINDS):
+def optimum_hessians(
+    teacher_seed: int = 0,
+    data_seed: int = 1,
+    batch: int = 64,
+    T: int = 300,
+    s4_delta: float = 0.01,
+    kinds: Sequence[str] = KINDS,
+):
     """(teacher, {kind: HessianResult}) for the Fig 4/9 students on one white-noise batch."""
     for key, val in (("batch", batch), ("T", T)):
         if not isinstance(val, int) or val < 1:
@@ -408,18 +468,41 @@ def save_hessians(npz_path, json_path, teacher: HandTeacher, results: dict, sett
     ``npz_path`` and a readable summary (losses, group order, top eigenvalues) to ``json_path``."""
     from curse_of_memory.io import atomic_path, write_json
 
-    arrays = {"teacher_A": teacher.A, "teacher_B": teacher.B, "teacher_C": teacher.C,
-              "teacher_D": teacher.D, "teacher_eigvals": teacher.eigvals}
-    summary = {"settings": dict(settings), "teacher": {
-        "eigvals_re": teacher.eigvals.real, "eigvals_im": teacher.eigvals.imag,
-        "moduli": np.abs(teacher.eigvals), "angles": np.angle(teacher.eigvals)}, "models": {}}
+    arrays = {
+        "teacher_A": teacher.A,
+        "teacher_B": teacher.B,
+        "teacher_C": teacher.C,
+        "teacher_D": teacher.D,
+        "teacher_eigvals": teacher.eigvals,
+    }
+    summary = {
+        "settings": dict(settings),
+        "teacher": {
+            "eigvals_re": teacher.eigvals.real,
+            "eigvals_im": teacher.eigvals.imag,
+            "moduli": np.abs(teacher.eigvals),
+            "angles": np.angle(teacher.eigvals),
+        },
+        "models": {},
+    }
     for kind, r in results.items():
-        arrays.update({f"{kind}_H": r.H, f"{kind}_eigvals": r.eigvals, f"{kind}_eigvecs": r.eigvecs,
-                       f"{kind}_theta": r.theta})
+        arrays.update(
+            {
+                f"{kind}_H": r.H,
+                f"{kind}_eigvals": r.eigvals,
+                f"{kind}_eigvecs": r.eigvecs,
+                f"{kind}_theta": r.theta,
+            }
+        )
         top = max(r.eigvals[0], 1e-300)
         summary["models"][kind] = {
-            "title": TITLES[kind], "loss_at_optimum": r.loss, "groups": r.groups,
-            "labels": r.labels, "sizes": r.sizes, "pads": r.pads, "n_params": int(sum(r.sizes)),
+            "title": TITLES[kind],
+            "loss_at_optimum": r.loss,
+            "groups": r.groups,
+            "labels": r.labels,
+            "sizes": r.sizes,
+            "pads": r.pads,
+            "n_params": int(sum(r.sizes)),
             "eig_max": float(r.eigvals[0]),
             "n_eig_above_1e-8": int((r.eigvals > 1e-8).sum()),
             "n_eig_above_1e-6_rel": int((r.eigvals > 1e-6 * top).sum()),
@@ -442,12 +525,22 @@ def load_hessians(npz_path, json_path) -> dict:
         data = np.load(npz_path)
         summary = json.loads(open(json_path).read())
     except (OSError, ValueError) as exc:
-        raise DataError(f"{npz_path}: cannot read the Hessians ({exc}); rerun `snakemake "
-                        "results/hessian/optimum.npz`") from None
+        raise DataError(
+            f"{npz_path}: cannot read the Hessians ({exc}); rerun `snakemake "
+            "results/hessian/optimum.npz`"
+        ) from None
     out = {}
     for kind, meta in summary["models"].items():
-        out[kind] = dict(H=data[f"{kind}_H"], eigvals=data[f"{kind}_eigvals"],
-                         eigvecs=data[f"{kind}_eigvecs"], theta=data[f"{kind}_theta"],
-                         groups=meta["groups"], labels=meta["labels"], sizes=meta["sizes"],
-                         pads=meta["pads"], title=meta["title"], loss=meta["loss_at_optimum"])
+        out[kind] = dict(
+            H=data[f"{kind}_H"],
+            eigvals=data[f"{kind}_eigvals"],
+            eigvecs=data[f"{kind}_eigvecs"],
+            theta=data[f"{kind}_theta"],
+            groups=meta["groups"],
+            labels=meta["labels"],
+            sizes=meta["sizes"],
+            pads=meta["pads"],
+            title=meta["title"],
+            loss=meta["loss_at_optimum"],
+        )
     return out

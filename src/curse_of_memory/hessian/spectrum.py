@@ -55,8 +55,9 @@ def padded(values: np.ndarray, sizes: Sequence[int], pads: Sequence[int], axes=(
     return out, np.asarray(centres)
 
 
-def hessian_tables(key: str, H, groups: Sequence[str], sizes: Sequence[int], eigvals, eigvecs, *,
-                   floor: float) -> dict:
+def hessian_tables(
+    key: str, H, groups: Sequence[str], sizes: Sequence[int], eigvals, eigvecs, *, floor: float
+) -> dict:
     """Tidy tables of one model's Hessian ``H`` (P × P), its eigenvalues (descending) and its top
     eigenvectors (rows), every row tagged ``model = key``; ``groups``/``sizes`` name the parameter
     groups in their explicit order.
@@ -71,14 +72,35 @@ def hessian_tables(key: str, H, groups: Sequence[str], sizes: Sequence[int], eig
     H = np.asarray(H)
     P = H.shape[0]
     ii, jj = np.meshgrid(np.arange(P), np.arange(P), indexing="ij")
-    hessian = pd.DataFrame({"model": key, "row": ii.ravel(), "col": jj.ravel(),
-                            "row_group": names[ii.ravel()], "col_group": names[jj.ravel()],
-                            "value": H.ravel()})
+    hessian = pd.DataFrame(
+        {
+            "model": key,
+            "row": ii.ravel(),
+            "col": jj.ravel(),
+            "row_group": names[ii.ravel()],
+            "col_group": names[jj.ravel()],
+            "value": H.ravel(),
+        }
+    )
     w = eigvals
-    spectrum = pd.DataFrame({"model": key, "index": np.arange(1, len(w) + 1), "eigenvalue": w,
-                             "shown": w >= floor, "ratio_to_top": w / w[0]})
+    spectrum = pd.DataFrame(
+        {
+            "model": key,
+            "index": np.arange(1, len(w) + 1),
+            "eigenvalue": w,
+            "shown": w >= floor,
+            "ratio_to_top": w / w[0],
+        }
+    )
     V = eigvecs
     rk, pi = np.meshgrid(np.arange(1, V.shape[0] + 1), np.arange(P), indexing="ij")
-    vectors = pd.DataFrame({"model": key, "rank": rk.ravel(), "param": pi.ravel(),
-                            "group": names[pi.ravel()], "value": V.ravel()})
+    vectors = pd.DataFrame(
+        {
+            "model": key,
+            "rank": rk.ravel(),
+            "param": pi.ravel(),
+            "group": names[pi.ravel()],
+            "value": V.ravel(),
+        }
+    )
     return {"hessian": hessian, "spectrum": spectrum, "eigvecs": vectors}

@@ -106,8 +106,11 @@ def _one_of(spec: dict, field: str, key: str, allowed, problem: str) -> None:
 def _check_rnn(spec: dict, field: str) -> None:
     heads, hidden = spec["heads"], spec["hidden"]
     if not isinstance(heads, int) or isinstance(heads, bool) or heads < 1 or hidden % heads:
-        raise ConfigError(f"{field}.heads", f"{heads!r} does not divide hidden={hidden}",
-                          "a positive divisor of hidden")
+        raise ConfigError(
+            f"{field}.heads",
+            f"{heads!r} does not divide hidden={hidden}",
+            "a positive divisor of hidden",
+        )
 
 
 def _check_lru(spec: dict, field: str) -> None:
@@ -119,24 +122,38 @@ def _check_lru(spec: dict, field: str) -> None:
 def _check_s4(spec: dict, field: str) -> None:
     _one_of(spec, field, "init", ("default", "published"), "unknown value")
     if not isinstance(spec["shared_delta"], bool):
-        raise ConfigError(f"{field}.shared_delta", f"{spec['shared_delta']!r} is not a boolean",
-                          "true, false")
+        raise ConfigError(
+            f"{field}.shared_delta", f"{spec['shared_delta']!r} is not a boolean", "true, false"
+        )
 
 
 MODELS: dict[str, ModelEntry] = {
     # METHODS §2.1: nu_min = 0 whatever nu0; phases scaled by theta0 / pi, with the task's remap
     "rnn": ModelEntry(
-        LinearRNN, {"heads": 1}, _check_rnn,
-        lambda point, remap: {"nu_min": 0.0, "nu_max": 1.0, "theta0": point["theta0"],
-                              "remap": remap}),
+        LinearRNN,
+        {"heads": 1},
+        _check_rnn,
+        lambda point, remap: {
+            "nu_min": 0.0,
+            "nu_max": 1.0,
+            "theta0": point["theta0"],
+            "remap": remap,
+        },
+    ),
     # METHODS §2.3: ring [nu0, 1], phases U[-theta0, theta0]
     "lru": ModelEntry(
-        LRU, {"param": "exp", "gamma": "learned", "gamma_init": "default"}, _check_lru,
-        lambda point, remap: {"r_min": point["nu0"], "r_max": 1.0, "theta0": point["theta0"]}),
+        LRU,
+        {"param": "exp", "gamma": "learned", "gamma_init": "default"},
+        _check_lru,
+        lambda point, remap: {"r_min": point["nu0"], "r_max": 1.0, "theta0": point["theta0"]},
+    ),
     # METHODS §2.4: |lambda| on the ring [nu0, 1], phases U[0, 2 pi)
     "s4": ModelEntry(
-        S4, {"shared_delta": False, "init": "default"}, _check_s4,
-        lambda point, remap: {"r_min": point["nu0"], "r_max": 1.0}),
+        S4,
+        {"shared_delta": False, "init": "default"},
+        _check_s4,
+        lambda point, remap: {"r_min": point["nu0"], "r_max": 1.0},
+    ),
 }
 
 
@@ -152,8 +169,11 @@ def validate_model_spec(spec: dict, field: str = "model") -> dict:
     keys = {"name", "hidden", *entry.options}
     unknown = set(spec) - keys
     if unknown:
-        raise ConfigError(f"{field}.{sorted(unknown)[0]}", f"unknown option for model {name}",
-                          ", ".join(sorted(keys - {'name'})))
+        raise ConfigError(
+            f"{field}.{sorted(unknown)[0]}",
+            f"unknown option for model {name}",
+            ", ".join(sorted(keys - {"name"})),
+        )
     if "hidden" not in spec:
         raise ConfigError(f"{field}.hidden", "missing", "a positive integer")
     hidden = spec["hidden"]
@@ -166,18 +186,32 @@ def validate_model_spec(spec: dict, field: str = "model") -> dict:
     return out
 
 
-def build_model(spec: dict, members: int = 1, *, d_in: int = 1, d_out: int = 1,
-                seeds: int | list[int] = 0, init: dict | list[dict] | None = None,
-                dtype: torch.dtype = torch.float32, device: str | torch.device = "cpu",
-                draw: bool = True) -> PopulationModel:
+def build_model(
+    spec: dict,
+    members: int = 1,
+    *,
+    d_in: int = 1,
+    d_out: int = 1,
+    seeds: int | list[int] = 0,
+    init: dict | list[dict] | None = None,
+    dtype: torch.dtype = torch.float32,
+    device: str | torch.device = "cpu",
+    draw: bool = True,
+) -> PopulationModel:
     """Build a population model of ``members`` members from a registry spec (see module doc).
 
     ``seeds``: one int for all members or a list of M ints; ``init``: draw_member keyword arguments
     (one dict or a list of M dicts).  ``draw=False`` leaves all parameters zero (set them yourself)."""
     spec = validate_model_spec(spec)
     entry = MODELS[spec["name"]]
-    model = entry.cls(members, d_in, spec["hidden"], d_out, dtype=dtype,
-                      **{key: spec[key] for key in entry.options})
+    model = entry.cls(
+        members,
+        d_in,
+        spec["hidden"],
+        d_out,
+        dtype=dtype,
+        **{key: spec[key] for key in entry.options},
+    )
     if draw:
         seeds = [seeds] * members if isinstance(seeds, int) else list(seeds)
         inits = [dict(init or {})] * members if not isinstance(init, list) else list(init)
@@ -194,5 +228,14 @@ def build_model(spec: dict, members: int = 1, *, d_in: int = 1, d_out: int = 1,
     return model.to(device)
 
 
-__all__ = ["build_model", "validate_model_spec", "MODELS", "ModelEntry", "with_recurrent_matrices",
-           "LinearRNN", "LRU", "S4", "PopulationModel"]
+__all__ = [
+    "build_model",
+    "validate_model_spec",
+    "MODELS",
+    "ModelEntry",
+    "with_recurrent_matrices",
+    "LinearRNN",
+    "LRU",
+    "S4",
+    "PopulationModel",
+]

@@ -86,14 +86,16 @@ class _Recurrent(nn.Module):
         super().__init__()
         self.arch = arch
         if arch == "gru":
-            self.cell = ChronoGRU(width, width, t_min=t_mem, t_max=2 * t_mem, scale_h=1.0,
-                                  scale_x=1.0, generator=g)
+            self.cell = ChronoGRU(
+                width, width, t_min=t_mem, t_max=2 * t_mem, scale_h=1.0, scale_x=1.0, generator=g
+            )
         elif arch in ("crnn", "lru"):
             param, gamma = ("reim", "none") if arch == "crnn" else ("exp", "learned")
             self.cell = LRU(1, width, width, width, param=param, gamma=gamma)
             r_min, r_max = ring(t_mem)
-            self.cell.load_member_values([self.cell.draw_member(g, r_min=r_min, r_max=r_max,
-                                                                theta0=math.pi)])
+            self.cell.load_member_values(
+                [self.cell.draw_member(g, r_min=r_min, r_max=r_max, theta0=math.pi)]
+            )
         else:
             raise ConfigError("arch", f"{arch!r} is not a recurrent layer", ", ".join(ARCHS))
 
@@ -123,8 +125,16 @@ class ResidualBlock(nn.Module):
 class DeepRecurrent(nn.Module):
     """The §2.6 stack: ``DeepRecurrent(d_emb, arch, t_mem, norm="none", width=256, layers=4)``."""
 
-    def __init__(self, d_emb: int, arch: str, t_mem: float, norm: str = "none", width: int = 256,
-                 layers: int = 4, seed: int = 0):
+    def __init__(
+        self,
+        d_emb: int,
+        arch: str,
+        t_mem: float,
+        norm: str = "none",
+        width: int = 256,
+        layers: int = 4,
+        seed: int = 0,
+    ):
         super().__init__()
         if arch not in ARCHS:
             raise ConfigError("arch", f"{arch!r} is not a recurrent layer", ", ".join(ARCHS))
@@ -132,8 +142,9 @@ class DeepRecurrent(nn.Module):
             raise ConfigError("t_mem", f"{t_mem} is below 1 (ring 1 - 1/T_mem < 0)", "T_mem >= 1")
         self.arch, self.t_mem, self.norm_kind = arch, t_mem, norm
         self.encoder = dense(d_emb, width, I.generator(seed, "deep-encoder"))
-        self.layers = nn.ModuleList(ResidualBlock(arch, width, t_mem, norm, seed, i)
-                                    for i in range(layers))
+        self.layers = nn.ModuleList(
+            ResidualBlock(arch, width, t_mem, norm, seed, i) for i in range(layers)
+        )
         self.decoder = dense(width, d_emb, I.generator(seed, "deep-decoder"))
 
     def forward(self, x):

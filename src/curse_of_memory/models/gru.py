@@ -30,8 +30,9 @@ from torch.func import functional_call
 from curse_of_memory.models.init import lecun_normal_
 
 
-def chrono_bias(n: int, t_min: float | None, t_max: float | None,
-                generator: torch.Generator | None = None) -> torch.Tensor:
+def chrono_bias(
+    n: int, t_min: float | None, t_max: float | None, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """b = log(U[T_min, T_max]), one draw per unit; zeros when no range is given."""
     if t_min is None or t_max is None:
         return torch.zeros(n)
@@ -42,9 +43,17 @@ def chrono_bias(n: int, t_min: float | None, t_max: float | None,
 class ChronoGRU(nn.Module):
     """A ChronoGRU layer of width ``n`` on inputs of size ``fan_in``; maps (B, T, f) → (B, T, n)."""
 
-    def __init__(self, n: int, fan_in: int, t_min: float | None = None, t_max: float | None = None,
-                 scale_h: float = 1.0, scale_x: float = 1.0, simple: bool = False,
-                 generator: torch.Generator | None = None):
+    def __init__(
+        self,
+        n: int,
+        fan_in: int,
+        t_min: float | None = None,
+        t_max: float | None = None,
+        scale_h: float = 1.0,
+        scale_x: float = 1.0,
+        simple: bool = False,
+        generator: torch.Generator | None = None,
+    ):
         super().__init__()
         self.n, self.fan_in, self.simple = n, fan_in, simple
         self.t_min, self.t_max, self.scale_h, self.scale_x = t_min, t_max, scale_h, scale_x
@@ -101,8 +110,13 @@ class ChronoGRU(nn.Module):
         return functional_call(self._fused, weights, (x, hx))[0]
 
 
-def gru_scan(p: dict, x: torch.Tensor, h0: torch.Tensor | None = None, simple: bool = False,
-             keep: list[int] | None = None) -> torch.Tensor:
+def gru_scan(
+    p: dict,
+    x: torch.Tensor,
+    h0: torch.Tensor | None = None,
+    simple: bool = False,
+    keep: list[int] | None = None,
+) -> torch.Tensor:
     """All states h_1..h_T, shape (..., T, n), of the cell with parameters ``p`` on ``x`` (..., T, f).
 
     With ``keep`` (1-based step counts), only the states h_k for k in ``keep`` are returned, stacked

@@ -21,7 +21,9 @@ REMAPS = ("default", "published")
 
 def stream_seed(seed: int, name: str) -> int:
     """A 63-bit seed derived from (seed, name): independent streams for init/train/valid data."""
-    words = np.random.SeedSequence([int(seed) & 0xFFFFFFFF, zlib.crc32(name.encode())]).generate_state(2)
+    words = np.random.SeedSequence(
+        [int(seed) & 0xFFFFFFFF, zlib.crc32(name.encode())]
+    ).generate_state(2)
     return int((int(words[0]) << 31) ^ int(words[1])) & ((1 << 63) - 1)
 
 
@@ -39,8 +41,9 @@ def uniform(g: torch.Generator, *shape, low: float = 0.0, high: float = 1.0) -> 
     return low + (high - low) * torch.rand(*shape, generator=g, dtype=torch.float64)
 
 
-def lecun_normal_(tensor: torch.Tensor, fan_in: int,
-                  generator: torch.Generator | None = None) -> torch.Tensor:
+def lecun_normal_(
+    tensor: torch.Tensor, fan_in: int, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """Flax LeCun-normal, in place (METHODS §1.3): N(0,1) truncated to [-2, 2], rescaled so that
     the final std is 1/sqrt(fan_in).  ``tensor`` is a torch-layout (out, in) weight of any dtype
     (the linear models draw into float64, the GRU and the deep stack into their float32
@@ -65,8 +68,14 @@ def ring_init(g: torch.Generator, n: int, r_min: float, r_max: float, theta0: fl
     return nu, theta
 
 
-def remap_eigenvalues(l: np.ndarray, nu_min: float, nu_max: float, theta0: float,
-                      remap: str = "default", rtol: float = 1e-9) -> np.ndarray:
+def remap_eigenvalues(
+    l: np.ndarray,
+    nu_min: float,
+    nu_max: float,
+    theta0: float,
+    remap: str = "default",
+    rtol: float = 1e-9,
+) -> np.ndarray:
     """l' = (nu_min + (nu_max - nu_min) tanh|l|) exp(i arg(l) theta0/pi)  (METHODS §2.1 step 3, §3.2).
 
     ``remap='default'`` keeps real eigenvalues real (modulus kept, sign = that of the nearest real
@@ -91,8 +100,9 @@ def has_real_negative_eigenvalues(l: np.ndarray, rtol: float = 1e-9) -> bool:
     return bool(np.any(real & (l.real < 0)))
 
 
-def remapped_matrix(m: torch.Tensor, nu_min: float, nu_max: float, theta0: float,
-                    remap: str = "default") -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
+def remapped_matrix(
+    m: torch.Tensor, nu_min: float, nu_max: float, theta0: float, remap: str = "default"
+) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
     """Eigen-remap a square float64 matrix M = V diag(l) V^-1 -> A = Re(V diag(l') V^-1).
 
     Returns (A float64 tensor, l (raw eigenvalues), l' (remapped))."""
@@ -103,8 +113,15 @@ def remapped_matrix(m: torch.Tensor, nu_min: float, nu_max: float, theta0: float
     return torch.from_numpy(np.ascontiguousarray(a)), l, lp
 
 
-def dense_recurrent_init(g: torch.Generator, heads: int, m: int, nu_min: float, nu_max: float,
-                         theta0: float, remap: str = "default") -> torch.Tensor:
+def dense_recurrent_init(
+    g: torch.Generator,
+    heads: int,
+    m: int,
+    nu_min: float,
+    nu_max: float,
+    theta0: float,
+    remap: str = "default",
+) -> torch.Tensor:
     """Per head: M ~ N(0, 1/m) (m x m), eigen-remapped (METHODS §2.1).  Returns (heads, m, m) float64."""
     blocks = []
     for _ in range(heads):

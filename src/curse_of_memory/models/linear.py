@@ -71,7 +71,9 @@ def _as4d(x: torch.Tensor) -> tuple[torch.Tensor, bool]:
     if x.dim() == 3:
         return x[None], True
     if x.dim() != 4:
-        raise ValueError(f"x must have shape (M, batch, T, d_in) or (batch, T, d_in); got {tuple(x.shape)}")
+        raise ValueError(
+            f"x must have shape (M, batch, T, d_in) or (batch, T, d_in); got {tuple(x.shape)}"
+        )
     return x, False
 
 
@@ -117,19 +119,41 @@ class LinearRNN(PopulationModel):
     PARAM_ORDER = ("A", "B", "C", "D")
     recurrent_matrices = ("A",)
 
-    def __init__(self, members: int = 1, d_in: int = 1, hidden: int = 64, d_out: int = 1,
-                 heads: int = 1, dtype=torch.float32):
+    def __init__(
+        self,
+        members: int = 1,
+        d_in: int = 1,
+        hidden: int = 64,
+        d_out: int = 1,
+        heads: int = 1,
+        dtype=torch.float32,
+    ):
         super().__init__()
-        self.members, self.d_in, self.hidden, self.d_out, self.heads = members, d_in, hidden, d_out, heads
+        self.members, self.d_in, self.hidden, self.d_out, self.heads = (
+            members,
+            d_in,
+            hidden,
+            d_out,
+            heads,
+        )
         self.block = hidden // heads
         self.A = self._param((heads, self.block, self.block), dtype)
         self.B = self._param((hidden, d_in), dtype)
         self.C = self._param((d_out, hidden), dtype)
         self.D = self._param((d_out, d_in), dtype)
 
-    def draw_member(self, g: torch.Generator, *, theta0: float = math.pi, nu_min: float = 0.0,
-                    nu_max: float = 1.0, remap: str = "default", **_) -> dict[str, torch.Tensor]:
+    def draw_member(
+        self,
+        g: torch.Generator,
+        *,
+        theta0: float = math.pi,
+        nu_min: float = 0.0,
+        nu_max: float = 1.0,
+        remap: str = "default",
+        **_,
+    ) -> dict[str, torch.Tensor]:
         """Draw order: A (per head: M ~ N(0,1/m)), B, C, D (LeCun normal)."""
+
         def lecun(out_dim, fan_in):
             return I.lecun_normal_(torch.empty(out_dim, fan_in, dtype=torch.float64), fan_in, g)
 
@@ -187,8 +211,13 @@ class LinearRNN(PopulationModel):
         h = x.new_zeros(self.members, Bt, self.hidden)
         ys = []
         for t in range(T):
-            h = torch.einsum("mij,mbj->mbi", A, h) + torch.einsum("mij,mbj->mbi", self.B, x[:, :, t])
-            ys.append(torch.einsum("moj,mbj->mbo", self.C, h) + torch.einsum("moi,mbi->mbo", self.D, x[:, :, t]))
+            h = torch.einsum("mij,mbj->mbi", A, h) + torch.einsum(
+                "mij,mbj->mbi", self.B, x[:, :, t]
+            )
+            ys.append(
+                torch.einsum("moj,mbj->mbo", self.C, h)
+                + torch.einsum("moi,mbi->mbo", self.D, x[:, :, t])
+            )
         return torch.stack(ys, dim=2)
 
 
@@ -218,7 +247,8 @@ class _Diagonal(PopulationModel):
         q = -(-T // p)
         j = torch.arange(p, device=a.device, dtype=a.dtype)[None, :, None]
         i = torch.arange(q, device=a.device, dtype=a.dtype)[None, :, None] * p
-        rs = torch.exp(j * a[:, None]); rb = torch.exp(i * a[:, None])
+        rs = torch.exp(j * a[:, None])
+        rb = torch.exp(i * a[:, None])
         s_re, s_im = rs * torch.cos(j * b[:, None]), rs * torch.sin(j * b[:, None])  # (M, p, S)
         g_re, g_im = rb * torch.cos(i * b[:, None]), rb * torch.sin(i * b[:, None])  # (M, q, S)
         Bt, Cm = self.b_tilde(), self.c_matrix()
@@ -227,8 +257,12 @@ class _Diagonal(PopulationModel):
         w = Cm[:, :, :, None] * Bt[:, None, :, :]  # (M, do, S, di)
         w_re, w_im = w.real, w.imag
         # small-side products sw[j, s, o, k] = lambda_s^j w[o, s, k]
-        sw_re = s_re[:, :, None, :, None] * w_re[:, None] - s_im[:, :, None, :, None] * w_im[:, None]
-        sw_im = s_re[:, :, None, :, None] * w_im[:, None] + s_im[:, :, None, :, None] * w_re[:, None]
+        sw_re = (
+            s_re[:, :, None, :, None] * w_re[:, None] - s_im[:, :, None, :, None] * w_im[:, None]
+        )
+        sw_im = (
+            s_re[:, :, None, :, None] * w_im[:, None] + s_im[:, :, None, :, None] * w_re[:, None]
+        )
         S = a.shape[1]
         sw_re = sw_re.permute(0, 3, 1, 2, 4).reshape(Mb, S, p * do * di)
         sw_im = sw_im.permute(0, 3, 1, 2, 4).reshape(Mb, S, p * do * di)
@@ -243,7 +277,8 @@ class _Diagonal(PopulationModel):
         u = torch.einsum("msi,mbti->mbts", Bt, x.to(Bt.dtype).expand(self.members, *x.shape[1:]))
         h = causal_conv_complex_states(self.lam(), u)
         return torch.einsum("mos,mbts->mbto", self.c_matrix(), h).real + torch.einsum(
-            "moi,mbti->mbto", self.d_matrix(), x)
+            "moi,mbti->mbto", self.d_matrix(), x
+        )
 
     def _forward_reference(self, x):
         Mb, Bsz, T, _ = x.shape
@@ -254,7 +289,9 @@ class _Diagonal(PopulationModel):
         for t in range(T):
             xt = x[:, :, t]
             h = lam[:, None, :] * h + torch.einsum("msi,mbi->mbs", Bt, xt.to(Bt.dtype))
-            ys.append(torch.einsum("mos,mbs->mbo", Cm, h).real + torch.einsum("moi,mbi->mbo", Dm, xt))
+            ys.append(
+                torch.einsum("mos,mbs->mbo", Cm, h).real + torch.einsum("moi,mbi->mbo", Dm, xt)
+            )
         return torch.stack(ys, dim=2)
 
 
@@ -272,9 +309,17 @@ class LRU(_Diagonal):
     name = "lru"
     recurrent_matrices = ()
 
-    def __init__(self, members: int = 1, d_in: int = 1, hidden: int = 64, d_out: int = 1,
-                 param: str = "exp", gamma: str = "learned", gamma_init: str = "default",
-                 dtype=torch.float32):
+    def __init__(
+        self,
+        members: int = 1,
+        d_in: int = 1,
+        hidden: int = 64,
+        d_out: int = 1,
+        param: str = "exp",
+        gamma: str = "learned",
+        gamma_init: str = "default",
+        dtype=torch.float32,
+    ):
         super().__init__()
         self.members, self.d_in, self.hidden, self.d_out = members, d_in, hidden, d_out
         self.param, self.gamma_mode, self.gamma_init = param, gamma, gamma_init
@@ -291,8 +336,15 @@ class LRU(_Diagonal):
     def PARAM_ORDER(self):
         return tuple(n for n, _ in self.named_parameters())
 
-    def draw_member(self, g: torch.Generator, *, r_min: float = 0.0, r_max: float = 1.0,
-                    theta0: float = math.pi, **_) -> dict[str, torch.Tensor]:
+    def draw_member(
+        self,
+        g: torch.Generator,
+        *,
+        r_min: float = 0.0,
+        r_max: float = 1.0,
+        theta0: float = math.pi,
+        **_,
+    ) -> dict[str, torch.Tensor]:
         """Draw order: ring (u, u'), B_re, B_im, C_re, C_im, D (matrix-init rule)."""
         nu, theta = I.ring_init(g, self.hidden, r_min, r_max, theta0)
         if self.param == "exp":
@@ -319,8 +371,11 @@ class LRU(_Diagonal):
     def param_groups(self) -> list[tuple[str, str, int | None]]:
         """(group name, parameter name, row index along dim 1 or None); lam_raw is split in its two
         rows (exp: omega_nu, omega_theta; polar: nu, theta; reim: lam_re, lam_im)."""
-        rows = {"exp": ("omega_nu", "omega_theta"), "polar": ("nu", "theta"),
-                "reim": ("lam_re", "lam_im")}[self.param]
+        rows = {
+            "exp": ("omega_nu", "omega_theta"),
+            "polar": ("nu", "theta"),
+            "reim": ("lam_re", "lam_im"),
+        }[self.param]
         out = [(rows[0], "lam_raw", 0), (rows[1], "lam_raw", 1)]
         return out + [(n, n, None) for n, _ in self.named_parameters() if n != "lam_raw"]
 
@@ -368,8 +423,16 @@ class S4(_Diagonal):
     name = "s4"
     PARAM_ORDER = ("A_re", "A_im", "delta_raw", "B_re", "B_im", "C_re", "C_im", "D")
 
-    def __init__(self, members: int = 1, d_in: int = 1, hidden: int = 64, d_out: int | None = None,
-                 shared_delta: bool = False, init: str = "default", dtype=torch.float32):
+    def __init__(
+        self,
+        members: int = 1,
+        d_in: int = 1,
+        hidden: int = 64,
+        d_out: int | None = None,
+        shared_delta: bool = False,
+        init: str = "default",
+        dtype=torch.float32,
+    ):
         super().__init__()
         d_out = d_in if d_out is None else d_out
         if d_out != d_in:
@@ -385,8 +448,9 @@ class S4(_Diagonal):
         self.C_im = self._param((d_in, hidden), dtype)
         self.D = self._param((d_in,), dtype)
 
-    def draw_member(self, g: torch.Generator, *, r_min: float = 0.0, r_max: float = 1.0,
-                    **_) -> dict[str, torch.Tensor]:
+    def draw_member(
+        self, g: torch.Generator, *, r_min: float = 0.0, r_max: float = 1.0, **_
+    ) -> dict[str, torch.Tensor]:
         """Draw order: u (N, magnitudes), theta (D_m, N) ~ U[0, 2pi), B_re, B_im, C_re, C_im, D."""
         Dm, N = self.d_in, self.hidden
         u = I.uniform(g, N)
@@ -402,10 +466,16 @@ class S4(_Diagonal):
             a_re = -torch.ones(Dm, N, dtype=torch.float64)
         div = delta_raw if self.init_mode == "published" else delta  # METHODS §7 item 7
         a_im = theta / div[None, :]
-        return {"A_re": a_re, "A_im": a_im, "delta_raw": delta_raw,
-                "B_re": I.matrix_init(g, Dm, N), "B_im": I.matrix_init(g, Dm, N),
-                "C_re": I.matrix_init(g, Dm, N), "C_im": I.matrix_init(g, Dm, N),
-                "D": I.normal(g, Dm)}
+        return {
+            "A_re": a_re,
+            "A_im": a_im,
+            "delta_raw": delta_raw,
+            "B_re": I.matrix_init(g, Dm, N),
+            "B_im": I.matrix_init(g, Dm, N),
+            "C_re": I.matrix_init(g, Dm, N),
+            "C_im": I.matrix_init(g, Dm, N),
+            "D": I.normal(g, Dm),
+        }
 
     def param_groups(self) -> list[tuple[str, str, int | None]]:
         return [("delta" if n == "delta_raw" else n, n, None) for n in self.PARAM_ORDER]
@@ -418,7 +488,9 @@ class S4(_Diagonal):
         return torch.exp(torch.complex(dl * self.A_re, dl * self.A_im)).reshape(self.members, -1)
 
     def b_tilde(self):  # (M, Dm*N, Dm): state (d, n) reads channel d
-        b = (self.delta()[:, None, :] * torch.complex(self.B_re, self.B_im)).reshape(self.members, -1)
+        b = (self.delta()[:, None, :] * torch.complex(self.B_re, self.B_im)).reshape(
+            self.members, -1
+        )
         eye = torch.eye(self.d_in, dtype=self.B_re.dtype, device=b.device)
         sel = eye.repeat_interleave(self.hidden, dim=0)  # (Dm*N, Dm)
         return b[:, :, None] * sel[None]

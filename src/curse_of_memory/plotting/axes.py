@@ -5,9 +5,15 @@ from __future__ import annotations
 # Display names of the architectures and gradient groups of Figs 5 and 13 (the GRU's groups are
 # named relative to its recurrent cell, so Fig 5's legend reads "GRU: cell", "GRU: all but cell").
 SIGNAL_LABELS = {
-    "crnn": "cRNN", "lru": "LRU", "gru": "GRU",
-    "all_but_lambda": r"all but $\lambda$", "lambda": r"$\lambda$", "nu": r"$\nu$",
-    "theta": r"$\theta$", "seq": "cell", "all_but_seq": "all but cell",
+    "crnn": "cRNN",
+    "lru": "LRU",
+    "gru": "GRU",
+    "all_but_lambda": r"all but $\lambda$",
+    "lambda": r"$\lambda$",
+    "nu": r"$\nu$",
+    "theta": r"$\theta$",
+    "seq": "cell",
+    "all_but_seq": "all but cell",
 }
 
 

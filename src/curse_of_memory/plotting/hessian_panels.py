@@ -33,9 +33,18 @@ def _cmap(name: str):
     return plt.get_cmap(name).with_extremes(bad="white")
 
 
-def hessian_column(axes: Sequence, H, sizes: Sequence[int], labels: Sequence[str],
-                   pads: Sequence[int], *, n_vecs: int = 10, eig_top: float | None = None,
-                   title: str | None = None, colorbar: bool = True) -> dict:
+def hessian_column(
+    axes: Sequence,
+    H,
+    sizes: Sequence[int],
+    labels: Sequence[str],
+    pads: Sequence[int],
+    *,
+    n_vecs: int = 10,
+    eig_top: float | None = None,
+    title: str | None = None,
+    colorbar: bool = True,
+) -> dict:
     """Draw one model's column (matrix, top eigenvectors, spectrum) into ``axes`` (3 axes).
 
     Returns the plotted numbers: ``eigvals`` (descending), ``eigvecs`` (rows, top ``n_vecs``),
@@ -69,15 +78,19 @@ def hessian_column(axes: Sequence, H, sizes: Sequence[int], labels: Sequence[str
         cb = plt.colorbar(im, ax=ax_h, fraction=0.05, pad=0.02)
         cb.ax.tick_params(labelsize=4, length=1.5, width=0.4)
         cb.outline.set_linewidth(0.3)
-        ticks = [t for t in (-vmax, -1e3, -1, 0, 1, 1e3, vmax)
-                 if abs(t) <= vmax and (abs(t) == vmax or abs(t) < vmax / 10 or t == 0)]
+        ticks = [
+            t
+            for t in (-vmax, -1e3, -1, 0, 1, 1e3, vmax)
+            if abs(t) <= vmax and (abs(t) == vmax or abs(t) < vmax / 10 or t == 0)
+        ]
         cb.set_ticks(sorted(set(ticks)))
         cb.ax.set_yticklabels([_fmt(t) for t in sorted(set(ticks))])
 
     # 2. the top eigenvectors
     Vp, _ = hs.padded(vecs[:k], sizes, pads, axes=(1,))
-    im_v = ax_v.imshow(Vp, cmap=_cmap("PRGn"), vmin=-1, vmax=1, interpolation="nearest",
-                       aspect="auto")
+    im_v = ax_v.imshow(
+        Vp, cmap=_cmap("PRGn"), vmin=-1, vmax=1, interpolation="nearest", aspect="auto"
+    )
     ax_v.set_xticks([])
     ax_v.set_yticks([0, k - 1])
     ax_v.set_yticklabels(["1", str(k)])
@@ -113,9 +126,17 @@ def _fmt(t: float) -> str:
     return f"{sign}{m:.1f}e{e}"
 
 
-def strip(ax, groups: Sequence[tuple[str, np.ndarray]], base_lr: float, *, seed: int = 0,
-          jitter: dict | float = 0.06, color: str = "#2970B1", size: float = 0.8,
-          ylim: tuple[float, float] | None = None) -> list[dict]:
+def strip(
+    ax,
+    groups: Sequence[tuple[str, np.ndarray]],
+    base_lr: float,
+    *,
+    seed: int = 0,
+    jitter: dict | float = 0.06,
+    color: str = "#2970B1",
+    size: float = 0.8,
+    ylim: tuple[float, float] | None = None,
+) -> list[dict]:
     """Strip plot of log10(e) per group at x = group index + N(0, jitter) (METHODS §5 Fig 4 bottom).
 
     ``groups``: (label, per-entry effective lrs) in plotting order; ``jitter``: one std for all
@@ -133,8 +154,15 @@ def strip(ax, groups: Sequence[tuple[str, np.ndarray]], base_lr: float, *, seed:
         ax.scatter(xs[ok], np.log10(e[ok]), s=size, color=color, linewidths=0, rasterized=False)
         stats = hs.log10_summary(e)
         if stats["n_nonpos"]:
-            ax.annotate(f"{stats['n_nonpos']}≤0", (i, 1.0), xycoords=("data", "axes fraction"),
-                        ha="center", va="bottom", fontsize=4.5, color="#B22222")
+            ax.annotate(
+                f"{stats['n_nonpos']}≤0",
+                (i, 1.0),
+                xycoords=("data", "axes fraction"),
+                ha="center",
+                va="bottom",
+                fontsize=4.5,
+                color="#B22222",
+            )
         out.append({"group": label, "x": i, **stats, "jitter_x": xs})
     ax.axhline(np.log10(base_lr), color="0.6", lw=0.6, zorder=0)
     ax.set_xticks(range(len(groups)))
@@ -151,33 +179,63 @@ def strip(ax, groups: Sequence[tuple[str, np.ndarray]], base_lr: float, *, seed:
 # ------------------------------------------------------------------------------------------------
 
 
-def hessian_columns(fig, models: Sequence[dict], *, eig_top: float | None = None,
-                    n_vecs: int = 10, height_ratios=(3, 1, 1), wspace: float = 0.45,
-                    hspace: float = 0.3) -> dict:
+def hessian_columns(
+    fig,
+    models: Sequence[dict],
+    *,
+    eig_top: float | None = None,
+    n_vecs: int = 10,
+    height_ratios=(3, 1, 1),
+    wspace: float = 0.45,
+    hspace: float = 0.3,
+) -> dict:
     """One three-row column per model dict (H, sizes, labels, pads, title, key) in ``fig``
     (a Figure or SubFigure).  Returns {"hessian", "spectrum", "eigvecs"} tidy DataFrames."""
     import pandas as pd
 
-    gs = fig.add_gridspec(3, len(models), height_ratios=list(height_ratios), wspace=wspace,
-                          hspace=hspace)
-    top = eig_top if eig_top is not None else max(float(np.max(m["eigvals"] if "eigvals" in m
-                                                               else np.linalg.eigvalsh(m["H"])))
-                                                  for m in models)
+    gs = fig.add_gridspec(
+        3, len(models), height_ratios=list(height_ratios), wspace=wspace, hspace=hspace
+    )
+    top = (
+        eig_top
+        if eig_top is not None
+        else max(
+            float(np.max(m["eigvals"] if "eigvals" in m else np.linalg.eigvalsh(m["H"])))
+            for m in models
+        )
+    )
     rows_h, rows_s, rows_v = [], [], []
     for j, m in enumerate(models):
         axes = [fig.add_subplot(gs[i, j]) for i in range(3)]
-        out = hessian_column(axes, m["H"], m["sizes"], m["labels"], m["pads"], n_vecs=n_vecs,
-                             eig_top=top, title=m.get("title"))
+        out = hessian_column(
+            axes,
+            m["H"],
+            m["sizes"],
+            m["labels"],
+            m["pads"],
+            n_vecs=n_vecs,
+            eig_top=top,
+            title=m.get("title"),
+        )
         if j > 0:
             axes[1].set_ylabel("")
-        tables = hs.hessian_tables(m["key"], m["H"], m["groups"], m["sizes"], out["eigvals"],
-                                   out["eigvecs"], floor=EIG_FLOOR)
+        tables = hs.hessian_tables(
+            m["key"],
+            m["H"],
+            m["groups"],
+            m["sizes"],
+            out["eigvals"],
+            out["eigvecs"],
+            floor=EIG_FLOOR,
+        )
         rows_h.append(tables["hessian"])
         rows_s.append(tables["spectrum"])
         rows_v.append(tables["eigvecs"])
-    return {"hessian": pd.concat(rows_h, ignore_index=True),
-            "spectrum": pd.concat(rows_s, ignore_index=True),
-            "eigvecs": pd.concat(rows_v, ignore_index=True)}
+    return {
+        "hessian": pd.concat(rows_h, ignore_index=True),
+        "spectrum": pd.concat(rows_s, ignore_index=True),
+        "eigvecs": pd.concat(rows_v, ignore_index=True),
+    }
 
 
 def strip_rows(fig, runs: Sequence[dict], *, ylim=None, hspace: float = 0.55) -> dict:
@@ -193,30 +251,69 @@ def strip_rows(fig, runs: Sequence[dict], *, ylim=None, hspace: float = 0.55) ->
     for ax, run in zip(axes, runs):
         ax.set_title(run["title"], pad=10)
         if run.get("missing"):
-            ax.text(0.5, 0.5, run["missing"], ha="center", va="center", transform=ax.transAxes,
-                    fontsize=5, color="0.4", wrap=True)
+            ax.text(
+                0.5,
+                0.5,
+                run["missing"],
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+                fontsize=5,
+                color="0.4",
+                wrap=True,
+            )
             ax.axis("off")
             continue
         labels = [(g[1], g[2]) for g in run["groups"]]
         jit = {g[1]: run.get("jitter", {}).get(g[0], 0.06) for g in run["groups"]}
         res = strip(ax, labels, run["lr"], jitter=jit, ylim=ylim, seed=run.get("seed", 0))
         for (name, label, e), r in zip(run["groups"], res):
-            entries.append(pd.DataFrame({"model": run["key"], "group": name,
-                                         **hs.elr_entries(e), "x": r["jitter_x"]}))
-            summary.append({"model": run["key"], "group": name,
-                            **hs.elr_summary(e, run["lr"], run.get("step")),
-                            "variant": run.get("variant", "default"),
-                            "source": run.get("source", "")})
+            entries.append(
+                pd.DataFrame(
+                    {"model": run["key"], "group": name, **hs.elr_entries(e), "x": r["jitter_x"]}
+                )
+            )
+            summary.append(
+                {
+                    "model": run["key"],
+                    "group": name,
+                    **hs.elr_summary(e, run["lr"], run.get("step")),
+                    "variant": run.get("variant", "default"),
+                    "source": run.get("source", ""),
+                }
+            )
     elr_cols = ["model", "group", "entry", "e", "log10_e", "nonpos", "x"]
-    sum_cols = ["model", "group", "n", "n_nonpos", "log10_min", "log10_median", "log10_max",
-                "frac_below_base_lr", "frac_below_ceiling_over_10", "base_lr", "ceiling", "step",
-                "variant", "source"]
-    return {"elr": pd.concat(entries, ignore_index=True) if entries else pd.DataFrame(columns=elr_cols),
-            "elr_summary": pd.DataFrame(summary, columns=sum_cols)}
+    sum_cols = [
+        "model",
+        "group",
+        "n",
+        "n_nonpos",
+        "log10_min",
+        "log10_median",
+        "log10_max",
+        "frac_below_base_lr",
+        "frac_below_ceiling_over_10",
+        "base_lr",
+        "ceiling",
+        "step",
+        "variant",
+        "source",
+    ]
+    return {
+        "elr": pd.concat(entries, ignore_index=True) if entries else pd.DataFrame(columns=elr_cols),
+        "elr_summary": pd.DataFrame(summary, columns=sum_cols),
+    }
 
 
-def hessian_and_strips(models: Sequence[dict], runs: Sequence[dict], *, eig_top=None,
-                       n_vecs: int = 10, size=(5.9, 3.0), width_ratios=(4.0, 1.9)):
+def hessian_and_strips(
+    models: Sequence[dict],
+    runs: Sequence[dict],
+    *,
+    eig_top=None,
+    n_vecs: int = 10,
+    size=(5.9, 3.0),
+    width_ratios=(4.0, 1.9),
+):
     """Figs 4 / 9: Hessian columns (left, 4 in wide) and effective-lr strip rows (right).
 
     Returns (figure, {name: DataFrame} of plotted numbers)."""
@@ -229,7 +326,9 @@ def hessian_and_strips(models: Sequence[dict], runs: Sequence[dict], *, eig_top=
     present = [r for r in runs if not r.get("missing")]
     ylim = None
     if present:
-        vals = np.concatenate([np.asarray(g[2], float).ravel() for r in present for g in r["groups"]])
+        vals = np.concatenate(
+            [np.asarray(g[2], float).ravel() for r in present for g in r["groups"]]
+        )
         vals = vals[np.isfinite(vals) & (vals > 0)]
         if vals.size:
             lo, hi = np.log10(vals.min()), np.log10(max(vals.max(), max(r["lr"] for r in present)))
@@ -242,19 +341,39 @@ def hessian_and_strips(models: Sequence[dict], runs: Sequence[dict], *, eig_top=
 JITTER = {"A": 0.1}
 
 
-def strip_run(key: str, title: str, model_spec: dict | None, final_path, *, variant="default",
-              member: int = 0, missing: str | None = None) -> dict:
+def strip_run(
+    key: str,
+    title: str,
+    model_spec: dict | None,
+    final_path,
+    *,
+    variant="default",
+    member: int = 0,
+    missing: str | None = None,
+) -> dict:
     """A run dict for :func:`strip_rows`: one member's effective lrs from a cell's final.pt
     (:func:`curse_of_memory.hessian.trained_elr`) with the plot jitter, or a 'missing' placeholder."""
     if final_path is None or model_spec is None:
-        return {"key": key, "title": title, "missing": missing or "not trained in this tier",
-                "variant": variant}
-    return {"key": key, "title": title, **hs.trained_elr(final_path, model_spec, member),
-            "jitter": JITTER, "variant": variant}
+        return {
+            "key": key,
+            "title": title,
+            "missing": missing or "not trained in this tier",
+            "variant": variant,
+        }
+    return {
+        "key": key,
+        "title": title,
+        **hs.trained_elr(final_path, model_spec, member),
+        "jitter": JITTER,
+        "variant": variant,
+    }
 
 
-FIG10_MODELS = (("rnn", "RNN", "#AC4056"), ("crnn", "Complex RNN", "#dc7c28"),
-                ("lru", "LRU", "#FCA50A"))
+FIG10_MODELS = (
+    ("rnn", "RNN", "#AC4056"),
+    ("crnn", "Complex RNN", "#dc7c28"),
+    ("lru", "LRU", "#FCA50A"),
+)
 
 
 def theta0_label(theta0: float) -> str:
@@ -272,10 +391,17 @@ def theory_models(theory: dict) -> list[dict]:
     for i, t0 in enumerate(np.asarray(theory["theta0"], dtype=float)):
         H = np.asarray(theory["H"][i])
         n = H.shape[0] // 2
-        out.append({"key": f"theta0={t0:.6g}", "H": H, "sizes": [n, n], "pads": [1],
-                    "labels": [r"$\mathrm{Re}\,\lambda$", r"$\mathrm{Im}\,\lambda$"],
-                    "groups": ["lambda_re", "lambda_im"],
-                    "title": r"$\theta_0$ = " + theta0_label(t0)})
+        out.append(
+            {
+                "key": f"theta0={t0:.6g}",
+                "H": H,
+                "sizes": [n, n],
+                "pads": [1],
+                "labels": [r"$\mathrm{Re}\,\lambda$", r"$\mathrm{Im}\,\lambda$"],
+                "groups": ["lambda_re", "lambda_im"],
+                "title": r"$\theta_0$ = " + theta0_label(t0),
+            }
+        )
     return out
 
 
@@ -300,27 +426,63 @@ def loss_vs_theta0(ax, table, remap: str, reference=None):
         y = d["mean"].to_numpy(float)
         err = d["sem"].fillna(0).to_numpy(float) if "sem" in d else np.zeros_like(y)
         flagged = d["flagged"].to_numpy(bool) if "flagged" in d else np.zeros(len(d), bool)
-        ax.errorbar(x, y, yerr=err, color=color, marker="o", ms=2, lw=1, elinewidth=0.5,
-                    capsize=0, label=label)
+        ax.errorbar(
+            x,
+            y,
+            yerr=err,
+            color=color,
+            marker="o",
+            ms=2,
+            lw=1,
+            elinewidth=0.5,
+            capsize=0,
+            label=label,
+        )
         if flagged.any():
             ax.plot(x[flagged], y[flagged], "o", ms=3.5, mfc="white", mec=color, mew=0.6)
-        dead = ~np.isfinite(y) & (d["n_diverged"].to_numpy(float) > 0 if "n_diverged" in d else True)
+        dead = ~np.isfinite(y) & (
+            d["n_diverged"].to_numpy(float) > 0 if "n_diverged" in d else True
+        )
         overlay.diverged(ax, x[dead], color)
         keep = [c for c in ("lr", "n_seeds", "n_diverged", "source") if c in d]
-        rows.append(pd.DataFrame({"model": model, "remap": remap, "run": "this run",
-                                  "theta0": d["theta0"].to_numpy(), "theta0_over_pi": x, "loss": y, "sem": err,
-                                  "flagged": flagged, "all_diverged": dead, **{c: d[c].to_numpy() for c in keep}}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "model": model,
+                    "remap": remap,
+                    "run": "this run",
+                    "theta0": d["theta0"].to_numpy(),
+                    "theta0_over_pi": x,
+                    "loss": y,
+                    "sem": err,
+                    "flagged": flagged,
+                    "all_diverged": dead,
+                    **{c: d[c].to_numpy() for c in keep},
+                }
+            )
+        )
         if reference is not None:
-            r = reference[(reference["remap"] == remap) & (reference["model"] == model)].sort_values("theta0")
+            r = reference[
+                (reference["remap"] == remap) & (reference["model"] == model)
+            ].sort_values("theta0")
             if len(r):
                 rx = r["theta0"].to_numpy(float) / np.pi
                 overlay.reference(ax, rx, r["mean"], color)
-                rows.append(pd.DataFrame({"model": model, "remap": remap, "run": "paper-tier reference",
-                                          "theta0": r["theta0"].to_numpy(), "theta0_over_pi": rx,
-                                          "loss": r["mean"].to_numpy(float),
-                                          "sem": r["sem"].to_numpy(float) if "sem" in r else np.nan,
-                                          "flagged": r["flagged"].to_numpy(bool) if "flagged" in r else False,
-                                          **{c: r[c].to_numpy() for c in keep if c in r}}))
+                rows.append(
+                    pd.DataFrame(
+                        {
+                            "model": model,
+                            "remap": remap,
+                            "run": "paper-tier reference",
+                            "theta0": r["theta0"].to_numpy(),
+                            "theta0_over_pi": rx,
+                            "loss": r["mean"].to_numpy(float),
+                            "sem": r["sem"].to_numpy(float) if "sem" in r else np.nan,
+                            "flagged": r["flagged"].to_numpy(bool) if "flagged" in r else False,
+                            **{c: r[c].to_numpy() for c in keep if c in r},
+                        }
+                    )
+                )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(r"$\theta_0/\pi$")
@@ -329,7 +491,9 @@ def loss_vs_theta0(ax, table, remap: str, reference=None):
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
-def fig10(theory: dict, table, remap: str, *, n_vecs: int = 10, note: str | None = None, reference=None):
+def fig10(
+    theory: dict, table, remap: str, *, n_vecs: int = 10, note: str | None = None, reference=None
+):
     """Fig 10 as one figure: theory λ-Hessians (top, 3 columns) and the training result (bottom).
     Returns (figure, {name: DataFrame})."""
     from curse_of_memory.plotting import style
@@ -341,7 +505,15 @@ def fig10(theory: dict, table, remap: str, *, n_vecs: int = 10, note: str | None
     ax = bottom.add_axes([0.12, 0.3, 0.31, 0.6])  # ≈ 1.7 × 0.9 in
     data["loss"] = loss_vs_theta0(ax, table, remap, reference)
     rho = float(theory.get("rho", np.nan))
-    bottom.text(0.62, 0.55, f"Top: Gauss–Newton Hessian (theory), ρ = {rho:g}\n"
-                f"Bottom: training, remap = {remap}" + (f"\n{note}" if note else ""),
-                fontsize=5, va="center", ha="left", color="0.25", wrap=True)
+    bottom.text(
+        0.62,
+        0.55,
+        f"Top: Gauss–Newton Hessian (theory), ρ = {rho:g}\n"
+        f"Bottom: training, remap = {remap}" + (f"\n{note}" if note else ""),
+        fontsize=5,
+        va="center",
+        ha="left",
+        color="0.25",
+        wrap=True,
+    )
     return fig, data

@@ -25,8 +25,20 @@ def reference(ax, x, y, color, *, markersize: float = 3.0) -> None:
     if not ok.any():
         return
     label = None if _labelled(ax, REFERENCE_LABEL) else REFERENCE_LABEL
-    ax.plot(x[ok], y[ok], ls=":", lw=0.7, marker="o", ms=markersize, mfc="white", mec=color, mew=0.7,
-            color=color, zorder=3, label=label)
+    ax.plot(
+        x[ok],
+        y[ok],
+        ls=":",
+        lw=0.7,
+        marker="o",
+        ms=markersize,
+        mfc="white",
+        mec=color,
+        mew=0.7,
+        color=color,
+        zorder=3,
+        label=label,
+    )
 
 
 def diverged(ax, x, color) -> None:
@@ -34,8 +46,19 @@ def diverged(ax, x, color) -> None:
     if not len(x):
         return
     label = None if _labelled(ax, DIVERGED_LABEL) else DIVERGED_LABEL
-    ax.plot(x, np.full(len(x), 0.96), ls="none", marker="x", ms=4, mew=0.8, color=color, zorder=4,
-            transform=ax.get_xaxis_transform(), clip_on=False, label=label)
+    ax.plot(
+        x,
+        np.full(len(x), 0.96),
+        ls="none",
+        marker="x",
+        ms=4,
+        mew=0.8,
+        color=color,
+        zorder=4,
+        transform=ax.get_xaxis_transform(),
+        clip_on=False,
+        label=label,
+    )
 
 
 def all_diverged(best, column: str = "mean") -> np.ndarray:

@@ -97,8 +97,14 @@ def mark_tier(fig, tier: str | None) -> None:
     """Stamp a reduced-tier figure visibly (nothing is drawn for the paper tier)."""
     if tier and tier != "paper":
         fig.text(
-            0.995, 0.005, f"{tier} tier", ha="right", va="bottom", fontsize=4.5,
-            color="#B22222", alpha=0.8,
+            0.995,
+            0.005,
+            f"{tier} tier",
+            ha="right",
+            va="bottom",
+            fontsize=4.5,
+            color="#B22222",
+            alpha=0.8,
         )
 
 
@@ -114,11 +120,22 @@ def theory_tier(tier: str | None, resolved: dict | None, paper: dict | None, key
 def panel_letters(axes, letters="ABCDEFGH", x=-0.02, y=1.02, **kw) -> None:
     """Bold panel letters (A, B, ...) at the top left of each axis, as the captions name them."""
     for ax, letter in zip(axes, letters):
-        ax.text(x, y, letter, transform=ax.transAxes, ha="right", va="bottom",
-                fontweight="bold", fontsize=kw.pop("fontsize", 7), **kw)
+        ax.text(
+            x,
+            y,
+            letter,
+            transform=ax.transAxes,
+            ha="right",
+            va="bottom",
+            fontweight="bold",
+            fontsize=kw.pop("fontsize", 7),
+            **kw,
+        )
 
 
-def save(fig, path: str | os.PathLike, data=None, tier: str | None = None, png: bool = True) -> None:
+def save(
+    fig, path: str | os.PathLike, data=None, tier: str | None = None, png: bool = True
+) -> None:
     """Save ``fig`` as PDF (``path``) and PNG beside it, atomically.
 
     ``data`` (a pandas DataFrame, or a dict of DataFrames) is the plotted numbers: written as

@@ -12,19 +12,38 @@ import math
 import re
 
 TABLES = {
-    1: {"title": "Figure 3A: dense RNN and LRU on the teacher-student task",
-        "cells": [("fig3_left", "rnn"), ("fig3_left", "lru")], "theta0": False},
-    2: {"title": "Figure 3B: from the dense RNN to the LRU at nu0 = 0.99",
-        "cells": [("fig3_left", "rnn"), ("fig3_right", "block-diagonal"), ("fig3_right", "more-neurons"),
-                  ("fig3_right", "crnn"), ("fig3_right", "gamma"), ("fig3_right", "lru")],
-        "theta0": False, "nu0": 0.99},
-    3: {"title": "Figure 10: concentrating the teacher's eigenvalue phases",
-        "cells": [("fig10", "lru"), ("fig10", "crnn"), ("fig10", "rnn")], "theta0": True},
+    1: {
+        "title": "Figure 3A: dense RNN and LRU on the teacher-student task",
+        "cells": [("fig3_left", "rnn"), ("fig3_left", "lru")],
+        "theta0": False,
+    },
+    2: {
+        "title": "Figure 3B: from the dense RNN to the LRU at nu0 = 0.99",
+        "cells": [
+            ("fig3_left", "rnn"),
+            ("fig3_right", "block-diagonal"),
+            ("fig3_right", "more-neurons"),
+            ("fig3_right", "crnn"),
+            ("fig3_right", "gamma"),
+            ("fig3_right", "lru"),
+        ],
+        "theta0": False,
+        "nu0": 0.99,
+    },
+    3: {
+        "title": "Figure 10: concentrating the teacher's eigenvalue phases",
+        "cells": [("fig10", "lru"), ("fig10", "crnn"), ("fig10", "rnn")],
+        "theta0": True,
+    },
 }
-FOOTNOTE = ("The dense RNN is initialised with nu_min = 0 (eigenvalue moduli tanh|l|) rather than "
-            "with the teacher's distribution, which gave better results.")
-FLAGGED = ("flagged: every learning rate of the grid had a diverged seed; the lr shown is the "
-           "as-published rule's choice (lowest mean over the seeds that did not diverge).")
+FOOTNOTE = (
+    "The dense RNN is initialised with nu_min = 0 (eigenvalue moduli tanh|l|) rather than "
+    "with the teacher's distribution, which gave better results."
+)
+FLAGGED = (
+    "flagged: every learning rate of the grid had a diverged seed; the lr shown is the "
+    "as-published rule's choice (lowest mean over the seeds that did not diverge)."
+)
 
 
 def _g(x):
@@ -87,29 +106,49 @@ def build(n: int, cells: dict, best, tier: str) -> tuple[list[str], list[list[st
             row("Model", _model),
             row("Batch size", lambda c: str(c["task"].get("batch", 128))),
             row("Sequence length", lambda c: str(c["task"].get("T", 300))),
-            row("Neurons (teacher / student)",
-                lambda c: f"{c['task'].get('teacher_hidden', 10)} / {c['model'].get('hidden', 64)}"),
+            row(
+                "Neurons (teacher / student)",
+                lambda c: f"{c['task'].get('teacher_hidden', 10)} / {c['model'].get('hidden', 64)}",
+            ),
             row("Input / output dimension", lambda c: "1 / 1"),
-            row("nu0", lambda c: ", ".join(_g(v) for v in sorted({p["nu0"] for p in c["points"]})
-                                           if spec.get("nu0") is None or v == spec["nu0"])),
+            row(
+                "nu0",
+                lambda c: ", ".join(
+                    _g(v)
+                    for v in sorted({p["nu0"] for p in c["points"]})
+                    if spec.get("nu0") is None or v == spec["nu0"]
+                ),
+            ),
         ]
         if spec["theta0"]:
             rows.append(row("theta0", lambda c: ", ".join(_g(p["theta0"]) for p in c["points"])))
         rows += [
             row("Learning rates (grid search)", lambda c: ", ".join(_g(v) for v in c["lrs"])),
-            row("Optimizer", lambda c: c["optimizer"]["name"].replace("adam", "Adam") +
-                (f", cosine decay to {_g(c['schedule'].get('lr_min', 1e-7))}"
-                 if c["schedule"]["name"] == "cosine" else ", constant lr")),
+            row(
+                "Optimizer",
+                lambda c: (
+                    c["optimizer"]["name"].replace("adam", "Adam")
+                    + (
+                        f", cosine decay to {_g(c['schedule'].get('lr_min', 1e-7))}"
+                        if c["schedule"]["name"] == "cosine"
+                        else ", constant lr"
+                    )
+                ),
+            ),
             row("Initialization", _init),
             row("Iterations", lambda c: f"{c['steps']:,}"),
             row("Seeds", lambda c: str(len(c["seeds"]))),
-            [f"Selected lr ({tier} tier)"] + [_selected(best, e, c, spec.get("nu0")) for e, c in chosen],
+            [f"Selected lr ({tier} tier)"]
+            + [_selected(best, e, c, spec.get("nu0")) for e, c in chosen],
         ]
     return header, rows
 
 
 def to_markdown(n, header, rows, tier):
-    lines = [f"**Table {n}.** {TABLES[n]['title']} (paper-scale settings; selected lr from the {tier} tier)", ""]
+    lines = [
+        f"**Table {n}.** {TABLES[n]['title']} (paper-scale settings; selected lr from the {tier} tier)",
+        "",
+    ]
     lines.append("| " + " | ".join(header) + " |")
     lines.append("|" + "---|" * len(header))
     lines += ["| " + " | ".join(r) + " |" for r in rows]
@@ -124,10 +163,20 @@ def _tex(s: str) -> str:
     if s.startswith("$") and s.endswith("$"):
         return s
     out = s
-    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#")):
+    for a, b in (
+        ("\\", r"\textbackslash{}"),
+        ("&", r"\&"),
+        ("%", r"\%"),
+        ("_", r"\_"),
+        ("#", r"\#"),
+    ):
         if "$" not in out:
             out = out.replace(a, b)
-    out = out.replace("nu0", r"$\nu_0$").replace("nu\\_0", r"$\nu_0$").replace("theta0", r"$\theta_0$")
+    out = (
+        out.replace("nu0", r"$\nu_0$")
+        .replace("nu\\_0", r"$\nu_0$")
+        .replace("theta0", r"$\theta_0$")
+    )
     out = out.replace("nu_min", r"$\nu_{\min}$").replace("nu\\_min", r"$\nu_{\min}$")
     return out.replace("*", r"$^*$")
 
@@ -135,15 +184,17 @@ def _tex(s: str) -> str:
 def _tex_value(s: str) -> str:
     r"""A cell: numbers in a comma/semicolon list as LaTeX (1e-05 -> $10^{-5}$, 0.000316 ->
     $3.16\cdot10^{-4}$, 10,000 stays), the rest through :func:`_tex`."""
+
     def num(m):
         x = float(m.group(0))
         if x == 0 or 1e-2 <= abs(x) < 1e3 or float(x).is_integer():
             return m.group(0)
         e = math.floor(math.log10(abs(x)))
-        mant = x / 10 ** e
+        mant = x / 10**e
         if abs(mant - round(mant)) < 1e-9 and round(mant) == 1:
             return f"$10^{{{e}}}$"
         return f"${mant:.3g}\\cdot10^{{{e}}}$"
+
     out = _tex(s)
     # only bare numbers (not inside an existing $...$ and not part of a word such as S4)
     parts = re.split(r"(\$[^$]*\$)", out)
@@ -153,8 +204,10 @@ def _tex_value(s: str) -> str:
 
 
 def caption(n: int, tier: str) -> str:
-    return (TABLES[n]["title"] + ": experimental details (paper-scale settings from config.yaml; "
-            f"the last row is the learning rate the {tier} tier selected).")
+    return (
+        TABLES[n]["title"] + ": experimental details (paper-scale settings from config.yaml; "
+        f"the last row is the learning rate the {tier} tier selected)."
+    )
 
 
 def to_latex(n, header, rows, tier):
@@ -163,14 +216,22 @@ def to_latex(n, header, rows, tier):
     as a table note inside the float."""
     k = max(len(header) - 1, 1)
     first = r">{\raggedright\arraybackslash}p{\dimexpr0.19\linewidth-\tabcolsep\relax}"
-    other = (r">{\raggedright\arraybackslash}p{\dimexpr" + f"{0.81 / k:.4f}" +
-             r"\linewidth-2\tabcolsep\relax}")
+    other = (
+        r">{\raggedright\arraybackslash}p{\dimexpr"
+        + f"{0.81 / k:.4f}"
+        + r"\linewidth-2\tabcolsep\relax}"
+    )
     cols = "@{}" + first + other * k + "@{}"
-    lines = [f"% Table {n}: {TABLES[n]['title']}. Generated by the pipeline from config.yaml; do not edit.",
-             r"\begin{table}[htbp]", r"\centering\scriptsize\setlength{\tabcolsep}{3pt}",
-             r"\caption{" + _tex(caption(n, tier)) + r"}\label{tab:table" + str(n) + "}",
-             r"\begin{tabular}{" + cols + "}", r"\toprule",
-             " & ".join(r"\textbf{" + _tex(h) + "}" for h in header) + r" \\", r"\midrule"]
+    lines = [
+        f"% Table {n}: {TABLES[n]['title']}. Generated by the pipeline from config.yaml; do not edit.",
+        r"\begin{table}[htbp]",
+        r"\centering\scriptsize\setlength{\tabcolsep}{3pt}",
+        r"\caption{" + _tex(caption(n, tier)) + r"}\label{tab:table" + str(n) + "}",
+        r"\begin{tabular}{" + cols + "}",
+        r"\toprule",
+        " & ".join(r"\textbf{" + _tex(h) + "}" for h in header) + r" \\",
+        r"\midrule",
+    ]
     lines += [" & ".join([_tex(r[0])] + [_tex_value(c) for c in r[1:]]) + r" \\" for r in rows]
     lines.append(r"\bottomrule")
     lines.append(r"\end{tabular}")

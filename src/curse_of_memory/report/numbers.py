@@ -31,9 +31,23 @@ CLAIM_NUMBERS = {
 
 # macro name -> meaning; computed from the configuration and the claims summary
 RUN_NUMBERS = (
-    "TierName", "TierNote", "SeedsTraining", "StepsTraining", "LrsPerGrid", "DataSource",
-    "ClaimsTotal", "ClaimsPass", "ClaimsFail", "ClaimsNotEvaluated", "ClaimsFigures",
-    "TheoryNote", "DataNote", "SignalWindows", "SignalBatches", "SignalBatchSize", "GruSeeds",
+    "TierName",
+    "TierNote",
+    "SeedsTraining",
+    "StepsTraining",
+    "LrsPerGrid",
+    "DataSource",
+    "ClaimsTotal",
+    "ClaimsPass",
+    "ClaimsFail",
+    "ClaimsNotEvaluated",
+    "ClaimsFigures",
+    "TheoryNote",
+    "DataNote",
+    "SignalWindows",
+    "SignalBatches",
+    "SignalBatchSize",
+    "GruSeeds",
     "ToySteps",
 )
 
@@ -63,9 +77,14 @@ def _note(tier, what):
     return r"\textcolor{failred}{[" + tex_escape(tier) + f" tier: {what}]}} "
 
 
-def macros(records: list[dict], tier: str, training: dict | None = None,
-           data_source: str = "", resolved: dict | None = None,
-           paper: dict | None = None) -> dict[str, str]:
+def macros(
+    records: list[dict],
+    tier: str,
+    training: dict | None = None,
+    data_source: str = "",
+    resolved: dict | None = None,
+    paper: dict | None = None,
+) -> dict[str, str]:
     """The macro values.  ``resolved``: the run's configuration (tier merged in); ``paper``: the
     paper-tier configuration; a section that differs between them gets a reduced-tier note."""
     by_id = {r["id"]: r for r in records}
@@ -78,9 +97,17 @@ def macros(records: list[dict], tier: str, training: dict | None = None,
     n = {s: sum(r["status"] == s for r in records) for s in ("pass", "fail", "not evaluated")}
     out |= {
         "TierName": tex_escape(tier),
-        "TierNote": "" if tier == "paper" else (
-            r"\textcolor{failred}{[" + tex_escape(tier) + " tier: " + f"{b['seeds']} seeds, "
-            f"{b['steps']:,} steps".replace(",", "{,}") + ", " + tex_escape(b["lrs"]) + " lr grid]} "),
+        "TierNote": ""
+        if tier == "paper"
+        else (
+            r"\textcolor{failred}{["
+            + tex_escape(tier)
+            + " tier: "
+            + f"{b['seeds']} seeds, {b['steps']:,} steps".replace(",", "{,}")
+            + ", "
+            + tex_escape(b["lrs"])
+            + " lr grid]} "
+        ),
         "SeedsTraining": str(b["seeds"]),
         "StepsTraining": f"{b['steps']:,}".replace(",", "{,}"),
         "LrsPerGrid": tex_escape(b["lrs"]),
@@ -97,10 +124,13 @@ def macros(records: list[dict], tier: str, training: dict | None = None,
     out["DataNote"] = _note(tier, "fewer windows and seeds") if reduced["data"] else ""
     n_seq = int(_get(res, ("data", "signal", "n_sequences"), 128))
     bs = int(_get(res, ("data", "signal", "batch_size"), 16))
-    out |= {"SignalWindows": str(n_seq), "SignalBatchSize": str(bs),
-            "SignalBatches": str(max(n_seq // max(bs, 1), 1)),
-            "GruSeeds": str(_get(res, ("data", "fig15", "seeds"), 100)),
-            "ToySteps": f"{int(_get(res, ('theory', 'fig7', 'steps'), 50000)):,}".replace(",", "{,}")}
+    out |= {
+        "SignalWindows": str(n_seq),
+        "SignalBatchSize": str(bs),
+        "SignalBatches": str(max(n_seq // max(bs, 1), 1)),
+        "GruSeeds": str(_get(res, ("data", "fig15", "seeds"), 100)),
+        "ToySteps": f"{int(_get(res, ('theory', 'fig7', 'steps'), 50000)):,}".replace(",", "{,}"),
+    }
     return out
 
 

@@ -69,14 +69,16 @@ def _best_rows(best: pd.DataFrame, labels: dict, point: str):
             flags.append("F")
         if bool(r.get("edge", False)):
             flags.append("E")
-        rows.append([
-            label_tex(labels.get(r["cell"], r["cell"])),
-            f"{r[point]:g}",
-            mean_sem(float(r["mean"]), float(r["sem"])),
-            lr_tex(float(r["lr"])),
-            f"{int(r['n_diverged_total'])}",
-            ",".join(flags),
-        ])
+        rows.append(
+            [
+                label_tex(labels.get(r["cell"], r["cell"])),
+                f"{r[point]:g}",
+                mean_sem(float(r["mean"]), float(r["sem"])),
+                lr_tex(float(r["lr"])),
+                f"{int(r['n_diverged_total'])}",
+                ",".join(flags),
+            ]
+        )
     return rows
 
 
@@ -93,18 +95,24 @@ def _table(caption, label, header, rows, align):
     if rows:
         lines += [" & ".join(r) + r" \\" for r in rows]
     else:
-        lines.append(r"\multicolumn{" + str(len(header)) + r"}{c}{\textit{not run in this tier}} \\")
+        lines.append(
+            r"\multicolumn{" + str(len(header)) + r"}{c}{\textit{not run in this tier}} \\"
+        )
     lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
     return "\n".join(lines) + "\n"
 
 
-_FOOT = (r" Loss: mean $\pm$ SEM over seeds of the final training loss at the chosen lr (best "
-         r"eligible lr, METHODS \S1.6); ``div.'' counts diverged seeds over all lrs of the grid; F: no "
-         r"lr without diverged seeds (published NaN-skipping rule used); E: chosen lr at the edge "
-         r"of its grid.")
+_FOOT = (
+    r" Loss: mean $\pm$ SEM over seeds of the final training loss at the chosen lr (best "
+    r"eligible lr, METHODS \S1.6); ``div.'' counts diverged seeds over all lrs of the grid; F: no "
+    r"lr without diverged seeds (published NaN-skipping rule used); E: chosen lr at the edge "
+    r"of its grid."
+)
 
 
-def fig3_table(left: pd.DataFrame | None, right: pd.DataFrame | None, labels: dict, tier: str) -> str:
+def fig3_table(
+    left: pd.DataFrame | None, right: pd.DataFrame | None, labels: dict, tier: str
+) -> str:
     rows = []
     for name, df in (("fig3_left", left), ("fig3_right", right)):
         if df is None:
@@ -116,7 +124,11 @@ def fig3_table(left: pd.DataFrame | None, right: pd.DataFrame | None, labels: di
     return _table(
         f"Fig.~3 results ({tex_escape(tier)} tier): final loss per model and teacher $\\nu_0$ "
         "(rows after the first block: the ablation of panel B at $\\nu_0 = 0.99$)." + _FOOT,
-        "tab:results-fig3", ["model", r"$\nu_0$", "final loss", "lr", "div.", ""], rows, "@{}lrllrl@{}")
+        "tab:results-fig3",
+        ["model", r"$\nu_0$", "final loss", "lr", "div.", ""],
+        rows,
+        "@{}lrllrl@{}",
+    )
 
 
 def fig10_table(t: pd.DataFrame | None, labels: dict, tier: str) -> str:
@@ -131,23 +143,40 @@ def fig10_table(t: pd.DataFrame | None, labels: dict, tier: str) -> str:
     return _table(
         f"Fig.~10 (bottom) results ({tex_escape(tier)} tier): final loss per model and phase range "
         r"$\theta_0$, with the default and the as-published teacher remap (METHODS \S3.2)." + _FOOT,
-        "tab:results-fig10", ["model", "remap", r"$\theta_0$", "final loss", "lr", "div.", ""], rows,
-        "@{}llrllrl@{}")
+        "tab:results-fig10",
+        ["model", "remap", r"$\theta_0$", "final loss", "lr", "div.", ""],
+        rows,
+        "@{}llrllrl@{}",
+    )
 
 
 def fig11_table(best: pd.DataFrame | None, tier: str) -> str:
     rows = []
     if best is not None:
         _need(best, BEST_COLS, "results/tables/fig11_best.parquet")
-        b = best.assign(h=best["cell"].str.replace("heads-", "", regex=False).astype(int)).sort_values("h")
+        b = best.assign(
+            h=best["cell"].str.replace("heads-", "", regex=False).astype(int)
+        ).sort_values("h")
         for _, r in b.iterrows():
-            rows.append([str(r["h"]), mean_sem(float(r["mean"]), float(r["sem"])), lr_tex(float(r["lr"])),
-                         str(int(r["n_diverged_total"])),
-                         ",".join(f for f, c in (("F", "flagged"), ("E", "edge")) if bool(r.get(c, False)))])
+            rows.append(
+                [
+                    str(r["h"]),
+                    mean_sem(float(r["mean"]), float(r["sem"])),
+                    lr_tex(float(r["lr"])),
+                    str(int(r["n_diverged_total"])),
+                    ",".join(
+                        f for f, c in (("F", "flagged"), ("E", "edge")) if bool(r.get(c, False))
+                    ),
+                ]
+            )
     return _table(
         f"Fig.~11 results ({tex_escape(tier)} tier): final loss of a block-diagonal RNN (N = 64) "
         r"per number of heads, $\nu_0 = 0.99$." + _FOOT,
-        "tab:results-fig11", ["heads", "final loss", "lr", "div.", ""], rows, "@{}rllrl@{}")
+        "tab:results-fig11",
+        ["heads", "final loss", "lr", "div.", ""],
+        rows,
+        "@{}rllrl@{}",
+    )
 
 
 def divergence_table(by_lr: dict[str, pd.DataFrame], labels: dict, tier: str) -> str:
@@ -160,12 +189,22 @@ def divergence_table(by_lr: dict[str, pd.DataFrame], labels: dict, tier: str) ->
         keys = ["cell", "lr"]
         g = df.groupby(keys, sort=True)[["n_seeds", "n_diverged"]].sum().reset_index()
         for _, r in g[g["n_diverged"] > 0].iterrows():
-            rows.append([tex_escape(exp), label_tex(labels.get(exp, {}).get(r["cell"], r["cell"])),
-                         lr_tex(float(r["lr"])), f"{int(r['n_diverged'])} / {int(r['n_seeds'])}"])
+            rows.append(
+                [
+                    tex_escape(exp),
+                    label_tex(labels.get(exp, {}).get(r["cell"], r["cell"])),
+                    lr_tex(float(r["lr"])),
+                    f"{int(r['n_diverged'])} / {int(r['n_seeds'])}",
+                ]
+            )
     if not rows and by_lr:
         rows = [[r"\multicolumn{4}{c}{\textit{no diverged seed}}"]]
     return _table(
         f"Diverged seeds ({tex_escape(tier)} tier): every (experiment, model, lr) with at least one "
         f"diverged seed, counted over all task points; {total} of {runs} runs diverged. Such an lr is "
         r"not eligible for the best-lr choice (METHODS \S7 item 16).",
-        "tab:divergence", ["experiment", "model", "lr", "diverged / runs"], rows, "@{}llrr@{}")
+        "tab:divergence",
+        ["experiment", "model", "lr", "diverged / runs"],
+        rows,
+        "@{}llrr@{}",
+    )

@@ -6,6 +6,11 @@
 ``teacher_kernels(points, T, remap, seed, n) -> (teachers, kernels (P, T))``.
 """
 
-from curse_of_memory.tasks.teacher import Teacher, make_teacher, teacher_has_real_negative_eigs, teacher_kernels
+from curse_of_memory.tasks.teacher import (
+    Teacher,
+    make_teacher,
+    teacher_has_real_negative_eigs,
+    teacher_kernels,
+)
 
 __all__ = ["Teacher", "make_teacher", "teacher_has_real_negative_eigs", "teacher_kernels"]

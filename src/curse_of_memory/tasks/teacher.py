@@ -63,7 +63,9 @@ class Teacher:
         n = self.A.shape[0]
         if np.max(np.abs(self.eigenvalues)) >= 1:
             return float("inf")
-        P = np.linalg.solve(np.eye(n * n) - np.kron(self.A, self.A), (self.B @ self.B.T).reshape(-1))
+        P = np.linalg.solve(
+            np.eye(n * n) - np.kron(self.A, self.A), (self.B @ self.B.T).reshape(-1)
+        )
         P = P.reshape(n, n)
         k0 = float(self.C[0] @ self.B[:, 0] + self.D[0, 0])
         return k0**2 + float((self.C @ self.A @ P @ self.A.T @ self.C.T)[0, 0])
@@ -71,11 +73,19 @@ class Teacher:
     def to_json(self) -> dict:
         ev = self.eigenvalues
         return {
-            "nu0": self.nu0, "theta0": self.theta0, "remap": self.remap, "seed": self.seed,
+            "nu0": self.nu0,
+            "theta0": self.theta0,
+            "remap": self.remap,
+            "seed": self.seed,
             "n": int(self.A.shape[0]),
-            "eigenvalues": {"re": ev.real.tolist(), "im": ev.imag.tolist(),
-                            "modulus": np.abs(ev).tolist(), "angle": np.angle(ev).tolist()},
-            "min_modulus": float(np.abs(ev).min()), "max_modulus": float(np.abs(ev).max()),
+            "eigenvalues": {
+                "re": ev.real.tolist(),
+                "im": ev.imag.tolist(),
+                "modulus": np.abs(ev).tolist(),
+                "angle": np.angle(ev).tolist(),
+            },
+            "min_modulus": float(np.abs(ev).min()),
+            "max_modulus": float(np.abs(ev).max()),
             "stationary_output_variance": self.stationary_variance,
             "raw_has_real_negative": I.has_real_negative_eigenvalues(self.raw_eigenvalues),
         }
@@ -84,7 +94,11 @@ class Teacher:
 def _check(nu0, theta0, remap):
     if not isinstance(nu0, (int, float)) or isinstance(nu0, bool) or not 0 <= nu0 < 1:
         raise ConfigError("nu0", f"{nu0!r} is outside [0, 1)", "a number in [0, 1)")
-    if not isinstance(theta0, (int, float)) or isinstance(theta0, bool) or not 0 < theta0 <= math.pi + 1e-9:
+    if (
+        not isinstance(theta0, (int, float))
+        or isinstance(theta0, bool)
+        or not 0 < theta0 <= math.pi + 1e-9
+    ):
         raise ConfigError("theta0", f"{theta0!r} is outside (0, pi]", "a number in (0, 3.14159...]")
     if remap not in I.REMAPS:
         raise ConfigError("task.remap", f"unknown remap {remap!r}", ", ".join(I.REMAPS))
@@ -99,8 +113,9 @@ def _draws(seed: int, n: int):
     return M, B.numpy(), C.numpy(), D.numpy()
 
 
-def make_teacher(nu0: float, theta0: float = 3.14, remap: str = "default", seed: int = 42,
-                 n: int = 10) -> Teacher:
+def make_teacher(
+    nu0: float, theta0: float = 3.14, remap: str = "default", seed: int = 42, n: int = 10
+) -> Teacher:
     """The teacher of METHODS §3.1 for one task point (float64)."""
     _check(nu0, theta0, remap)
     M, B, C, D = _draws(seed, n)

@@ -56,19 +56,26 @@ def fig1_data(rhos=RHOS, lambda_stars=LAMBDA_STARS, n=1000):
         for r in rhos
     ]
     rows.append(
-        pd.DataFrame(dict(curve="variance", rho=1.0, lam=lam, x=x, y=mo.second_moment_real(lam, 1.0)))
+        pd.DataFrame(
+            dict(curve="variance", rho=1.0, lam=lam, x=x, y=mo.second_moment_real(lam, 1.0))
+        )
     )
     A = pd.concat(rows, ignore_index=True)
     lam_b = np.linspace(0, 1, n)
     theta = np.linspace(-np.pi, np.pi, n)
     with np.errstate(divide="ignore", invalid="ignore"):
         B = pd.concat(
-            [pd.DataFrame(dict(lam_star=ls_, lam=lam_b, loss=ls.loss(lam_b, ls_))) for ls_ in lambda_stars],
+            [
+                pd.DataFrame(dict(lam_star=ls_, lam=lam_b, loss=ls.loss(lam_b, ls_)))
+                for ls_ in lambda_stars
+            ],
             ignore_index=True,
         )
     C = pd.concat(
         [
-            pd.DataFrame(dict(lam_star=ls_, theta=theta, loss=ls.loss(ls_ * np.exp(1j * theta), ls_)))
+            pd.DataFrame(
+                dict(lam_star=ls_, theta=theta, loss=ls.loss(ls_ * np.exp(1j * theta), ls_))
+            )
             for ls_ in lambda_stars
         ],
         ignore_index=True,
@@ -80,10 +87,16 @@ def fig2_data(rhos=RHOS, n=1000):
     lam, x = _lam_grid(n)
     with np.errstate(divide="ignore", invalid="ignore"):
         left = [
-            pd.DataFrame(dict(curve="rho", rho=r, lam=lam, x=x, y=mo.second_moment_real(lam, r) * (1 - lam**2)))
+            pd.DataFrame(
+                dict(
+                    curve="rho", rho=r, lam=lam, x=x, y=mo.second_moment_real(lam, r) * (1 - lam**2)
+                )
+            )
             for r in rhos
         ]
-        left.append(pd.DataFrame(dict(curve="without_gamma", rho=1.0, lam=lam, x=x, y=1 / (1 - lam) ** 2)))
+        left.append(
+            pd.DataFrame(dict(curve="without_gamma", rho=1.0, lam=lam, x=x, y=1 / (1 - lam) ** 2))
+        )
         right = [
             pd.DataFrame(
                 dict(
@@ -98,10 +111,19 @@ def fig2_data(rhos=RHOS, n=1000):
         ]
         right.append(
             pd.DataFrame(
-                dict(curve="without_gamma_and_exp", rho=1.0, lam=lam, x=x, y=mo.sensitivity_moment_real(lam, 1.0))
+                dict(
+                    curve="without_gamma_and_exp",
+                    rho=1.0,
+                    lam=lam,
+                    x=x,
+                    y=mo.sensitivity_moment_real(lam, 1.0),
+                )
             )
         )
-    return {"left": pd.concat(left, ignore_index=True), "right": pd.concat(right, ignore_index=True)}
+    return {
+        "left": pd.concat(left, ignore_index=True),
+        "right": pd.concat(right, ignore_index=True),
+    }
 
 
 THETA_STAR_FIG6 = np.pi / 100
@@ -114,25 +136,35 @@ def _fig6_fun(param, column, lam_star):
     ths = THETA_STAR_FIG6
     if column == "magnitude":
         if param == "polar":
-            return (lambda x: ls.loss_polar(x, torch.zeros_like(x), lam_star, 0.0, normalised=True)), lam_star
+            return (
+                lambda x: ls.loss_polar(x, torch.zeros_like(x), lam_star, 0.0, normalised=True)
+            ), lam_star
         if param == "exp":
             return (
-                lambda x: ls.loss_polar(torch.exp(-torch.exp(x)), torch.zeros_like(x), lam_star, 0.0, normalised=True)
+                lambda x: ls.loss_polar(
+                    torch.exp(-torch.exp(x)), torch.zeros_like(x), lam_star, 0.0, normalised=True
+                )
             ), float(np.log(-np.log(lam_star)))
         return (
             lambda x: ls.loss_polar(
-                torch.tanh(x), torch.zeros_like(x) * ls.opt_g(torch.tanh(x)), lam_star, 0.0, normalised=True
+                torch.tanh(x),
+                torch.zeros_like(x) * ls.opt_g(torch.tanh(x)),
+                lam_star,
+                0.0,
+                normalised=True,
             )
         ), float(np.arctanh(lam_star))
     nu = torch.tensor(lam_star, dtype=torch.float64)
     if param == "polar":
         return (lambda x: ls.loss_polar(nu, np.pi * x, lam_star, ths, normalised=True)), ths / np.pi
     if param == "exp":
-        return (lambda x: ls.loss_polar(nu, torch.exp(np.pi * x), lam_star, ths, normalised=True)), float(
-            np.log(ths) / np.pi
-        )
+        return (
+            lambda x: ls.loss_polar(nu, torch.exp(np.pi * x), lam_star, ths, normalised=True)
+        ), float(np.log(ths) / np.pi)
     g = ls.opt_g(lam_star)
-    return (lambda x: ls.loss_polar(nu, np.pi * x * g, lam_star, ths, normalised=True)), ths / (np.pi * g)
+    return (lambda x: ls.loss_polar(nu, np.pi * x * g, lam_star, ths, normalised=True)), ths / (
+        np.pi * g
+    )
 
 
 FIG6_GRIDS = {
@@ -147,12 +179,16 @@ FIG6_GRIDS = {
 
 def _fig6_closed_form(param, column, nu):
     if column == "magnitude":
-        h = {"polar": ls.hessian_at_optimum("normalised", nu)[0],
-             "exp": ls.hessian_at_optimum("normalised_exp", nu)[0],
-             "opt": 1.0}[param]
+        h = {
+            "polar": ls.hessian_at_optimum("normalised", nu)[0],
+            "exp": ls.hessian_at_optimum("normalised_exp", nu)[0],
+            "opt": 1.0,
+        }[param]
         return float(h)
     h_thth = ls.hessian_at_optimum("normalised", nu)[1]
-    return float(np.pi**2 * {"polar": h_thth, "exp": THETA_STAR_FIG6**2 * h_thth, "opt": 1.0}[param])
+    return float(
+        np.pi**2 * {"polar": h_thth, "exp": THETA_STAR_FIG6**2 * h_thth, "opt": 1.0}[param]
+    )
 
 
 def fig6_data(lambda_stars=LAMBDA_STARS, n=10000, n_polar_angle=1000):
@@ -163,7 +199,11 @@ def fig6_data(lambda_stars=LAMBDA_STARS, n=10000, n_polar_angle=1000):
         for lam_star in lambda_stars:
             fun, x_star = _fig6_fun(param, column, lam_star)
             y, h = ls.second_derivative(fun, x)
-            curves.append(pd.DataFrame(dict(param=param, column=column, lam_star=lam_star, x=x, loss=y, curvature=h)))
+            curves.append(
+                pd.DataFrame(
+                    dict(param=param, column=column, lam_star=lam_star, x=x, loss=y, curvature=h)
+                )
+            )
             y0, h0 = ls.second_derivative(fun, np.array([x_star]))
             opt_rows.append(
                 dict(
@@ -179,7 +219,11 @@ def fig6_data(lambda_stars=LAMBDA_STARS, n=10000, n_polar_angle=1000):
     return {"curves": pd.concat(curves, ignore_index=True), "optimum": pd.DataFrame(opt_rows)}
 
 
-FIG7_WINDOWS = {"polar": ((1.5, 3.0), (-0.2, 1.2)), "exp": ((0.5, 3.0), (-5.0, 1.0)), "opt": ((0.5, 3.0), (-20.0, 80.0))}
+FIG7_WINDOWS = {
+    "polar": ((1.5, 3.0), (-0.2, 1.2)),
+    "exp": ((0.5, 3.0), (-5.0, 1.0)),
+    "opt": ((0.5, 3.0), (-20.0, 80.0)),
+}
 
 
 def fig7_contour(param, n=200, lam_star=0.99 * np.exp(1j * np.pi / 100)):
@@ -237,7 +281,7 @@ def fig7_tables(res, contour_n=200, every=10):
                 final_loss_min=float(np.min(tail)),
                 final_loss_max=float(np.max(tail)),
                 last_loss=float(y[-1]),
-                mid_loss=float(np.mean(y[max(0, mid - n_tail):mid])),
+                mid_loss=float(np.mean(y[max(0, mid - n_tail) : mid])),
                 min_loss=float(np.nanmin(y)),
                 final_w_nu=res["w"][-1, k, 0],
                 final_w_theta=res["w"][-1, k, 1],
@@ -252,7 +296,9 @@ def fig7_tables(res, contour_n=200, every=10):
     cont = []
     for param in FIG7_WINDOWS:
         wn, wt, L = fig7_contour(param, contour_n, res["lam_star"])
-        cont.append(pd.DataFrame(dict(param=param, w_nu=wn.ravel(), w_theta=wt.ravel(), loss=L.ravel())))
+        cont.append(
+            pd.DataFrame(dict(param=param, w_nu=wn.ravel(), w_theta=wt.ravel(), loss=L.ravel()))
+        )
     return {
         "loss": pd.concat(loss_rows, ignore_index=True),
         "contour": pd.concat(cont, ignore_index=True),
@@ -288,7 +334,14 @@ def fig8_data(rhos=RHOS, n_nu=200, n_theta=500, published=False, lam0=LAMBDA0_FI
                 argmax_theta=TH[a],
             )
         )
-    grid = {"re": lam.real, "im": lam.imag, "nu": nu, "theta": theta, "rho": np.asarray(rhos), "absS": absS}
+    grid = {
+        "re": lam.real,
+        "im": lam.imag,
+        "nu": nu,
+        "theta": theta,
+        "rho": np.asarray(rhos),
+        "absS": absS,
+    }
     return grid, pd.DataFrame(rows)
 
 

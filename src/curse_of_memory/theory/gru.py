@@ -28,8 +28,13 @@ from curse_of_memory.errors import DataError
 
 
 def aux(alpha, beta, a, r):
-    return a * (1 - alpha) * (1 - beta) * (1 - r * r * alpha * beta) / (
-        (1 - r * alpha) * (1 - r * beta) * (1 - alpha * beta))
+    return (
+        a
+        * (1 - alpha)
+        * (1 - beta)
+        * (1 - r * r * alpha * beta)
+        / ((1 - r * alpha) * (1 - r * beta) * (1 - alpha * beta))
+    )
 
 
 def Aux(alpha, beta, a0, a1, r1):
@@ -65,5 +70,7 @@ def load_constants(path) -> tuple[float, float, float]:
         fit = json.loads(path.read_text())["default"]
         return float(fit["a0"]), float(fit["a1"]), float(fit["r1"])
     except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise DataError(f"{path} is missing or corrupt; delete it and rerun the autocorrelation "
-                        "rule (snakemake fig12)") from exc
+        raise DataError(
+            f"{path} is missing or corrupt; delete it and rerun the autocorrelation "
+            "rule (snakemake fig12)"
+        ) from exc

@@ -80,7 +80,11 @@ def loss_polar(nu, theta, nu_star, theta_star, mu=0.0, sigma=1.0, normalised=Fal
     if normalised:
         a, b = xp.sqrt(1.0 - nu**2), xp.sqrt(1.0 - nu_star**2)
         gg = a * b
-        var = 2.0 * ((1.0 - r) * (nu - nu_star) ** 2 / ((1.0 - r) + gg) + 2.0 * r * s2 * (2.0 - gg)) / den
+        var = (
+            2.0
+            * ((1.0 - r) * (nu - nu_star) ** 2 / ((1.0 - r) + gg) + 2.0 * r * s2 * (2.0 - gg))
+            / den
+        )
     else:
         dist2 = (nu - nu_star) ** 2 + 4.0 * r * s2
         var = dist2 * (1.0 - r**2) / ((1.0 - nu**2) * (1.0 - nu_star**2) * den)
@@ -196,7 +200,9 @@ def loss_grad_raw(name, w_nu, w_theta, lam_star):
     Uses the conjugate Wirtinger derivative dL/dconj(lam) = (lam/(1-|lam|^2)^2
     - lam*/(1 - conj(lam) lam*)^2) / 2 and dL/dp = 2 Re(dL/dconj(lam) conj(dlam/dp)).
     """
-    nu, theta = to_polar(name, np.asarray(w_nu, dtype=np.float64), np.asarray(w_theta, dtype=np.float64))
+    nu, theta = to_polar(
+        name, np.asarray(w_nu, dtype=np.float64), np.asarray(w_theta, dtype=np.float64)
+    )
     lam = nu * np.exp(1j * theta)
     w = 0.5 * (lam / (1.0 - nu**2) ** 2 - lam_star / (1.0 - np.conj(lam) * lam_star) ** 2)
     d_wnu, d_wth = dlam_draw(name, w_nu, w_theta)

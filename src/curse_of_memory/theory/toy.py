@@ -77,7 +77,9 @@ def learn_angle(
     w = np.array([from_polar(n, nu0, theta_init) for n in names], dtype=np.float64)
     target = np.array([from_polar(n, nu0, theta_star) for n in names], dtype=np.float64)
     init = w.copy()
-    kinds = tuple(np.array([float(n == k) for n in names]) for k in ("tanh_polar", "tanh_exp", "opt"))
+    kinds = tuple(
+        np.array([float(n == k) for n in names]) for k in ("tanh_polar", "tanh_exp", "opt")
+    )
     b1, b2 = np.full((len(names), 1), beta1), np.full((len(names), 1), beta2)
     m = np.zeros_like(w)
     v = np.zeros_like(w)

@@ -46,10 +46,35 @@ from curse_of_memory.training.loss import expected_loss_white, gram, quadratic_l
 from curse_of_memory.training.optim import OPTIMIZERS, PopulationOptimizer, validate_optimizer_spec
 
 STOP_ENV = "CURSE_OF_MEMORY_STOP_AFTER_STEP"
-TOP_KEYS = {"experiment", "cell", "model", "optimizer", "schedule", "task", "points", "lrs", "seeds",
-            "steps", "steps_per_epoch", "device", "dtype", "validation_batches", "checkpoint_every"}
-REQUIRED = ("experiment", "cell", "model", "optimizer", "task", "points", "lrs", "seeds", "steps",
-            "steps_per_epoch")
+TOP_KEYS = {
+    "experiment",
+    "cell",
+    "model",
+    "optimizer",
+    "schedule",
+    "task",
+    "points",
+    "lrs",
+    "seeds",
+    "steps",
+    "steps_per_epoch",
+    "device",
+    "dtype",
+    "validation_batches",
+    "checkpoint_every",
+}
+REQUIRED = (
+    "experiment",
+    "cell",
+    "model",
+    "optimizer",
+    "task",
+    "points",
+    "lrs",
+    "seeds",
+    "steps",
+    "steps_per_epoch",
+)
 TASK_KEYS = {"T", "batch", "teacher_hidden", "remap", "teacher_seed"}
 
 
@@ -68,7 +93,9 @@ def _num(v, field):
 def validate_cell(cell: dict) -> dict:
     """Validate a cell config; return a normalised copy with defaults.  One-line ConfigErrors."""
     if not isinstance(cell, dict):
-        raise ConfigError("cell file", "is not a mapping", "a YAML mapping with keys " + ", ".join(REQUIRED))
+        raise ConfigError(
+            "cell file", "is not a mapping", "a YAML mapping with keys " + ", ".join(REQUIRED)
+        )
     for k in REQUIRED:
         if k not in cell:
             raise ConfigError(k, "missing", "see docs/CELL_FORMAT.md")
@@ -77,7 +104,11 @@ def validate_cell(cell: dict) -> dict:
         raise ConfigError(sorted(extra)[0], "unknown key", ", ".join(sorted(TOP_KEYS)))
     c = dict(cell)
     if not isinstance(c["experiment"], str) or not re.fullmatch(r"[a-z0-9_]+", c["experiment"]):
-        raise ConfigError("experiment", f"{c['experiment']!r} is not a plain name", "[a-z0-9_]+ (as in config.yaml)")
+        raise ConfigError(
+            "experiment",
+            f"{c['experiment']!r} is not a plain name",
+            "[a-z0-9_]+ (as in config.yaml)",
+        )
     if not isinstance(c["cell"], str) or not re.fullmatch(r"[a-z0-9-]+", c["cell"]):
         raise ConfigError("cell", f"{c['cell']!r} is not a readable id", "[a-z0-9-]+")
     c["model"] = validate_model_spec(c["model"])
@@ -85,7 +116,9 @@ def validate_cell(cell: dict) -> dict:
     steps = _int(c["steps"], "steps")
     spe = _int(c["steps_per_epoch"], "steps_per_epoch")
     if steps % spe:
-        raise ConfigError("steps_per_epoch", f"{spe} does not divide steps={steps}", "a divisor of steps")
+        raise ConfigError(
+            "steps_per_epoch", f"{spe} does not divide steps={steps}", "a divisor of steps"
+        )
     c["schedule"] = SCH.validate_schedule_spec(c.get("schedule", {"name": "cosine"}), steps)
     task = c["task"]
     if not isinstance(task, dict):
@@ -111,13 +144,19 @@ def validate_cell(cell: dict) -> dict:
         if not isinstance(p, dict) or "nu0" not in p:
             raise ConfigError(f"points[{i}].nu0", "missing", "a number in [0, 1)")
         if set(p) - {"nu0", "theta0"}:
-            raise ConfigError(f"points[{i}].{sorted(set(p) - {'nu0', 'theta0'})[0]}", "unknown key", "nu0, theta0")
+            raise ConfigError(
+                f"points[{i}].{sorted(set(p) - {'nu0', 'theta0'})[0]}", "unknown key", "nu0, theta0"
+            )
         nu0 = _num(p["nu0"], f"points[{i}].nu0")
         if not 0 <= nu0 < 1:
-            raise ConfigError(f"points[{i}].nu0", f"{nu0!r} is outside [0, 1)", "a number in [0, 1)")
+            raise ConfigError(
+                f"points[{i}].nu0", f"{nu0!r} is outside [0, 1)", "a number in [0, 1)"
+            )
         th = _num(p.get("theta0", 3.14), f"points[{i}].theta0")
         if not 0 < th <= math.pi + 1e-9:
-            raise ConfigError(f"points[{i}].theta0", f"{th!r} is outside (0, pi]", "a number in (0, 3.14159]")
+            raise ConfigError(
+                f"points[{i}].theta0", f"{th!r} is outside (0, pi]", "a number in (0, 3.14159]"
+            )
         out.append({"nu0": nu0, "theta0": th})
     c["points"] = out
     lrs = c["lrs"]
@@ -141,14 +180,17 @@ def validate_cell(cell: dict) -> dict:
     c["validation_batches"] = _int(c.get("validation_batches", 100), "validation_batches", lo=0)
     # default: every 10 epochs, but at least ~10 times per run (every epoch for runs <= 10 epochs),
     # so that the short quick/test-tier cells also resume after a kill (docs/RELIABILITY.md)
-    c["checkpoint_every"] = _int(c.get("checkpoint_every", max(1, min(10, steps // spe // 10))),
-                                 "checkpoint_every")
+    c["checkpoint_every"] = _int(
+        c.get("checkpoint_every", max(1, min(10, steps // spe // 10))), "checkpoint_every"
+    )
     opt, model = c["optimizer"]["name"], c["model"]["name"]
     if OPTIMIZERS[opt].needs_recurrent_matrices and not MODELS[model].has_recurrent_matrices:
         others = [n for n, e in OPTIMIZERS.items() if not e.needs_recurrent_matrices]
-        raise ConfigError("optimizer.name",
-                          f"{opt} needs recurrent matrices; model {model} has none",
-                          f"{', '.join(others)} (or model {', '.join(with_recurrent_matrices())})")
+        raise ConfigError(
+            "optimizer.name",
+            f"{opt} needs recurrent matrices; model {model} has none",
+            f"{', '.join(others)} (or model {', '.join(with_recurrent_matrices())})",
+        )
     return c
 
 
@@ -163,8 +205,18 @@ def member_table(c: dict) -> list[dict]:
     for pi, p in enumerate(c["points"]):
         for li, lr in enumerate(c["lrs"]):
             for si, s in enumerate(c["seeds"]):
-                rows.append({"member": len(rows), "point": pi, "nu0": p["nu0"], "theta0": p["theta0"],
-                             "lr": lr, "seed": s, "lr_index": li, "seed_index": si})
+                rows.append(
+                    {
+                        "member": len(rows),
+                        "point": pi,
+                        "nu0": p["nu0"],
+                        "theta0": p["theta0"],
+                        "lr": lr,
+                        "seed": s,
+                        "lr_index": li,
+                        "seed_index": si,
+                    }
+                )
     return rows
 
 
@@ -182,10 +234,16 @@ def _elr_summary(e: torch.Tensor) -> dict[str, torch.Tensor]:
     pos = e > 0
     lp = torch.where(pos, torch.log10(torch.where(pos, e, torch.ones_like(e))), torch.zeros_like(e))
     npos = pos.sum(1)
-    pos_mean = torch.where(npos > 0, 10 ** (lp.sum(1) / npos.clamp(min=1)), torch.full_like(lp[:, 0], float("nan")))
-    return {"mean": 10 ** lg.mean(1), "std": 10 ** lg.std(1, unbiased=False),
-            "min": e.min(1).values, "nonpos_frac": (e <= 0).to(e.dtype).mean(1),
-            "pos_mean": pos_mean}
+    pos_mean = torch.where(
+        npos > 0, 10 ** (lp.sum(1) / npos.clamp(min=1)), torch.full_like(lp[:, 0], float("nan"))
+    )
+    return {
+        "mean": 10 ** lg.mean(1),
+        "std": 10 ** lg.std(1, unbiased=False),
+        "min": e.min(1).values,
+        "nonpos_frac": (e <= 0).to(e.dtype).mean(1),
+        "pos_mean": pos_mean,
+    }
 
 
 class Population:
@@ -197,20 +255,35 @@ class Population:
         self.T, self.B = c["task"]["T"], c["task"]["batch"]
         self.members = member_table(c)
         self.M, self.S = len(self.members), len(c["seeds"])
-        self.teachers, tk = teacher_kernels(c["points"], self.T, c["task"]["remap"],
-                                            c["task"]["teacher_seed"], c["task"]["teacher_hidden"])
+        self.teachers, tk = teacher_kernels(
+            c["points"],
+            self.T,
+            c["task"]["remap"],
+            c["task"]["teacher_seed"],
+            c["task"]["teacher_hidden"],
+        )
         pidx = torch.tensor([m["point"] for m in self.members])
         self.k_teacher = tk[pidx].to(device=device, dtype=self.dtype)  # (M, T)
         point_init = MODELS[c["model"]["name"]].point_init  # draw_member keywords of a task point
         inits = [point_init(c["points"][m["point"]], c["task"]["remap"]) for m in self.members]
-        self.model = build_model(c["model"], self.M, d_in=1, d_out=1,
-                                 seeds=[m["seed"] for m in self.members], init=inits,
-                                 dtype=self.dtype, device=device)
+        self.model = build_model(
+            c["model"],
+            self.M,
+            d_in=1,
+            d_out=1,
+            seeds=[m["seed"] for m in self.members],
+            init=inits,
+            dtype=self.dtype,
+            device=device,
+        )
         self.names = [n for n, _ in self.model.named_parameters()]
         self.params = [p for _, p in self.model.named_parameters()]
-        self.opt = PopulationOptimizer(c["optimizer"], list(zip(self.names, self.params)),
-                                       self.model.recurrent_matrices)
-        self.lr_base = torch.tensor([m["lr"] for m in self.members], dtype=self.dtype, device=device)
+        self.opt = PopulationOptimizer(
+            c["optimizer"], list(zip(self.names, self.params)), self.model.recurrent_matrices
+        )
+        self.lr_base = torch.tensor(
+            [m["lr"] for m in self.members], dtype=self.dtype, device=device
+        )
         self.gens = [I.generator(s, "train") for s in c["seeds"]]
         self.active = torch.ones(self.M, dtype=torch.bool, device=device)
         self.diverged_step = torch.full((self.M,), -1, dtype=torch.long, device=device)
@@ -248,7 +321,9 @@ class Population:
         finite = torch.isfinite(loss) & torch.stack([torch.isfinite(g).all(1) for g in flat]).all(0)
         gnorm = sum(g.double().square().sum(1) for g in flat).sqrt().to(self.dtype)
         newly = self.active & ~finite
-        self.diverged_step = torch.where(newly, torch.full_like(self.diverged_step, self.step), self.diverged_step)
+        self.diverged_step = torch.where(
+            newly, torch.full_like(self.diverged_step, self.step), self.diverged_step
+        )
         self.active = self.active & finite
         self.opt.step(list(grads), self.lr_now(self.step), self.active)
         self.step += 1
@@ -262,7 +337,9 @@ class Population:
     def check_params(self):
         ok = torch.stack([torch.isfinite(p.reshape(self.M, -1)).all(1) for p in self.params]).all(0)
         newly = self.active & ~ok
-        self.diverged_step = torch.where(newly, torch.full_like(self.diverged_step, self.step), self.diverged_step)
+        self.diverged_step = torch.where(
+            newly, torch.full_like(self.diverged_step, self.step), self.diverged_step
+        )
         self.active &= ok
 
     @torch.no_grad()
@@ -306,13 +383,29 @@ class Population:
             tl = losses.mean(0)
             tl = torch.where(dead, torch.full_like(tl, float("nan")), tl)
             exp_loss = expected_loss_white(self.error_kernel().detach())
-            row = {"epoch": self.epoch, "step": self.step, "train_loss": tl, "grad_norm": gnorms.mean(0),
-                   "param_norm": self.param_norm(), "expected_loss": exp_loss,
-                   "diverged": dead.clone(), "lr_now": self.lr_now(self.step - 1)}
-            self.metric_rows.append({k: (v.cpu().numpy() if torch.is_tensor(v) else v) for k, v in row.items()})
+            row = {
+                "epoch": self.epoch,
+                "step": self.step,
+                "train_loss": tl,
+                "grad_norm": gnorms.mean(0),
+                "param_norm": self.param_norm(),
+                "expected_loss": exp_loss,
+                "diverged": dead.clone(),
+                "lr_now": self.lr_now(self.step - 1),
+            }
+            self.metric_rows.append(
+                {k: (v.cpu().numpy() if torch.is_tensor(v) else v) for k, v in row.items()}
+            )
             groups = self.elr_groups(self.effective_lrs())
-            self.elr_rows.append({"epoch": self.epoch, "groups": {
-                g: {k: v.cpu().numpy() for k, v in _elr_summary(e).items()} for g, e in groups.items()}})
+            self.elr_rows.append(
+                {
+                    "epoch": self.epoch,
+                    "groups": {
+                        g: {k: v.cpu().numpy() for k, v in _elr_summary(e).items()}
+                        for g, e in groups.items()
+                    },
+                }
+            )
 
     _stop_at: int | None = None
     _stop_mode = "kill"
@@ -339,8 +432,11 @@ class Population:
     def _stop(self):
         if self._stop_mode == "raise":
             raise _Stop(self.step)
-        print(f"{STOP_ENV}={self._stop_at}: stopping this process (SIGKILL) after step {self.step}, as asked",
-              file=sys.stderr, flush=True)
+        print(
+            f"{STOP_ENV}={self._stop_at}: stopping this process (SIGKILL) after step {self.step}, as asked",
+            file=sys.stderr,
+            flush=True,
+        )
         os.kill(os.getpid(), signal.SIGKILL)  # simulate a crash: nothing extra is saved
 
     @torch.no_grad()
@@ -358,12 +454,18 @@ class Population:
 
     # ------------------------------------------------------------------------------------------
     def state(self, wall: float) -> dict:
-        return {"step": self.step, "epoch": self.epoch, "wall": wall,
-                "model": {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()},
-                "opt": _to_cpu(self.opt.state_dict()),
-                "rng": [g.get_state() for g in self.gens],
-                "active": self.active.cpu(), "diverged_step": self.diverged_step.cpu(),
-                "metric_rows": _np_to_torch(self.metric_rows), "elr_rows": _np_to_torch(self.elr_rows)}
+        return {
+            "step": self.step,
+            "epoch": self.epoch,
+            "wall": wall,
+            "model": {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()},
+            "opt": _to_cpu(self.opt.state_dict()),
+            "rng": [g.get_state() for g in self.gens],
+            "active": self.active.cpu(),
+            "diverged_step": self.diverged_step.cpu(),
+            "metric_rows": _np_to_torch(self.metric_rows),
+            "elr_rows": _np_to_torch(self.elr_rows),
+        }
 
     def load_state(self, st: dict) -> float:
         self.step, self.epoch = st["step"], st["epoch"]
@@ -373,7 +475,10 @@ class Population:
             g.set_state(s)
         self.active = st["active"].to(self.device)
         self.diverged_step = st["diverged_step"].to(self.device)
-        self.metric_rows, self.elr_rows = _torch_to_np(st["metric_rows"]), _torch_to_np(st["elr_rows"])
+        self.metric_rows, self.elr_rows = (
+            _torch_to_np(st["metric_rows"]),
+            _torch_to_np(st["elr_rows"]),
+        )
         return st["wall"]
 
 
@@ -418,8 +523,16 @@ def _to_dev(obj, device):
     return obj
 
 
-def train_population(c: dict, device: torch.device, state_dir: Path | None, *, progress: bool = True,
-                     stop_after_step: int | None = None, stop_mode: str = "kill", log=print):
+def train_population(
+    c: dict,
+    device: torch.device,
+    state_dir: Path | None,
+    *,
+    progress: bool = True,
+    stop_after_step: int | None = None,
+    stop_mode: str = "kill",
+    log=print,
+):
     """Train a validated cell; returns (Population, wall seconds).  Resumes from ``state_dir``."""
     pop = Population(c, device)
     if stop_after_step is None and os.environ.get(STOP_ENV):
@@ -429,11 +542,15 @@ def train_population(c: dict, device: torch.device, state_dir: Path | None, *, p
     wall0 = 0.0
     if state_file is not None and state_file.exists():
         try:
-            st = torch.load(state_file, map_location="cpu", weights_only=True)  # tensors only, never code
+            st = torch.load(
+                state_file, map_location="cpu", weights_only=True
+            )  # tensors only, never code
             wall0 = pop.load_state(st)
         except Exception as exc:  # a corrupt or mismatched state is discarded, never trusted
-            log(f"warning: ignoring unreadable training state {state_file} ({exc.__class__.__name__}); "
-                "training this cell from step 0 (the file is replaced at the next checkpoint)")
+            log(
+                f"warning: ignoring unreadable training state {state_file} ({exc.__class__.__name__}); "
+                "training this cell from step 0 (the file is replaced at the next checkpoint)"
+            )
             pop, wall0 = Population(c, device), 0.0  # a half-loaded state must not leak in
             pop._stop_at, pop._stop_mode = stop_after_step, stop_mode
         else:
@@ -444,17 +561,29 @@ def train_population(c: dict, device: torch.device, state_dir: Path | None, *, p
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=c["steps"], initial=pop.step, unit="step", desc=f"{c['cell']} ({pop.M} members)",
-                   dynamic_ncols=True, mininterval=1.0)
+        bar = tqdm(
+            total=c["steps"],
+            initial=pop.step,
+            unit="step",
+            desc=f"{c['cell']} ({pop.M} members)",
+            dynamic_ncols=True,
+            mininterval=1.0,
+        )
     try:
         while pop.epoch < n_epochs:
             pop.run_epoch()
             if bar is not None:
                 tl = pop.metric_rows[-1]["train_loss"]
                 bar.update(c["steps_per_epoch"])
-                bar.set_postfix(median_loss=f"{np.nanmedian(tl) if np.isfinite(tl).any() else float('nan'):.3g}",
-                                diverged=int((~pop.active).sum()))
-            if state_file is not None and pop.epoch % c["checkpoint_every"] == 0 and pop.epoch < n_epochs:
+                bar.set_postfix(
+                    median_loss=f"{np.nanmedian(tl) if np.isfinite(tl).any() else float('nan'):.3g}",
+                    diverged=int((~pop.active).sum()),
+                )
+            if (
+                state_file is not None
+                and pop.epoch % c["checkpoint_every"] == 0
+                and pop.epoch < n_epochs
+            ):
                 io.torch_save(state_file, pop.state(wall0 + time.perf_counter() - t0))
         if bar is not None:
             bar.close()

@@ -105,8 +105,13 @@ class Algorithm:
 
     STATE: tuple[str, ...] = ()
 
-    def __init__(self, opts: dict, names: list[str], params: list[torch.Tensor],
-                 recurrent_matrices: tuple[str, ...]):
+    def __init__(
+        self,
+        opts: dict,
+        names: list[str],
+        params: list[torch.Tensor],
+        recurrent_matrices: tuple[str, ...],
+    ):
         self.params = params
 
     def step(self, grads: list[torch.Tensor], lr: torch.Tensor, mask: torch.Tensor, t: int) -> None:
@@ -123,8 +128,9 @@ class Adam(Algorithm):
 
     def __init__(self, opts, names, params, recurrent_matrices):
         super().__init__(opts, names, params, recurrent_matrices)
-        self.adam = _Adam(params, opts["beta1"], opts["beta2"], opts["eps"],
-                          opts.get("weight_decay", 0.0))
+        self.adam = _Adam(
+            params, opts["beta1"], opts["beta2"], opts["eps"], opts.get("weight_decay", 0.0)
+        )
 
     def step(self, grads, lr, mask, t):
         self.adam.update(self.params, grads, lr, mask, t)
@@ -159,8 +165,10 @@ class SGDMomentum(Algorithm):
             p.copy_(torch.where(_bcast(mask, p), p - _bcast(lr, p) * b, p))
 
     def probe(self, lr, t):
-        return [_bcast(lr, p) * (self.mu * b + 1 if t > 0 else torch.ones_like(p))
-                for p, b in zip(self.params, self.buf)]
+        return [
+            _bcast(lr, p) * (self.mu * b + 1 if t > 0 else torch.ones_like(p))
+            for p, b in zip(self.params, self.buf)
+        ]
 
 
 class Adafactor(Algorithm):
@@ -174,7 +182,9 @@ class Adafactor(Algorithm):
         for p in params:
             if p.dim() - 1 > 1:
                 self.row.append(torch.zeros(*p.shape[:-1], 1, dtype=p.dtype, device=p.device))
-                self.col.append(torch.zeros(*p.shape[:-2], 1, p.shape[-1], dtype=p.dtype, device=p.device))
+                self.col.append(
+                    torch.zeros(*p.shape[:-2], 1, p.shape[-1], dtype=p.dtype, device=p.device)
+                )
                 self.var.append(None)
             else:
                 self.row.append(None)
@@ -197,8 +207,14 @@ class Adafactor(Algorithm):
             rms = _member_norm(p) / math.sqrt(p[0].numel())
             alpha = torch.clamp(rms, min=self.eps2) * rho
             if self.var[i] is None:
-                row = self.row[i].lerp(torch.linalg.vector_norm(g, dim=-1, keepdim=True).square() / g.shape[-1], one_minus_b2)
-                col = self.col[i].lerp(torch.linalg.vector_norm(g, dim=-2, keepdim=True).square() / g.shape[-2], one_minus_b2)
+                row = self.row[i].lerp(
+                    torch.linalg.vector_norm(g, dim=-1, keepdim=True).square() / g.shape[-1],
+                    one_minus_b2,
+                )
+                col = self.col[i].lerp(
+                    torch.linalg.vector_norm(g, dim=-2, keepdim=True).square() / g.shape[-2],
+                    one_minus_b2,
+                )
                 est = (row @ col) / row.mean(dim=-2, keepdim=True).clamp(min=eps1)
                 if commit:
                     self.row[i].copy_(row)
@@ -311,12 +327,22 @@ OPTIMIZERS: dict[str, OptimizerEntry] = {
     "sgd": OptimizerEntry(SGD),
     "sgd_momentum": OptimizerEntry(SGDMomentum, {"momentum": 0.9}),
     "adafactor": OptimizerEntry(
-        Adafactor, {"beta2_decay": -0.8, "eps2": 1e-3, "d": 1.0, "weight_decay": 0.0}),
+        Adafactor, {"beta2_decay": -0.8, "eps2": 1e-3, "d": 1.0, "weight_decay": 0.0}
+    ),
     "muon": OptimizerEntry(
-        Muon, {"momentum": 0.95, "nesterov": True, "ns_steps": 5, "weight_decay": 0.0,
-               "adjust_lr_fn": "match_rms_adamw", "adam_lr_ratio": 1.0, **_ADAM},
+        Muon,
+        {
+            "momentum": 0.95,
+            "nesterov": True,
+            "ns_steps": 5,
+            "weight_decay": 0.0,
+            "adjust_lr_fn": "match_rms_adamw",
+            "adam_lr_ratio": 1.0,
+            **_ADAM,
+        },
         choices={"nesterov": None, "adjust_lr_fn": ("original", "match_rms_adamw")},
-        needs_recurrent_matrices=True),
+        needs_recurrent_matrices=True,
+    ),
 }
 
 
@@ -342,8 +368,12 @@ class PopulationOptimizer:
     """Optimizer over a list of member-stacked parameters.  ``step(grads, lr, mask)`` updates in
     place the members where ``mask`` is True, with per-member learning rates ``lr`` (M,)."""
 
-    def __init__(self, spec: dict, named_params: list[tuple[str, torch.Tensor]],
-                 recurrent_matrices: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        spec: dict,
+        named_params: list[tuple[str, torch.Tensor]],
+        recurrent_matrices: tuple[str, ...] = (),
+    ):
         spec = validate_optimizer_spec(spec)
         self.name = spec["name"]
         self.spec = spec
@@ -353,10 +383,12 @@ class PopulationOptimizer:
         entry = OPTIMIZERS[self.name]
         if entry.needs_recurrent_matrices and not any(n in recurrent_matrices for n in self.names):
             others = [n for n, e in OPTIMIZERS.items() if not e.needs_recurrent_matrices]
-            raise ConfigError("optimizer.name",
-                              f"{self.name} needs a model with recurrent matrices",
-                              f"use {self.name} with model {', '.join(with_recurrent_matrices())}; "
-                              f"{', '.join(others)} otherwise")
+            raise ConfigError(
+                "optimizer.name",
+                f"{self.name} needs a model with recurrent matrices",
+                f"use {self.name} with model {', '.join(with_recurrent_matrices())}; "
+                f"{', '.join(others)} otherwise",
+            )
         opts = {**entry.defaults, **{k: v for k, v in spec.items() if k != "name"}}
         self.algorithm = entry.algorithm(opts, self.names, self.params, tuple(recurrent_matrices))
 

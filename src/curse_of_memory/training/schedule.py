@@ -22,19 +22,26 @@ def validate_schedule_spec(spec: dict, steps: int, field: str = "schedule") -> d
     if not isinstance(spec, dict) or "name" not in spec:
         raise ConfigError(f"{field}.name", "missing", ", ".join(SCHEDULES))
     if spec["name"] not in SCHEDULES:
-        raise ConfigError(f"{field}.name", f"unknown schedule {spec['name']!r}", ", ".join(SCHEDULES))
+        raise ConfigError(
+            f"{field}.name", f"unknown schedule {spec['name']!r}", ", ".join(SCHEDULES)
+        )
     allowed = {"name"} | ({"lr_min", "warmup"} if spec["name"] == "cosine" else set())
     extra = set(spec) - allowed
     if extra:
-        raise ConfigError(f"{field}.{sorted(extra)[0]}", f"unknown option for {spec['name']}",
-                          ", ".join(sorted(allowed - {'name'})) or "(no options)")
+        raise ConfigError(
+            f"{field}.{sorted(extra)[0]}",
+            f"unknown option for {spec['name']}",
+            ", ".join(sorted(allowed - {"name"})) or "(no options)",
+        )
     out = dict(spec)
     if spec["name"] == "cosine":
         out.setdefault("lr_min", 1e-7)
         out.setdefault("warmup", 0)
         w = out["warmup"]
         if not isinstance(w, int) or isinstance(w, bool) or w < 0 or w >= max(steps, 1):
-            raise ConfigError(f"{field}.warmup", f"{w!r} is not an integer in [0, steps)", f"0..{steps - 1}")
+            raise ConfigError(
+                f"{field}.warmup", f"{w!r} is not an integer in [0, steps)", f"0..{steps - 1}"
+            )
         lm = out["lr_min"]
         if not isinstance(lm, (int, float)) or isinstance(lm, bool) or lm < 0:
             raise ConfigError(f"{field}.lr_min", f"{lm!r} is not a non-negative number", ">= 0")
