@@ -1,6 +1,7 @@
-"""Sanity check of the issue's 'done' criterion: the two Fig-3 cells at nu0 = 0.99 (LRU exp + learned
-gamma and the dense RNN, 5 lrs x ``--seeds`` seeds, batch 128, T = 300, Adam, cosine) trained for
-``--steps`` steps; prints the seed-mean final training loss per lr and the best lr per model.
+"""Sanity check of the Fig-3 'done' criterion: the two Fig-3 cells at nu0 = 0.99 (LRU exp +
+learned gamma and the dense RNN, 5 lrs x ``--seeds`` seeds, batch 128, T = 300, Adam, cosine)
+trained for ``--steps`` steps; prints the seed-mean final training loss per lr and the best lr per
+model.
 
     python bench/fig3_sanity.py [--steps 10000] [--seeds 10] [--device auto] [--json]
 """

@@ -149,8 +149,10 @@ def main() -> None:
     ]
     for r in results:
         print(
-            f"{r['cell']:4s} {r['members']:4d} members on {r['device']}: {r['wall_s_per_step'] * 1e3:8.1f} ms/step "
-            f"(data {r['data_s_per_step'] * 1e3:.1f} ms, step {r['train_step_s_per_step'] * 1e3:.1f} ms), "
+            f"{r['cell']:4s} {r['members']:4d} members on {r['device']}: "
+            f"{r['wall_s_per_step'] * 1e3:8.1f} ms/step "
+            f"(data {r['data_s_per_step'] * 1e3:.1f} ms, "
+            f"step {r['train_step_s_per_step'] * 1e3:.1f} ms), "
             f"{r['cpu_ops_per_step']:.0f} ops/step, {r['host_syncs_per_step']:.1f} host syncs/step"
             + (
                 f", {r['cuda_kernels_per_step']:.0f} kernels/step"
@@ -160,7 +162,8 @@ def main() -> None:
         )
         for t in r["top_ops"][:6]:
             print(
-                f"      {t['op']:40s} {t['calls_per_step']:6.1f} calls  {t['self_cpu_ms_per_step']:8.2f} ms"
+                f"      {t['op']:40s} {t['calls_per_step']:6.1f} calls  "
+                f"{t['self_cpu_ms_per_step']:8.2f} ms"
             )
     if a.json:
         with open(a.json, "w") as fh:

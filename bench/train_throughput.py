@@ -1,12 +1,12 @@
 """Training throughput of the population engine on the two Fig-3 cells at nu0 = 0.99.
 
-LRU (exp, learned gamma) and dense RNN (N = 64), 5 learning rates x 10 seeds = 50 members, batch 128,
-T = 300, Adam, cosine schedule, float32.  A run-step is one optimizer step of one member, so
-run_steps_per_s = 50 x (population steps per second).  ``run_steps_per_cpu_s`` divides by the
-process's CPU time instead of wall time: on a shared, oversubscribed machine it estimates what idle
-cores would give (at 1 thread it is the single-core rate).  Timing: ``--repeats`` timed blocks of
-``--steps`` population steps after ``--warmup`` steps; the best block is reported (the machine is
-shared, so the best block is the least disturbed one), the median too.
+LRU (exp, learned gamma) and dense RNN (N = 64), 5 learning rates x 10 seeds = 50 members,
+batch 128, T = 300, Adam, cosine schedule, float32.  A run-step is one optimizer step of one
+member, so run_steps_per_s = 50 x (population steps per second).  ``run_steps_per_cpu_s`` divides
+by the process's CPU time instead of wall time: on a shared, oversubscribed machine it estimates
+what idle cores would give (at 1 thread it is the single-core rate).  Timing: ``--repeats`` timed
+blocks of ``--steps`` population steps after ``--warmup`` steps; the best block is reported (the
+machine is shared, so the best block is the least disturbed one), the median too.
 
     python bench/train_throughput.py [--device cpu|cuda|auto] [--threads N] [--json]
 
@@ -151,7 +151,8 @@ def main() -> None:
         print(json.dumps(res))
         return
     print(
-        f"{'cell':6} {'run-steps/s (best)':>20} {'(median)':>10} {'ms/pop-step':>12} {'run-steps/cpu-s':>16}"
+        f"{'cell':6} {'run-steps/s (best)':>20} {'(median)':>10} {'ms/pop-step':>12} "
+        f"{'run-steps/cpu-s':>16}"
     )
     for n in CELLS:
         if n in res:

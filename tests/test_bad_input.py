@@ -37,7 +37,7 @@ def _files(root: Path) -> dict[str, bytes]:
     }
 
 
-# --- config rows: real snakemake, nothing runs, finished outputs untouched ---------------------------
+# --- config rows: real snakemake, nothing runs, finished outputs untouched ------------------------
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
     repo = copy_repo(tmp_path_factory.mktemp("badinput"))
@@ -236,7 +236,8 @@ def test_row_numbers_left_as_text_are_read_as_numbers(repo, tmp_path):
 
 @pytest.mark.slow
 def test_row_edited_text_folder_reruns_the_text_rule(tmp_path):
-    """Adding or editing an article of data.text.folder reruns data_text (and what depends on it)."""
+    """Adding or editing an article of data.text.folder reruns data_text (and what depends on
+    it)."""
     repo = copy_repo(tmp_path / "repo")
     folder = tmp_path / "articles"
     folder.mkdir()
@@ -274,7 +275,7 @@ def test_row_edited_text_folder_reruns_the_text_rule(tmp_path):
     assert "edited" in (repo / "results/data/articles.jsonl").read_text() and "edited" not in first
 
 
-# --- data rows: the rule's script, run as Snakemake runs it ----------------------------------------
+# --- data rows: the rule's script, run as Snakemake runs it ---------------------------------------
 RUNNER = r"""
 import json, runpy, sys, types
 spec = json.loads(sys.argv[1])
@@ -284,7 +285,8 @@ class Named(list):
         self.__dict__.update(d)
 smk = types.SimpleNamespace(input=Named(spec["input"]), output=Named(spec["output"]),
                             params=Named(spec["params"]), log=Named({"log": spec["log"]}),
-                            threads=1, rule=spec["rule"], wildcards=Named(spec.get("wildcards", {})))
+                            threads=1, rule=spec["rule"],
+                            wildcards=Named(spec.get("wildcards", {})))
 runpy.run_path(spec["script"], init_globals={"snakemake": smk}, run_name="__main__")
 """
 
@@ -674,7 +676,8 @@ class _TinyEmbedder:
 
 @pytest.mark.parametrize("where", ["free-space-check", "allocation"])
 def test_row_full_disk_while_caching_embeddings(tmp_path, capsys, monkeypatch, where):
-    """No SIGBUS inside the memory map: the space is checked and allocated before the first write."""
+    """No SIGBUS inside the memory map: the space is checked and allocated before the first
+    write."""
     from types import SimpleNamespace
 
     from curse_of_memory import storage

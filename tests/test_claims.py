@@ -137,7 +137,7 @@ def test_missing_columns_are_reported(tmp_path):
     assert r["status"] == "not evaluated" and "lacks columns" in r["reason"]
 
 
-# --- Fig 1: closed forms written independently here (METHODS §0 key formulas) ----------------------
+# --- Fig 1: closed forms written independently here (METHODS §0 key formulas) ---------------------
 def _fig1_csvs(src, sens_fn):
     s = np.linspace(-4, 0, 1000)
     lam = 1 - 10.0**s

@@ -106,7 +106,7 @@ def test_probe_limits_ceiling_and_negative_values():
     assert e[2].item() > 0  # m just above −1/9
 
 
-# --- the engine's final.pt, read the way Figs 4/9 read it ------------------------------------------
+# --- the engine's final.pt, read the way Figs 4/9 read it -----------------------------------------
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 

@@ -82,7 +82,8 @@ def test_paper_scale_loss_matches_recurrence(spec):
 
 
 def test_expected_loss_white_is_mean_of_gram_loss():
-    """E[G] = B diag(T - tau) for unit white noise: the closed form is the quadratic form with E[G]."""
+    """E[G] = B diag(T - tau) for unit white noise: the closed form is the quadratic form with
+    E[G]."""
     T, B = 30, 4
     e = torch.randn(3, T, dtype=torch.float64)
     EG = (B * torch.diag(T - torch.arange(T, dtype=torch.float64)))[None]
@@ -143,12 +144,15 @@ def test_muon_needs_a_model_with_recurrent_matrices():
 def test_one_entry_registers_a_model(monkeypatch):
     """A new architecture is one registry entry: validation, construction, the task-point init and
     the optimizer checks all read it."""
-    ring_init = lambda point, remap: {
-        "nu_min": point["nu0"],
-        "nu_max": 1.0,  # noqa: E731
-        "theta0": point["theta0"],
-        "remap": remap,
-    }
+
+    def ring_init(point, remap):
+        return {
+            "nu_min": point["nu0"],
+            "nu_max": 1.0,
+            "theta0": point["theta0"],
+            "remap": remap,
+        }
+
     entry = ModelEntry(LinearRNN, {"heads": 1}, MODEL_REGISTRY["rnn"].check, ring_init)
     monkeypatch.setitem(MODEL_REGISTRY, "ring_rnn", entry)
     c = validate_cell(_cell(model={"name": "ring_rnn", "hidden": 4}, optimizer={"name": "muon"}))

@@ -1,4 +1,5 @@
-"""Hessians at the optimum (METHODS §5 Figs 4, 9, 10 top): teacher, students, autodiff vs GN vs theory."""
+"""Hessians at the optimum (METHODS §5 Figs 4, 9, 10 top): teacher, students, autodiff vs GN vs
+theory."""
 
 import matplotlib
 import numpy as np
@@ -74,7 +75,8 @@ def test_student_at_optimum_reproduces_the_teacher(kind, teacher, batch):
 
 
 def test_a_perturbed_student_is_not_at_the_optimum(teacher, batch):
-    """The zero-loss check above can fail: moving one λ entry by 1e-3 gives a clearly non-zero loss."""
+    """The zero-loss check above can fail: moving one λ entry by 1e-3 gives a clearly non-zero
+    loss."""
     model, layout, theta = hs.student_at_optimum("crnn", teacher)
     y = hs.teacher_outputs(teacher, batch)
     th = theta.clone()
@@ -84,7 +86,8 @@ def test_a_perturbed_student_is_not_at_the_optimum(teacher, batch):
 
 
 def test_layout_is_explicit_and_labels_match_the_model(teacher):
-    """Group λ_im really is Im λ of the model (METHODS §7 item 14), not an alphabetical neighbour."""
+    """Group λ_im really is Im λ of the model (METHODS §7 item 14), not an alphabetical
+    neighbour."""
     model, layout, theta = hs.student_at_optimum("crnn", teacher)
     assert layout.names == ["lambda_re", "lambda_im", "B_re", "B_im", "C_re", "C_im", "D"]
     off = dict(zip(layout.names, np.cumsum([0] + layout.sizes[:-1])))
@@ -128,7 +131,8 @@ def test_hessian_equals_gauss_newton_at_the_optimum(kind, teacher, batch):
 
 
 def test_theory_block_formula_matches_autodiff_hessian_white_noise():
-    """METHODS §4.6 with ρ = 0 (the closed form in hessian/closed_form.py) vs the autodiff λ-block on a long batch.
+    """METHODS §4.6 with ρ = 0 (the closed form in hessian/closed_form.py) vs the autodiff λ-block
+    on a long batch.
 
     Sampling tolerance: the batch average of ∇y∇yᵀ over 32 × 8000 steps (moduli ≤ 0.9, so the
     gradient's memory is ~10-20 steps) has a relative error of about 2 %; the T = 8000 transient

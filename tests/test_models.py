@@ -320,7 +320,8 @@ def test_lecun_normal(dtype):
     ],
 )
 def test_impulse_response_any_block_size(spec):
-    """Baby-step giant-step kernels for every block size and T (incl. T not a multiple of the block)."""
+    """Baby-step giant-step kernels for every block size and T (incl. T not a multiple of the
+    block)."""
     m = build_model(
         spec, members=2, d_in=2, d_out=3, seeds=[0, 1], init={"r_min": 0.7}, dtype=torch.float64
     )

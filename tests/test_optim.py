@@ -229,7 +229,8 @@ def test_state_dict_round_trip(name):
 
 
 def test_one_entry_registers_an_optimizer(monkeypatch):
-    """A new optimizer is one registry entry: validation, construction and the error lists follow."""
+    """A new optimizer is one registry entry: validation, construction and the error lists
+    follow."""
     monkeypatch.setitem(OPTIMIZERS, "heavy_ball", OptimizerEntry(SGDMomentum, {"momentum": 0.5}))
     assert validate_optimizer_spec({"name": "heavy_ball", "momentum": 0.7})["momentum"] == 0.7
     with pytest.raises(ConfigError, match="heavy_ball"):

@@ -35,7 +35,8 @@ def test_environment_pip_section_matches_pyproject():
     _, pip = _environment()
     declared = {_norm(r) for r in pip if not r.startswith("-e")}
     assert declared == wanted, (
-        f"only in environment.yml: {sorted(declared - wanted)}; only in pyproject.toml: {sorted(wanted - declared)}"
+        f"only in environment.yml: {sorted(declared - wanted)}; "
+        f"only in pyproject.toml: {sorted(wanted - declared)}"
     )
 
 

@@ -109,7 +109,8 @@ def test_groups_and_norms_cover_every_parameter():
             g = df[df.quantity == "grad"]
             assert set(g.group) == groups and set(g.batch) == {0, 1} and set(g.t_mem) == {1.0, 10.0}
             assert np.all(np.isfinite(df.value))
-    # the same seed gives the same weights whatever the norm (the norm study compares like with like)
+    # the same seed gives the same weights whatever the norm (the norm study compares like with
+    # like)
     a = DeepRecurrent(3, "crnn", 10.0, norm="none", width=4, layers=2)
     b = DeepRecurrent(3, "crnn", 10.0, norm="layer", width=4, layers=2)
     pb = dict(b.named_parameters())

@@ -1,4 +1,5 @@
-"""Teacher (METHODS §3): recipe, remap variants, kernel vs recurrence, stationary variance, logging."""
+"""Teacher (METHODS §3): recipe, remap variants, kernel vs recurrence, stationary variance,
+logging."""
 
 import math
 

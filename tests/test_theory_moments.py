@@ -142,7 +142,8 @@ def test_real_forms_agree_with_complex_path_and_rates():
 
 
 def test_normalised_variance_with_lru_gamma_simulated():
-    # h_t = lam h_{t-1} + gamma x_t with gamma = sqrt(1 - lam^2): E[h^2] = (1 + rho lam)/(1 - rho lam)
+    # h_t = lam h_{t-1} + gamma x_t with gamma = sqrt(1 - lam^2):
+    # E[h^2] = (1 + rho lam)/(1 - rho lam)
     lam, rho = 0.9, 0.6
     h, _ = simulate([lam], rho, seed=11)
     within((mo.gamma_iid(lam) * h[0].real) ** 2, (1 + rho * lam) / (1 - rho * lam))

@@ -1,5 +1,5 @@
-"""The train CLI: bad input ends in one line naming the field (exit 2, nothing written); a cell killed
-halfway (SIGKILL at a given step) resumes to the same metrics as an uninterrupted run."""
+"""The train CLI: bad input ends in one line naming the field (exit 2, nothing written); a cell
+killed halfway (SIGKILL at a given step) resumes to the same metrics as an uninterrupted run."""
 
 import os
 import subprocess

@@ -58,7 +58,8 @@ def _require(df: pd.DataFrame, cols, what: str) -> None:
 
 
 def final_losses(metrics: pd.DataFrame) -> pd.DataFrame:
-    """One row per member: its task point, lr, seed, final loss (NaN if diverged) and ``diverged``."""
+    """One row per member: its task point, lr, seed, final loss (NaN if diverged) and
+    ``diverged``."""
     _require(metrics, ["member", "nu0", "theta0", "lr", "seed", "epoch", "train_loss"], "metrics")
     df = metrics.copy()
     if "diverged" not in df.columns:
@@ -230,7 +231,8 @@ def teacher_variances(teachers) -> pd.DataFrame:
         key = next((k for k in _VAR_KEYS if k in rec), None)
         if key is None or "nu0" not in rec or "theta0" not in rec:
             raise DataError(
-                "teachers.json record lacks nu0/theta0/output variance; regenerate it (rerun the training rule)"
+                "teachers.json record lacks nu0/theta0/output variance; "
+                "regenerate it (rerun the training rule)"
             )
         rows.append(
             {

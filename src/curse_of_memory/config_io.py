@@ -1,4 +1,4 @@
-"""Config-time checks of config.yaml that the schema cannot express (used by workflow/rules/common.smk).
+"""Config-time checks of config.yaml that the schema cannot express (for workflow/rules/common.smk).
 
 * :func:`yaml_problem`: a YAML file read strictly - a syntax error (with line and column) or a key
   given twice in one mapping (YAML keeps only the last one, so a repeated ``heads-2:`` would
@@ -84,7 +84,10 @@ def yaml_problem(path: str | os.PathLike) -> str | None:
     except FileNotFoundError:
         return None  # Snakemake reports a missing config file itself
     except UnicodeDecodeError as exc:
-        return f"{name}: is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); save it as UTF-8"
+        return (
+            f"{name}: is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+            f"{exc.start}); save it as UTF-8"
+        )
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -103,7 +106,8 @@ def yaml_problem(path: str | os.PathLike) -> str | None:
     if found:
         key, where, line, first = found
         return (
-            f"{name} line {line}: key {key!r} is given twice under {where} (first at line {first}); "
+            f"{name} line {line}: key {key!r} is given twice under {where} "
+            f"(first at line {first}); "
             "YAML keeps only the last one - remove or rename one of them"
         )
     return None
@@ -184,7 +188,8 @@ def coerce(value, schema: dict, root: dict | None = None):
 
 # --- data and memory checks ---------------------------------------------------------------------
 def embedding_width(model: str | None) -> int:
-    """Hidden size of the embedding model, where it is known without loading it (else BERT-base's)."""
+    """Hidden size of the embedding model, where it is known without loading it (else
+    BERT-base's)."""
     return 384 if not model or model == "bundled" else 768
 
 
@@ -226,7 +231,8 @@ def data_problem(data: dict) -> str | None:
     for key, value, needed in uses:
         if needed is not None and needed > windows:
             return (
-                f"{key}: {value} needs {needed} embedding windows but data.max_windows is {windows}; "
+                f"{key}: {value} needs {needed} embedding windows but data.max_windows is "
+                f"{windows}; "
                 f"use at most {windows - 1 if key.endswith('sequence') else windows}, or raise "
                 f"data.max_windows to {needed} (a cache of {needed} windows takes about "
                 f"{human_bytes(cache_bytes(needed, data))} of memory and disk)"
@@ -255,7 +261,8 @@ def _seeds(cell: dict) -> str:
 
 
 def training_memory_problem(cells: dict, limit: int | None = None) -> str | None:
-    """The first cell whose data matrices need more memory than ``limit`` (default: this machine's)."""
+    """The first cell whose data matrices need more memory than ``limit`` (default: this
+    machine's)."""
     limit = physical_memory() if limit is None else limit
     if not limit:
         return None
@@ -264,10 +271,10 @@ def training_memory_problem(cells: dict, limit: int | None = None) -> str | None
         need = training_bytes(cell)
         if need > limit:
             return (
-                f"training.experiments.{exp}.cells.{name} (merged): task.T: {cell['task']['T']} needs "
-                f"about {human_bytes(need)} of memory ({_seeds(cell)} x 3 T x T matrices "
-                f"and their index tables), more than the {human_bytes(limit)} of this machine; use a "
-                "smaller task.T (memory grows as T^2) or fewer seeds"
+                f"training.experiments.{exp}.cells.{name} (merged): task.T: {cell['task']['T']} "
+                f"needs about {human_bytes(need)} of memory ({_seeds(cell)} x 3 T x T matrices "
+                f"and their index tables), more than the {human_bytes(limit)} of this machine; "
+                "use a smaller task.T (memory grows as T^2) or fewer seeds"
             )
     return None
 

@@ -38,9 +38,9 @@ def resolve_device(requested: str = "auto"):
     allow_cpu = os.environ.get(ALLOW_CPU_ENV, "") not in ("", "0", "false", "no")
     if gpu_requested_by_scheduler() and not allow_cpu:
         raise UserError(
-            "a GPU was granted by Slurm but torch cannot use it (torch.cuda.is_available() is False; "
-            f"torch {torch.__version__}); install a CUDA build of torch on the cluster, or set "
-            f"{ALLOW_CPU_ENV}=1 to run on the CPU"
+            "a GPU was granted by Slurm but torch cannot use it (torch.cuda.is_available() is "
+            f"False; torch {torch.__version__}); install a CUDA build of torch on the cluster, "
+            f"or set {ALLOW_CPU_ENV}=1 to run on the CPU"
         )
     if requested.startswith("cuda") and not allow_cpu:
         raise UserError(

@@ -2,8 +2,8 @@
 
 Every error a user can cause (a wrong config value, a missing or corrupt file, an offline hub, a
 diverged run, a full disk) is raised as a :class:`UserError` whose message names the cause and the
-fix in one line.  Command-line entry points wrap their ``main`` with :func:`cli_errors`, which prints
-``error: <message>`` to stderr and exits with status 2 instead of showing a traceback.
+fix in one line.  Command-line entry points wrap their ``main`` with :func:`cli_errors`, which
+prints ``error: <message>`` to stderr and exits with status 2 instead of showing a traceback.
 """
 
 from __future__ import annotations
@@ -51,7 +51,8 @@ def cli_errors(main):
             if os.environ.get("CURSE_OF_MEMORY_TRACEBACK") or exc.errno not in (28, 122):
                 raise
             print(
-                f"error: no space left while writing {exc.filename or 'an output'} ({exc.strerror}); "
+                f"error: no space left while writing {exc.filename or 'an output'} "
+                f"({exc.strerror}); "
                 "free disk space and rerun - finished outputs and saved training states are kept",
                 file=sys.stderr,
             )
@@ -61,7 +62,8 @@ def cli_errors(main):
 
 
 def registered_name(spec, field: str, names, kind: str) -> str:
-    """The ``name`` of a ``{name: ..., options...}`` spec, checked against a registry (one-line errors)."""
+    """The ``name`` of a ``{name: ..., options...}`` spec, checked against a registry (one-line
+    errors)."""
     if not isinstance(spec, dict) or "name" not in spec:
         raise ConfigError(f"{field}.name", "missing", ", ".join(names))
     name = spec["name"]

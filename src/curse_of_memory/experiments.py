@@ -125,7 +125,8 @@ def _check_reduced_steps(paper: dict, cell: dict, rule: dict | None, where: str)
         f"{where}.steps",
         f"{paper['steps']} becomes {cell['steps']} in this tier (divided by training.reduce."
         f"steps_divisor {div}), which is not a whole number of epochs of {spe} steps",
-        f"a multiple of {unit} = steps_divisor x steps_per_epoch, e.g. {' or '.join(map(str, near))}",
+        f"a multiple of {unit} = steps_divisor x steps_per_epoch, "
+        f"e.g. {' or '.join(map(str, near))}",
     )
 
 

@@ -272,6 +272,7 @@ def readme(prov: dict) -> str:
         f"| {c['experiment']} | {c['cell']} | {c['members']} | {c['wall_seconds']:.0f} |"
         for c in prov["cells"]
     )
+    # a backslash at a line end below joins the two lines (a Markdown table row is one line)
     return f"""# Paper-tier reference run
 
 One run of the paper's training grids, exactly as `config.yaml` states them (every task point,
@@ -288,17 +289,23 @@ rebuilds every paper-tier figure, table and claim from this folder without train
   {", ".join(str(t) for t in prov["threads_per_job"])} thread(s) per training job
 - **When:** {prov["started"]} to {prov["finished"]}, {prov["wall_seconds"]:.0f} s wall
   ({hours:.2f} h; {prov["train_seconds_total"]:.0f} s of training-job time)
-- **Size:** {prov["runs"]} runs, {prov["run_steps"]:,} run-steps, {prov["diverged_runs"]} diverged runs
+- **Size:** {prov["runs"]} runs, {prov["run_steps"]:,} run-steps, \
+{prov["diverged_runs"]} diverged runs
 {("- **Note:** " + prov["note"] + chr(10)) if prov.get("note") else ""}
 ## Files
 | path | what |
 |---|---|
-| `tables/<experiment>_{{best,by_lr,history}}.parquet`, `tables/fig10.parquet` | aggregated tables, same schemas as `results/tables/` (docs/LAYOUT.md) |
+| `tables/<experiment>_{{best,by_lr,history}}.parquet`, `tables/fig10.parquet` | aggregated \
+tables, same schemas as `results/tables/` (docs/LAYOUT.md) |
 | `figures/*.csv` | plotted numbers of the training figures at the paper tier |
-| `runs/members.parquet` | one row per run: experiment, cell, member, point, nu0, theta0, lr, seed, final_train_loss (mean over the last epoch), validation_loss, diverged_step (-1: never) |
-| `runs/epochs.parquet` | experiment, cell, member, epoch, train_loss (per-epoch mean, float32 as trained) |
-| `runs/<experiment>/<cell>/summary.json` | the cell's settings (config, config hash) and wall time |
-| `runs/fig4/*/`, `runs/fig9/*/` | `final.pt` (final parameters, per-entry effective lrs; load with `torch.load(..., weights_only=True)`) and `cell.yaml` |
+| `runs/members.parquet` | one row per run: experiment, cell, member, point, nu0, theta0, lr, \
+seed, final_train_loss (mean over the last epoch), validation_loss, diverged_step (-1: never) |
+| `runs/epochs.parquet` | experiment, cell, member, epoch, train_loss (per-epoch mean, float32 \
+as trained) |
+| `runs/<experiment>/<cell>/summary.json` | the cell's settings (config, config hash) and \
+wall time |
+| `runs/fig4/*/`, `runs/fig9/*/` | `final.pt` (final parameters, per-entry effective lrs; load \
+with `torch.load(..., weights_only=True)`) and `cell.yaml` |
 | `provenance.json` | the facts above, per cell: members, steps, wall seconds, config hash |
 
 ## Cells

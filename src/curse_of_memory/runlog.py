@@ -52,8 +52,8 @@ def snakemake_log(smk):
                 traceback.print_exc(file=fh)  # keep the traceback in the rule's log as well
                 raise
             msg = (
-                f"no space left while writing {exc.filename or 'an output'} ({exc.strerror}); free disk "
-                "space and rerun - finished outputs are kept"
+                f"no space left while writing {exc.filename or 'an output'} ({exc.strerror}); "
+                "free disk space and rerun - finished outputs are kept"
             )
             _say(fh, f"error: {msg}")  # the log may sit on the full disk itself
             sys.stdout, sys.stderr = old_out, old_err

@@ -10,9 +10,9 @@ Options: ``--state-dir`` (default ``results/state/<experiment>/<cell>-<config ha
 OMP_NUM_THREADS environment variable, else torch's default), ``--device`` (overrides the cell's),
 ``--no-progress``.  The state folder must not be the output folder, the working directory or a
 parent of either; after a finished run only the engine's own ``state.pt`` (and the folder, if the
-engine created it and it is then empty) is deleted.  Environment: ``CURSE_OF_MEMORY_STOP_AFTER_STEP=N``
-kills the process (SIGKILL) right after update N and says so on stderr (used by the reliability
-tests; never set it otherwise).
+engine created it and it is then empty) is deleted.  Environment:
+``CURSE_OF_MEMORY_STOP_AFTER_STEP=N`` kills the process (SIGKILL) right after update N and says so
+on stderr (used by the reliability tests; never set it otherwise).
 """
 
 from __future__ import annotations
@@ -290,16 +290,17 @@ def main(argv: list[str] | None = None) -> int:
         log=lambda m: print(m, file=sys.stderr),
     )
     print(
-        f"{s['experiment']}/{s['cell']}: {s['n_members']} members, {len(s['diverged_members'])} diverged, "
-        f"{time.time() - t0:.1f} s -> {a.out}",
+        f"{s['experiment']}/{s['cell']}: {s['n_members']} members, "
+        f"{len(s['diverged_members'])} diverged, {time.time() - t0:.1f} s -> {a.out}",
         file=sys.stderr,
     )
     if s["diverged_members"]:  # a result, not an error: recorded, never silently dropped
         first = min(m["diverged_step"] for m in s["members"] if m["diverged"])
         print(
-            f"warning: {len(s['diverged_members'])} of {s['n_members']} members diverged (non-finite loss or "
-            f"gradient, first at step {first}); kept as diverged in summary.json and metrics.parquet, and "
-            "the aggregation never picks a diverged lr - lower the cell's lrs to train them",
+            f"warning: {len(s['diverged_members'])} of {s['n_members']} members diverged "
+            f"(non-finite loss or gradient, first at step {first}); kept as diverged in "
+            "summary.json and metrics.parquet, and the aggregation never picks a diverged lr - "
+            "lower the cell's lrs to train them",
             file=sys.stderr,
         )
     return 0

@@ -6,9 +6,9 @@ with sgd_momentum, adam, adamw, adafactor and muon (not on the LRU).  Cells are 
 ``<architecture>-<optimizer>`` with ``_`` written ``-`` (``rnn-sgd-momentum``).
 
 Everything is read from the experiment's aggregated table ``results/tables/optimizers_best.parquet``
-(one row per cell and nu0; METHODS §1.6: an lr with a diverged seed is not eligible; a point without an
-eligible lr is ``flagged`` and carries the published NaN-skipping mean; a point where every seed of
-every lr diverged has a NaN mean).
+(one row per cell and nu0; METHODS §1.6: an lr with a diverged seed is not eligible; a point
+without an eligible lr is ``flagged`` and carries the published NaN-skipping mean; a point where
+every seed of every lr diverged has a NaN mean).
 
 **Criteria** (2026-11-26; the shared ``THRESHOLDS`` of core.py, none added).  They were
 planned before the study's first quick-tier run but committed after its aggregated table had been
@@ -228,8 +228,8 @@ _SGD_OLD = (
             _SGD_OLD,
             _sgd_diagonal_old,
             "2026-11-30",
-            "a point where every run diverged has no loss: counting it as degraded lets a too aggressive "
-            "lr grid pass the check without any degradation being measured",
+            "a point where every run diverged has no loss: counting it as degraded lets a too "
+            "aggressive lr grid pass the check without any degradation being measured",
         )
     ],
 )
@@ -313,8 +313,9 @@ def lr_table(c: pd.DataFrame, grids: dict[str, list[float]], tier: str) -> str:
         r"\caption{Optimizer study (" + tier + r" tier): best learning rate at each $\nu_0$ "
         r"(lowest mean final loss over the lrs without a diverged seed). $^*$: at the edge of the "
         r"grid run in this tier (a limit of the study: the optimum may lie outside); $^\dagger$: "
-        r"every lr had a diverged seed (published NaN-skipping mean shown in the figure); --: every "
-        r"run diverged. Diverged: runs that diverged, over all lrs and $\nu_0$.}\label{tab:optimizers}",
+        r"every lr had a diverged seed (published NaN-skipping mean shown in the figure); --: "
+        r"every run diverged. Diverged: runs that diverged, over all lrs and "
+        r"$\nu_0$.}\label{tab:optimizers}",
         r"\begin{tabular}{@{}" + spec + "@{}}",
         r"\toprule",
         "architecture & optimizer (lr grid) & "

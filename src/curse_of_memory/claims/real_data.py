@@ -250,8 +250,9 @@ _FIG12_OLD = (
             _FIG12_OLD,
             _fig12_old,
             "2026-11-30",
-            "the uncentred c(Δ) contains the squared feature means, a constant that a long correlation "
-            "time cannot be told apart from (a LayerNorm bias alone contributes such a constant)",
+            "the uncentred c(Δ) contains the squared feature means, a constant that a long "
+            "correlation time cannot be told apart from (a LayerNorm bias alone contributes such a "
+            "constant)",
         )
     ],
 )
@@ -291,8 +292,8 @@ def _fig12(src):
     "fig14.gru_near_diagonal",
     "fig14",
     "C4",
-    "At init a GRU's recurrent Jacobian is close to diagonal: exactly diagonal with constant gates, "
-    "longer memory with larger T_max, off-diagonal small at σ_h = 1 and larger at σ_h = 3.",
+    "At init a GRU's recurrent Jacobian is close to diagonal: exactly diagonal with constant "
+    "gates, longer memory with larger T_max, off-diagonal small at σ_h = 1 and larger at σ_h = 3.",
     "row 1: max |off-diagonal| ≤ 1e−6; rows 1-2: mean diagonal at the largest Δt increases with "
     "T_max; row 3: mean |off|/mean |diag| ≤ 0.1 at σ_h = 1 and larger at σ_h = 3",
 )
@@ -370,7 +371,8 @@ def _fig15(src):
     "fig15.theory_matches",
     "fig15",
     "C4",
-    "The diagonal theory predicts the GRU's activity and gate-bias sensitivity in all three settings.",
+    "The diagonal theory predicts the GRU's activity and gate-bias sensitivity in all three "
+    "settings.",
     "for every setting and quantity: median over T of |log10(empirical mean / theory)| ≤ log10 2",
 )
 def _fig15_match(src):
@@ -406,7 +408,8 @@ def _fig15_bounded(src):
     "fig15",
     "fig",
     "The default and as-published sensitivity formulas differ visibly only at small T.",
-    "|published/default − 1| for the dh2 curve: ≤ 0.1 at the largest T and larger at the smallest T",
+    "|published/default − 1| for the dh2 curve: ≤ 0.1 at the largest T and larger at the "
+    "smallest T",
 )
 def _fig15_pub(src):
     d = _fig15(src)

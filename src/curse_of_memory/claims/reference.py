@@ -20,7 +20,8 @@ from curse_of_memory.provenance import REFERENCE_DIR, TRAINING_FIGURES, read_pro
 
 
 def is_training_claim(record: dict) -> bool:
-    """Claims whose figure is drawn from training runs (Figs 3, 4, 9, 10, 11, the optimizer study)."""
+    """Claims whose figure is drawn from training runs (Figs 3, 4, 9, 10, 11, the optimizer
+    study)."""
     stem = record["figure"]
     return stem.split("_")[0] in TRAINING_FIGURES or stem == "fig_optimizers"
 
@@ -87,19 +88,21 @@ def section_tex(
     if prov is None:
         lines.append(
             "No paper-tier reference run is shipped with this checkout "
-            r"(\texttt{results/\allowbreak{}reference/\allowbreak{}paper/\allowbreak{}provenance.json} "
+            r"(\texttt{results/\allowbreak{}reference/"
+            r"\allowbreak{}paper/\allowbreak{}provenance.json} "
             "is missing): the training figures and claims show this run alone."
         )
         return "\n".join(lines) + "\n"
     hours = prov["wall_seconds"] / 3600
     lines.append(
-        "The training figures of a reduced tier cannot say whether a failed claim is the paper's or "
-        "the reduction's. The repository therefore ships one full run of the paper's training grids "
-        r"(\texttt{results/\allowbreak{}reference/\allowbreak{}paper}: every task point and learning rate, 10 seeds, 10{,}000 "
-        "steps), drawn as hollow markers beside this run's points in Figures 3, 10 and 11, and every "
-        "training claim is judged on it too (Table~\\ref{tab:reference-claims}). "
-        r"\texttt{snakemake --cores all --config tier=paper runs=reference} rebuilds every paper-tier "
-        "figure, table and claim from it without training."
+        "The training figures of a reduced tier cannot say whether a failed claim is the paper's "
+        "or the reduction's. The repository therefore ships one full run of the paper's training "
+        r"grids (\texttt{results/\allowbreak{}reference/\allowbreak{}paper}: every task point and "
+        "learning rate, 10 seeds, 10{,}000 steps), drawn as hollow markers beside this run's "
+        "points in Figures 3, 10 and 11, and every training claim is judged on it too "
+        "(Table~\\ref{tab:reference-claims}). "
+        r"\texttt{snakemake --cores all --config tier=paper runs=reference} rebuilds every "
+        "paper-tier figure, table and claim from it without training."
     )
     lines.append("")
     lines.append(r"\begin{itemize}\itemsep0pt")
@@ -131,8 +134,8 @@ def section_tex(
     else:
         lines.append(
             r"\textbf{The reference was produced by older training code} (this checkout's training "
-            rf"fingerprint is \texttt{{{esc(fingerprint)}}}); its numbers may differ from what this "
-            "checkout would train."
+            rf"fingerprint is \texttt{{{esc(fingerprint)}}}); its numbers may differ from what "
+            "this checkout would train."
         )
     train = [r for r in records if "reference" in r]
     if runs == "reference":
@@ -150,8 +153,10 @@ def section_tex(
         r"\caption{Training claims at this run's tier ("
         + esc(tier)
         + ") and on the paper-tier reference. "
-        f"This run: {n_this['pass']} pass, {n_this['fail']} fail, {n_this['not evaluated']} not evaluated; "
-        f"reference: {n_ref['pass']} pass, {n_ref['fail']} fail, {n_ref['not evaluated']} not evaluated. "
+        f"This run: {n_this['pass']} pass, {n_this['fail']} fail, "
+        f"{n_this['not evaluated']} not evaluated; "
+        f"reference: {n_ref['pass']} pass, {n_ref['fail']} fail, "
+        f"{n_ref['not evaluated']} not evaluated. "
         r"Criteria and measured values: Appendix, claims table.}\label{tab:reference-claims}\\",
         r"\toprule check & this run & reference \\ \midrule\endfirsthead",
         r"\toprule check & this run & reference \\ \midrule\endhead",

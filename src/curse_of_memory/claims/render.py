@@ -518,11 +518,12 @@ def summary_to_latex(records: list[dict], tier: str) -> str:
                 r"\caption{Verdict per claim of the paper ("
                 + tex_escape(tier)
                 + f" tier): {n['pass']} "
-                f"pass, {n['fail']} fail, {n['not evaluated']} not evaluated over {len(records)} checks. "
-                r"Figures: the figures whose checks support the claim. Paper-tier reference: pass / fail / "
-                r"not evaluated of the same checks at the paper's scale (-- where not available). Known "
-                r"criterion issues: the failing checks, with their first measured number (details in "
-                r"Table~\ref{tab:claims}).}\label{tab:claims-summary}",
+                f"pass, {n['fail']} fail, {n['not evaluated']} not evaluated over "
+                f"{len(records)} checks. "
+                r"Figures: the figures whose checks support the claim. Paper-tier reference: "
+                r"pass / fail / not evaluated of the same checks at the paper's scale (-- where "
+                r"not available). Known criterion issues: the failing checks, with their first "
+                r"measured number (details in Table~\ref{tab:claims}).}\label{tab:claims-summary}",
                 r"\begin{tabular}{@{}>{\raggedright}p{0.27\linewidth}>{\raggedright}p{0.11\linewidth}"
                 r"ccc>{\raggedright}p{0.09\linewidth}>{\raggedright\arraybackslash}p{0.30\linewidth}@{}}",
                 r"\toprule",

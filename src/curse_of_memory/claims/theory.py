@@ -202,8 +202,8 @@ def _fig2_check(src, name, grey_gap=True):
 
 _FIG2_SLOPES = (
     "over 1−λ ∈ [1e−4, 10^−3.5]: log-log slope ≤ 0.25 for every ρ ≤ 0.99 (ρ = 0.999 is excluded "
-    "a priori: its asymptotic regime lies beyond the plotted range), slope in [0.9, 1.1] for ρ = 1; "
-    "the value at the last λ is non-decreasing in ρ"
+    "a priori: its asymptotic regime lies beyond the plotted range), slope in [0.9, 1.1] for "
+    "ρ = 1; the value at the last λ is non-decreasing in ρ"
 )
 _FIG2_CRIT = _FIG2_SLOPES + " and ≥ 1e6 below the grey curve"
 _FIG2_LEFT_CRIT = (
@@ -224,8 +224,9 @@ _FIG2_LEFT_CRIT = (
             _FIG2_CRIT,
             lambda src: _fig2_check(src, "fig2_left.csv"),
             "2026-11-30",
-            "the clause '≥ 1e6 below the grey curve' is not a statement of the paper about the left "
-            "panel, and cannot hold there: grey / (ρ = 1 curve) = 1/(2(1−λ)) ≈ 5e3 at 1−λ = 1e−4",
+            "the clause '≥ 1e6 below the grey curve' is not a statement of the paper about the "
+            "left panel, and cannot hold there: grey / (ρ = 1 curve) = 1/(2(1−λ)) ≈ 5e3 at "
+            "1−λ = 1e−4",
         ),
     ],
 )
@@ -265,7 +266,8 @@ def _fig6_curv(src):
     "fig6",
     "C1",
     "Polar parametrisation: both curvatures at the optimum explode as λ* → 1.",
-    "polar magnitude and angle curvature at the optimum: increasing in λ*, 0.99 vs 0.36 ratio ≥ 1000",
+    "polar magnitude and angle curvature at the optimum: increasing in λ*, 0.99 vs 0.36 ratio "
+    "≥ 1000",
 )
 def _fig6_polar(src):
     c = _fig6_curv(src)
@@ -311,8 +313,8 @@ def _fig6_exp(src):
     "C2",
     "opt parametrisation: the curvature at the optimum is the same for every λ* (1 and π²), but "
     "the loss is periodic in the angle: many basins for small λ*, a flat landscape near 1.",
-    "opt curvature within 5 % of 1 (magnitude) and of π² (angle) for every λ*; #local minima of the "
-    "angle loss ≥ 5 for λ* = 0.36 and ≤ 1 for λ* = 0.99",
+    "opt curvature within 5 % of 1 (magnitude) and of π² (angle) for every λ*; #local minima of "
+    "the angle loss ≥ 5 for λ* = 0.36 and ≤ 1 for λ* = 0.99",
 )
 def _fig6_opt(src):
     c = _fig6_curv(src)

@@ -138,8 +138,8 @@ def _fig3_block(src):
     "fig3.variants_similar",
     "fig3",
     "C3",
-    "After block-diagonality, more neurons, complex numbers, gamma and exp change the loss by small "
-    "factors only; the dense RNN is far worse than every variant.",
+    "After block-diagonality, more neurons, complex numbers, gamma and exp change the loss by "
+    "small factors only; the dense RNN is far worse than every variant.",
     "max/min over the 5 variants after the RNN <= 30, and RNN >= 100 x the worst variant",
 )
 def _fig3_variants(src):
@@ -234,8 +234,9 @@ _A_GROUPS = ("A", "a", "rec", "recurrent")
 
 def _fig11_curves(src, prefixes=("elr_",)) -> dict:
     """Per head count (cell) at its best lr: the history rows (sorted by epoch) with one column per
-    prefix, named by the prefix (``elr_``: seed mean of the per-epoch "Mean LR" of A; ``elrpos_``:
-    seed mean of its geometric mean over the positive entries; ``nonpos_``: share of entries <= 0)."""
+    prefix, named by the prefix (``elr_``: seed mean of the per-epoch "Mean LR" of A;
+    ``elrpos_``: seed mean of its geometric mean over the positive entries; ``nonpos_``: share
+    of entries <= 0)."""
     best = src.table("fig11_best", ["cell", "lr"])
     hist = src.table("fig11_history", ["cell", "lr", "epoch"])
     cols = {}
@@ -356,18 +357,18 @@ _FIG11_TAIL_OLD = (
     "fig",
     "Every effective-LR curve falls sharply at the end of training, because of the cosine decay.",
     "for every head count at its best lr: the plotted Mean-LR of A at the last epoch <= 0.1 x its "
-    "maximum over epochs, and Adam's own factor (the geometric mean over A's positive effective lrs "
-    "divided by the scheduled lr of the probe) at the last epoch >= 0.1 x its maximum over epochs, "
-    "i.e. the fall is the schedule's, not Adam's",
+    "maximum over epochs, and Adam's own factor (the geometric mean over A's positive effective "
+    "lrs divided by the scheduled lr of the probe) at the last epoch >= 0.1 x its maximum over "
+    "epochs, i.e. the fall is the schedule's, not Adam's",
     superseded=[
         Superseded(
             _FIG11_TAIL_OLD,
             _fig11_tail_old,
             "2026-11-30",
-            "the probe is proportional to the scheduled lr, which the cosine decay takes to 1e-7 at the "
-            "last epoch: the plotted curve falls by about 1e-4 whatever Adam does, so the old criterion "
-            "held by construction; the paper's 'because of the cosine decay' is tested by removing the "
-            "schedule",
+            "the probe is proportional to the scheduled lr, which the cosine decay takes to 1e-7 "
+            "at the last epoch: the plotted curve falls by about 1e-4 whatever Adam does, so the "
+            "old criterion held by construction; the paper's 'because of the cosine decay' is "
+            "tested by removing the schedule",
         )
     ],
 )
@@ -448,7 +449,8 @@ def _fig4_degen(src):
     "fig4.top_eigenvalues_similar",
     "fig4",
     "C3",
-    "The largest Hessian eigenvalues of the dense and the diagonal network are of similar magnitude.",
+    "The largest Hessian eigenvalues of the dense and the diagonal network are of similar "
+    "magnitude.",
     "max/min of the two largest eigenvalues ≤ 100",
 )
 def _fig4_similar(src):
@@ -721,9 +723,9 @@ _FIG10_TOP_OLD = (
             _FIG10_TOP_OLD,
             _fig10_top_old,
             "2026-11-30",
-            "the paper shows the top-10 eigenvectors delocalising; the top eigenvector alone stays on "
-            "about one conjugate pair at every θ0, so a strict '>' on it is decided by a few per cent "
-            "that another draw of the eigenvalues reverses",
+            "the paper shows the top-10 eigenvectors delocalising; the top eigenvector alone "
+            "stays on about one conjugate pair at every θ0, so a strict '>' on it is decided by a "
+            "few per cent that another draw of the eigenvalues reverses",
         )
     ],
 )

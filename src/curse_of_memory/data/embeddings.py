@@ -13,9 +13,9 @@
 * ``write_cache`` / ``load_cache``: a ``.npy`` array (float16 or float32) plus a JSON manifest with
   source, model, counts, seed, shape, dtype and the sha256 of the array bytes.  ``write_cache``
   checks the free space and allocates the array's blocks before it writes through the memory map,
-  so a full disk is a one-line error naming the file (not a SIGBUS) and no temporary file stays.  ``load_cache``
-  memory-maps the array and verifies shape and checksum; a truncated or corrupt file raises a
-  one-line :class:`DataError` saying to delete it and rerun.
+  so a full disk is a one-line error naming the file (not a SIGBUS) and no temporary file stays.
+  ``load_cache`` memory-maps the array and verifies shape and checksum; a truncated or corrupt
+  file raises a one-line :class:`DataError` saying to delete it and rerun.
 """
 
 from __future__ import annotations
@@ -80,7 +80,8 @@ def _resolve(name: str | None) -> tuple[str, bool]:
 
 
 def _not_a_folder(name) -> str:
-    """' (and no folder <abs path> exists)' for a hub-like name that could also be a relative path."""
+    """' (and no folder <abs path> exists)' for a hub-like name that could also be a relative
+    path."""
     if "/" not in str(name):
         return ""
     return f" (and there is no folder {Path(str(name)).expanduser().resolve()})"
@@ -105,8 +106,8 @@ def load_model(name: str | None = BUNDLED):
         if hub_offline():
             raise UserError(
                 f"data.model: {name!r} is not in the local Hugging Face cache{_not_a_folder(name)} "
-                "and the hub is offline (HF_HUB_OFFLINE set or no network); set data.model: bundled "
-                "(works offline) or a local model folder"
+                "and the hub is offline (HF_HUB_OFFLINE set or no network); set data.model: "
+                "bundled (works offline) or a local model folder"
             ) from exc
         try:
             tok = AutoTokenizer.from_pretrained(target)

@@ -88,7 +88,8 @@ def _group_stats(groups, grads: dict[str, torch.Tensor], n_layers: int):
 
 
 def measure(model: DeepRecurrent, batches, losses=LOSSES) -> list[dict]:
-    """Per-batch records for ``model`` over ``batches`` (iterable of (B, T, d_emb) float tensors)."""
+    """Per-batch records for ``model`` over ``batches`` (iterable of (B, T, d_emb) float
+    tensors)."""
     groups = parameter_groups(model)
     names = [n for n, _ in model.named_parameters()]
     params = [p for _, p in model.named_parameters()]

@@ -105,8 +105,8 @@ def _utf8(path: Path) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise DataError(
-            f"data.text.folder: {path} is not UTF-8 text (byte {data[exc.start]:#04x} on line {line}; "
-            "a binary file?); convert it to UTF-8 or move it out of the folder"
+            f"data.text.folder: {path} is not UTF-8 text (byte {data[exc.start]:#04x} on line "
+            f"{line}; a binary file?); convert it to UTF-8 or move it out of the folder"
         ) from exc
     if "\x00" in text:
         raise DataError(
@@ -275,5 +275,8 @@ def describe(cfg: dict) -> str:
         path = cfg.get("dump_path")
         return "enwiki shortened dump (gensim)" if not path else f"MediaWiki dump {Path(path).name}"
     if source == "hf-wikipedia":
-        return f"{cfg.get('hf_dataset', 'wikimedia/wikipedia')} {cfg.get('hf_date')}.{cfg.get('hf_language')}"
+        return (
+            f"{cfg.get('hf_dataset', 'wikimedia/wikipedia')} "
+            f"{cfg.get('hf_date')}.{cfg.get('hf_language')}"
+        )
     return f"text folder {Path(str(cfg.get('folder'))).name}"

@@ -332,8 +332,8 @@ def optimum_values(
     With d = eig(A), V its eigenvectors, b = V⁻¹B and c = CV (METHODS §5 Figs 4, 9):
     rnn: A, B, C, D;  crnn: λ = d, B' = b, C' = c, D;
     lru: ω_ν = log(−log|d|), ω_θ = log(arg d mod 2π), ω_γ = log √(1−|d|²), B' = b/γ, C' = c, D;
-    s4:  Δ = ``s4_delta`` for every state (stored as softplus⁻¹ Δ), A = (log|d| + i·(arg d mod 2π))/Δ,
-         B' = b/Δ, C' = c, D.
+    s4:  Δ = ``s4_delta`` for every state (stored as softplus⁻¹ Δ),
+         A = (log|d| + i·(arg d mod 2π))/Δ, B' = b/Δ, C' = c, D.
     """
     d, b, c = teacher.modal()
     D = teacher.D.reshape(-1)

@@ -10,7 +10,8 @@ Quick use
 >>> y = m(x3)           # x3 (batch, T, d_in) is accepted for M = 1 -> (batch, T, d_out)
 >>> k = m.impulse_response(T)   # (M, T, d_out, d_in), D included at tau = 0
 
-Conventions (METHODS §1.1): h_0 = 0, h_t = Lambda h_{t-1} + B~ x_t, y_t = Re(C h_t) + D x_t, t = 1..T.
+Conventions (METHODS §1.1): h_0 = 0, h_t = Lambda h_{t-1} + B~ x_t, y_t = Re(C h_t) + D x_t,
+t = 1..T.
 
 Registry names and spec keys (``build_model(spec, ...)``; one ``MODELS`` entry each, below)
 ------------------------------------------------------------------------------------------
@@ -21,10 +22,12 @@ Registry names and spec keys (``build_model(spec, ...)``; one ``MODELS`` entry e
          Init per member: per head M ~ N(0, 1/m), eigen-remapped with nu_min = 0, nu_max = 1
          (init keys ``nu_min``, ``nu_max``, ``theta0``, ``remap`` = default | published);
          B, C, D LeCun-normal (truncated, std 1/sqrt(fan_in)).
-``lru``  (class ``LRU``, METHODS §2.2-2.3): ``hidden`` N, ``param`` exp | polar | reim (default exp),
-         ``gamma`` learned | none (default learned), ``gamma_init`` default | published (published =
-         the original's sqrt(1 - Re(lambda)^2) for reim, METHODS §7 item 5).  Parameters in order:
-         ``lam_raw`` (M, 2, N) [row 0 omega_nu | nu | Re lambda; row 1 omega_theta | theta | Im lambda],
+``lru``  (class ``LRU``, METHODS §2.2-2.3): ``hidden`` N, ``param`` exp | polar | reim
+         (default exp), ``gamma`` learned | none (default learned), ``gamma_init`` default |
+         published (published = the original's sqrt(1 - Re(lambda)^2) for reim, METHODS §7
+         item 5).  Parameters in order:
+         ``lam_raw`` (M, 2, N) [row 0 omega_nu | nu | Re lambda;
+                                row 1 omega_theta | theta | Im lambda],
          ``gamma`` (M, N) [only when learned; stores log gamma for exp],
          ``B_re``, ``B_im`` (M, N, d_in), ``C_re``, ``C_im`` (M, d_out, N), ``D`` (M, d_out, d_in).
          "LRU" = exp + learned; "cRNN" (complex diagonal) = reim + none.
@@ -201,7 +204,8 @@ def build_model(
     """Build a population model of ``members`` members from a registry spec (see module doc).
 
     ``seeds``: one int for all members or a list of M ints; ``init``: draw_member keyword arguments
-    (one dict or a list of M dicts).  ``draw=False`` leaves all parameters zero (set them yourself)."""
+    (one dict or a list of M dicts).  ``draw=False`` leaves all parameters zero (set them
+    yourself)."""
     spec = validate_model_spec(spec)
     entry = MODELS[spec["name"]]
     model = entry.cls(

@@ -117,7 +117,8 @@ def gru_scan(
     simple: bool = False,
     keep: list[int] | None = None,
 ) -> torch.Tensor:
-    """All states h_1..h_T, shape (..., T, n), of the cell with parameters ``p`` on ``x`` (..., T, f).
+    """All states h_1..h_T, shape (..., T, n), of the cell with parameters ``p`` on ``x``
+    (..., T, f).
 
     With ``keep`` (1-based step counts), only the states h_k for k in ``keep`` are returned, stacked
     on the time axis.

@@ -76,11 +76,12 @@ def remap_eigenvalues(
     remap: str = "default",
     rtol: float = 1e-9,
 ) -> np.ndarray:
-    """l' = (nu_min + (nu_max - nu_min) tanh|l|) exp(i arg(l) theta0/pi)  (METHODS §2.1 step 3, §3.2).
+    """l' = (nu_min + (nu_max - nu_min) tanh|l|) exp(i arg(l) theta0/pi)  (METHODS §2.1 step 3,
+    §3.2).
 
     ``remap='default'`` keeps real eigenvalues real (modulus kept, sign = that of the nearest real
-    number to the remapped complex value); ``'published'`` applies the formula blindly (the real part
-    is taken later, as in the original)."""
+    number to the remapped complex value); ``'published'`` applies the formula blindly (the real
+    part is taken later, as in the original)."""
     if remap not in REMAPS:
         raise ConfigError("remap", f"unknown remap {remap!r}", ", ".join(REMAPS))
     l = np.asarray(l, dtype=np.complex128)
@@ -122,7 +123,8 @@ def dense_recurrent_init(
     theta0: float,
     remap: str = "default",
 ) -> torch.Tensor:
-    """Per head: M ~ N(0, 1/m) (m x m), eigen-remapped (METHODS §2.1).  Returns (heads, m, m) float64."""
+    """Per head: M ~ N(0, 1/m) (m x m), eigen-remapped (METHODS §2.1).  Returns (heads, m, m)
+    float64."""
     blocks = []
     for _ in range(heads):
         mat = normal(g, m, m, std=1.0 / math.sqrt(m))

@@ -82,7 +82,8 @@ class PopulationModel(nn.Module):
     ``d_in``, ``d_out``, ``hidden``; and the methods below."""
 
     name = "base"
-    #: names of parameters holding stacks of square recurrent matrices (last two dims); muon uses them
+    #: names of parameters holding stacks of square recurrent matrices (last two dims);
+    #: muon uses them
     recurrent_matrices: tuple[str, ...] = ()
 
     def _param(self, shape, dtype):
@@ -164,7 +165,8 @@ class LinearRNN(PopulationModel):
         return {"A": A, "B": B, "C": C, "D": D}
 
     def param_groups(self) -> list[tuple[str, str, int | None]]:
-        """(group name, parameter name, row index along dim 1 or None) for effective-LR summaries."""
+        """(group name, parameter name, row index along dim 1 or None) for effective-LR
+        summaries."""
         return [(n, n, None) for n in self.PARAM_ORDER]
 
     def dense_A(self) -> torch.Tensor:

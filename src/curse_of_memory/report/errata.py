@@ -1,4 +1,4 @@
-"""The errata table: every discrepancy of the original code (METHODS §7) and what this pipeline does.
+"""The errata table: every discrepancy of the original code (METHODS §7) and what the pipeline does.
 
 Each entry states what the original does, what the pipeline does by default, which figures are
 affected, where the as-published variant is, and — where both variants are produced — the measured
@@ -140,8 +140,8 @@ def _nan_rule(src: Sources) -> str:
     differ = int((~np.isclose(t["lr"], t["lr_published"], equal_nan=True)).sum())
     return (
         f"{int(t['n_diverged_total'].sum())} diverged runs in {len(t)} configurations; the "
-        f"NaN-skipping rule picks a different lr in {differ}, {int(t['flagged'].sum())} points flagged "
-        "(no eligible lr)"
+        f"NaN-skipping rule picks a different lr in {differ}, {int(t['flagged'].sum())} points "
+        "flagged (no eligible lr)"
     )
 
 
@@ -164,8 +164,8 @@ def _fig15_formula(src: Sources) -> str:
         raise NotEvaluated("fig15_curves.csv is empty")
     dev = (g["theory_published"] / g["theory"] - 1).abs()
     return (
-        f"sensitivity theory: published/default - 1 = {_fmt(dev.iloc[0])} at T = {_fmt(g.index[0])}, "
-        f"{_fmt(dev.iloc[-1])} at T = {_fmt(g.index[-1])}"
+        f"sensitivity theory: published/default - 1 = {_fmt(dev.iloc[0])} "
+        f"at T = {_fmt(g.index[0])}, {_fmt(dev.iloc[-1])} at T = {_fmt(g.index[-1])}"
     )
 
 
@@ -453,9 +453,11 @@ def to_latex(rows: list[dict]) -> str:
         r"\caption{Errata: discrepancies of the original code (METHODS \S7) and further notes. "
         r"``Variant'' names where the as-published variant is produced; the effect is measured "
         r"from both variants' outputs of this run.}\label{tab:errata}\\",
-        r"\toprule \# & original & this pipeline (default) & figs & as-published variant & measured effect \\",
+        r"\toprule \# & original & this pipeline (default) & figs & as-published variant & "
+        r"measured effect \\",
         r"\midrule\endfirsthead",
-        r"\toprule \# & original & this pipeline (default) & figs & as-published variant & measured effect \\",
+        r"\toprule \# & original & this pipeline (default) & figs & as-published variant & "
+        r"measured effect \\",
         r"\midrule\endhead",
         r"\bottomrule\endlastfoot",
     ]

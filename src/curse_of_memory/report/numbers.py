@@ -55,7 +55,8 @@ MACROS = tuple(CLAIM_NUMBERS) + RUN_NUMBERS
 
 
 def training_budget(training: dict) -> dict:
-    """Seeds, steps and lrs per grid of a cell in this tier (METHODS §1.6; the tier's reduce rule)."""
+    """Seeds, steps and lrs per grid of a cell in this tier (METHODS §1.6; the tier's reduce
+    rule)."""
     d = (training or {}).get("defaults", {})
     r = (training or {}).get("reduce") or {}
     seeds, steps = d.get("seeds", 10), d.get("steps", 10000)

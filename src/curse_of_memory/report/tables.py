@@ -200,9 +200,9 @@ def divergence_table(by_lr: dict[str, pd.DataFrame], labels: dict, tier: str) ->
     if not rows and by_lr:
         rows = [[r"\multicolumn{4}{c}{\textit{no diverged seed}}"]]
     return _table(
-        f"Diverged seeds ({tex_escape(tier)} tier): every (experiment, model, lr) with at least one "
-        f"diverged seed, counted over all task points; {total} of {runs} runs diverged. Such an lr is "
-        r"not eligible for the best-lr choice (METHODS \S7 item 16).",
+        f"Diverged seeds ({tex_escape(tier)} tier): every (experiment, model, lr) with at least "
+        f"one diverged seed, counted over all task points; {total} of {runs} runs diverged. "
+        r"Such an lr is not eligible for the best-lr choice (METHODS \S7 item 16).",
         "tab:divergence",
         ["experiment", "model", "lr", "diverged / runs"],
         rows,

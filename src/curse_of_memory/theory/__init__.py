@@ -11,7 +11,7 @@ Modules
 ``toy``        the Fig 7 optimisation: six trajectories (3 parametrisations x real Adam / sign
                descent) in lock-step.
 ``figdata``    the numbers plotted in Figs 1, 2, 6, 7, 8 as tidy tables (columns documented there).
-``gru``        GRU-as-diagonal-network theory of Fig 15 (METHODS §4.7; written with the real-data work).
+``gru``        GRU-as-diagonal-network theory of Fig 15 (METHODS §4.7).
 
 The closed-form Gauss-Newton Hessian (METHODS §4.6, Fig 10 top) is
 :mod:`curse_of_memory.hessian.closed_form`.

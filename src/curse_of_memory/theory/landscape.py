@@ -26,7 +26,8 @@ name            nu                           theta
 ``tanh_exp``    tanh(w_nu)                   exp(w_theta)           (Fig 7 "exp")
 ==============  ===========================  ===================================================
 
-``to_polar(name, w_nu, w_theta) -> (nu, theta)``, ``from_polar(name, nu, theta) -> (w_nu, w_theta)``,
+``to_polar(name, w_nu, w_theta) -> (nu, theta)``,
+``from_polar(name, nu, theta) -> (w_nu, w_theta)``,
 ``dlam_draw(name, w_nu, w_theta) -> (dlam/dw_nu, dlam/dw_theta)`` (complex, NumPy),
 ``loss_grad_raw(name, w_nu, w_theta, lam_star)`` (analytic gradient of the unnormalised loss with
 respect to the raw variables, NumPy; used by the vectorised Fig 7 optimiser),
@@ -72,7 +73,8 @@ def loss_polar(nu, theta, nu_star, theta_star, mu=0.0, sigma=1.0, normalised=Fal
     # den = |1 - lam conj lam*|^2 = (1 - r)^2 + 4 r s^2 and |lam - lam*|^2 = (nu - nu*)^2 + 4 r s^2:
     #   L   = |lam - lam*|^2 (1 - r^2) / ((1 - nu^2)(1 - nu*^2) den) / 2
     #   L_g = [(1 - r)(nu - nu*)^2 / ((1 - r) + g g*) + 2 r s^2 (2 - g g*)] / den
-    # which equal the textbook forms 1/2 [1/(1-|lam|^2) + 1/(1-|lam*|^2) - 2 Re 1/(1 - lam conj lam*)]
+    # which equal the textbook forms
+    #   1/2 [1/(1-|lam|^2) + 1/(1-|lam*|^2) - 2 Re 1/(1 - lam conj lam*)]
     # (and 1 - g g* Re 1/(1 - lam conj lam*)); the tests check both against simulation.
     r = nu * nu_star
     s2 = xp.sin(0.5 * (theta - theta_star)) ** 2
@@ -128,7 +130,8 @@ def _check_name(name):
 
 
 def opt_g(nu):
-    """g(nu) = (1 - nu^2) / (nu sqrt(1 + nu^2)): theta = w_theta g(nu) in the opt parametrisation."""
+    """g(nu) = (1 - nu^2) / (nu sqrt(1 + nu^2)): theta = w_theta g(nu) in the opt
+    parametrisation."""
     xp = _xp(nu)
     return (1.0 - nu**2) / (nu * xp.sqrt(1.0 + nu**2))
 
@@ -210,7 +213,8 @@ def loss_grad_raw(name, w_nu, w_theta, lam_star):
 
 
 def second_derivative(fun, x):
-    """Elementwise d^2 fun(x) / dx^2 by torch autodiff in float64 (fun maps a tensor elementwise)."""
+    """Elementwise d^2 fun(x) / dx^2 by torch autodiff in float64 (fun maps a tensor
+    elementwise)."""
     import torch
 
     xt = torch.as_tensor(np.asarray(x, dtype=np.float64)).clone().requires_grad_(True)

@@ -97,7 +97,8 @@ def sensitivity_kernel_expanded(lam1, lam2, rho):
 
 
 def sensitivity_kernel_published(lam1, lam2, rho):
-    """S_vis: the as-published Fig 8 closed form (METHODS §4.2, §7 item 9).  Equals S only at rho in {0, 1}."""
+    """S_vis: the as-published Fig 8 closed form (METHODS §4.2, §7 item 9).  Equals S only at
+    rho in {0, 1}."""
     rho = _check_rho(rho)
     l1, l2 = _c(lam1), _c(lam2)
     P = l1 * l2
@@ -158,7 +159,8 @@ def second_moment_real(lam, rho):
 
 
 def sensitivity_moment_real(lam, rho):
-    """E[(d_lam h)^2] = [(1+lam^2)(1-rho^2 lam^2) + 2 rho lam (1-lam^2)] / [(1-lam^2)^3 (1-rho lam)^2]."""
+    """E[(d_lam h)^2] = [(1+lam^2)(1-rho^2 lam^2) + 2 rho lam (1-lam^2)]
+    / [(1-lam^2)^3 (1-rho lam)^2]."""
     rho = _check_rho(rho)
     lam = np.asarray(lam, dtype=np.float64)
     num = (1 + lam**2) * (1 - rho**2 * lam**2) + 2 * rho * lam * (1 - lam**2)

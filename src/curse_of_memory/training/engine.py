@@ -1,4 +1,5 @@
-"""The population engine: one process trains a whole *cell* (task points x lrs x seeds) in lock-step.
+"""The population engine: one process trains a whole *cell* (task points x lrs x seeds) in
+lock-step.
 
 Members are ordered point-major, then lr, then seed (seed fastest):
 ``member = (point_index * len(lrs) + lr_index) * len(seeds) + seed_index``.
@@ -195,7 +196,8 @@ def validate_cell(cell: dict) -> dict:
 
 
 def config_hash(cell: dict) -> str:
-    """Short hash of the normalised cell config (device excluded: it does not change the meaning)."""
+    """Short hash of the normalised cell config (device excluded: it does not change the
+    meaning)."""
     c = {k: v for k, v in validate_cell(cell).items() if k != "device"}
     return hashlib.sha256(json.dumps(c, sort_keys=True).encode()).hexdigest()[:12]
 
@@ -433,7 +435,8 @@ class Population:
         if self._stop_mode == "raise":
             raise _Stop(self.step)
         print(
-            f"{STOP_ENV}={self._stop_at}: stopping this process (SIGKILL) after step {self.step}, as asked",
+            f"{STOP_ENV}={self._stop_at}: stopping this process (SIGKILL) after step "
+            f"{self.step}, as asked",
             file=sys.stderr,
             flush=True,
         )
@@ -483,7 +486,8 @@ class Population:
 
 
 def _np_to_torch(obj):
-    """Numpy arrays -> tensors, so that a state file holds only what ``weights_only`` loading reads."""
+    """Numpy arrays -> tensors, so that a state file holds only what ``weights_only`` loading
+    reads."""
     if isinstance(obj, np.ndarray):
         return torch.from_numpy(np.ascontiguousarray(obj)).clone()
     if isinstance(obj, dict):
@@ -548,7 +552,8 @@ def train_population(
             wall0 = pop.load_state(st)
         except Exception as exc:  # a corrupt or mismatched state is discarded, never trusted
             log(
-                f"warning: ignoring unreadable training state {state_file} ({exc.__class__.__name__}); "
+                f"warning: ignoring unreadable training state {state_file} "
+                f"({exc.__class__.__name__}); "
                 "training this cell from step 0 (the file is replaced at the next checkpoint)"
             )
             pop, wall0 = Population(c, device), 0.0  # a half-loaded state must not leak in
@@ -574,9 +579,10 @@ def train_population(
             pop.run_epoch()
             if bar is not None:
                 tl = pop.metric_rows[-1]["train_loss"]
+                med = np.nanmedian(tl) if np.isfinite(tl).any() else float("nan")
                 bar.update(c["steps_per_epoch"])
                 bar.set_postfix(
-                    median_loss=f"{np.nanmedian(tl) if np.isfinite(tl).any() else float('nan'):.3g}",
+                    median_loss=f"{med:.3g}",
                     diverged=int((~pop.active).sum()),
                 )
             if (
