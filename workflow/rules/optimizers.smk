@@ -22,6 +22,6 @@ rule fig_optimizers:
     params:
         tier=TIER,
         grids={c: v["cell"]["lrs"] for c, v in _OPT_CELLS.items()},
-        src=src_fingerprint("claims/optimizers.py"),
+        src=src_fingerprint("claims/optimizers.py", "claims/core.py", "plotting"),
     script:
         "../scripts/fig_optimizers.py"
