@@ -52,7 +52,7 @@ rule claims:
     params:
         tier=TIER,
         runs=RUNS,
-        reference=str(REFERENCE_DIR),
+        reference=lambda wildcards: str(REFERENCE_DIR),
         src=src_fingerprint("claims"),
     script:
         "../scripts/claims.py"
@@ -117,7 +117,7 @@ rule reference_section:
         fingerprint=TRAINING_FINGERPRINT,
         tier=TIER,
         runs=RUNS,
-        reference=str(REFERENCE_DIR),
+        reference=lambda wildcards: str(REFERENCE_DIR),
         src=src_fingerprint("claims", "provenance.py"),
     script:
         "../scripts/reference_section.py"

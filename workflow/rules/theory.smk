@@ -4,6 +4,8 @@
 #   fig7               six Adam / sign-descent trajectories in lock-step (+ fig7_published)
 #   fig8               |S(lam, lam0, rho)| over the disk, exact S (+ fig8_published with S_vis)
 # The theory Hessians of Fig 10 (top) are with the other Fig 10 rules in hessian.smk.
+# The plotted numbers are the CSVs beside each figure (plotting.style.save); results/theory/
+# keeps the raw arrays of Figs 7 and 8 (npz).
 THEORY = CONFIG["theory"]
 THEORY_SRC = src_fingerprint("theory", "plotting")
 
@@ -17,9 +19,6 @@ rule fig1:
             category="Figures",
             labels={"figure": "Fig 1"},
         ),
-        A="results/theory/fig1_A.csv",
-        B="results/theory/fig1_B.csv",
-        C="results/theory/fig1_C.csv",
     log:
         "results/logs/fig1/fig1.log",
     localrule: True
@@ -42,8 +41,6 @@ rule fig2:
             category="Figures",
             labels={"figure": "Fig 2"},
         ),
-        left="results/theory/fig2_left.csv",
-        right="results/theory/fig2_right.csv",
     log:
         "results/logs/fig2/fig2.log",
     localrule: True
@@ -66,8 +63,6 @@ rule fig6:
             category="Figures",
             labels={"figure": "Fig 6"},
         ),
-        curves="results/theory/fig6_curves.csv",
-        optimum="results/theory/fig6_optimum.csv",
     log:
         "results/logs/fig6/fig6.log",
     localrule: True
@@ -91,9 +86,6 @@ rule fig7:
             labels={"figure": "Fig 7"},
         ),
         published="paper/figures/fig7_published.pdf",
-        loss="results/theory/fig7_loss.csv",
-        contour="results/theory/fig7_contour.csv",
-        summary="results/theory/fig7_summary.csv",
         npz="results/theory/fig7_trajectories.npz",
     log:
         "results/logs/fig7/fig7.log",
@@ -118,7 +110,6 @@ rule fig8:
             labels={"figure": "Fig 8"},
         ),
         published="paper/figures/fig8_published.pdf",
-        summary="results/theory/fig8_summary.csv",
         npz="results/theory/fig8_grid.npz",
     log:
         "results/logs/fig8/fig8.log",

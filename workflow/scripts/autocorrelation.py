@@ -1,19 +1,27 @@
-"""Rule autocorrelation: c(Delta) of the cached embeddings and its fits (METHODS §5 Fig 12).
+"""Rule `autocorrelation`: c(Delta) of the cached embeddings and its fits (METHODS §5 Fig 12).
 
-output.table: lag, c (uncentred, the figure's definition), c_centred (each feature's mean removed);
-output.fit: the default and published fits of c, and "centred": the default-range fit of
-c_centred (or {"error": ...} when it has fewer than two positive values)."""
+input.array (+ manifest) -> output.table: lag, c (uncentred, the figure's definition), c_centred
+(each feature's mean removed); output.fit: the default and published fits of c, and "centred":
+the default-range fit of c_centred (or {"error": ...} when it has fewer than two positive
+values)."""
 
+import pandas as pd
+
+from curse_of_memory.data.autocorrelation import autocorrelations, fit
+from curse_of_memory.data.embeddings import load_cache
+from curse_of_memory.io import write_json, write_parquet
 from curse_of_memory.runlog import snakemake_log
 
-with snakemake_log(snakemake):  # noqa: F821
-    import pandas as pd
 
-    from curse_of_memory.data.autocorrelation import autocorrelations, fit
-    from curse_of_memory.data.embeddings import load_cache
-    from curse_of_memory.io import write_json, write_parquet
+def describe(name, f):
+    """One log line for a fit."""
+    return (
+        f"{name}: a0={f['a0']:.4g} a1={f['a1']:.4g} r1={f['r1']:.6f} "
+        f"(fit {f['fit_start']}..{f['fit_stop']})"
+    )
 
-    smk = snakemake  # noqa: F821
+
+def main(smk):
     max_lag = smk.params.data["autocorrelation"]["max_lag"]
     x, man = load_cache(smk.input.array)
     c, c_centred = autocorrelations(x, max_lag)
@@ -36,13 +44,10 @@ with snakemake_log(snakemake):  # noqa: F821
     )
     write_json(smk.output.fit, result)
     for k in ("default", "published"):
-        f = result[k]
-        print(
-            f"{k}: a0={f['a0']:.4g} a1={f['a1']:.4g} r1={f['r1']:.6f} (fit {f['fit_start']}..{f['fit_stop']})"
-        )
+        print(describe(k, result[k]))
     f = result["centred"]
-    print(
-        f"centred: a0={f['a0']:.4g} a1={f['a1']:.4g} r1={f['r1']:.6f} (fit {f['fit_start']}..{f['fit_stop']})"
-        if "error" not in f
-        else f"centred: no fit ({f['error']})"
-    )
+    print(describe("centred", f) if "error" not in f else f"centred: no fit ({f['error']})")
+
+
+with snakemake_log(snakemake):
+    main(snakemake)

@@ -1,11 +1,11 @@
-"""Fig 1 (METHODS §5): the curse of memory.  A: E[(d_lam h)^2] vs lam for rho-correlated inputs;
-B: 1-D loss vs real lam; C: 1-D loss vs theta - theta*.  Numbers: curse_of_memory.theory.figdata.
+"""Rule `fig1`, Fig 1 (METHODS §5): the curse of memory.  A: E[(d_lam h)^2] vs lam for
+rho-correlated inputs; B: 1-D loss vs real lam; C: 1-D loss vs theta - theta*.  Numbers:
+curse_of_memory.theory.figdata.
 
-Outputs: output.pdf (+ .png and fig1_{A,B,C}.csv beside it) and output.A/B/C (results/theory)."""
+params.theory -> output.pdf (+ .png and the plotted numbers fig1_{A,B,C}.csv beside it)."""
 
 import numpy as np
 
-from curse_of_memory.io import write_csv
 from curse_of_memory.plotting import style
 from curse_of_memory.plotting.axes import memory_axis
 from curse_of_memory.runlog import snakemake_log
@@ -54,13 +54,11 @@ def main(smk):
     leg_c.legend(h, lab, title=r"$\lambda^*$", loc="center left", handlelength=1.2, borderaxespad=0)
     fig.tight_layout(w_pad=0.3)
     style.panel_letters([ax_a, ax_b, ax_c], x=-0.2)  # the caption's A, B, C
-    for key, df in data.items():
-        write_csv(smk.output[key], df)
     tier = style.theory_tier(
         smk.params.tier, p, smk.config.get("theory"), ("rhos", "lambda_stars", "fig1_points")
     )
     style.save(fig, smk.output.pdf, data=data, tier=tier)  # theory: stamped only if reduced
 
 
-with snakemake_log(snakemake):  # noqa: F821
-    main(snakemake)  # noqa: F821
+with snakemake_log(snakemake):
+    main(snakemake)

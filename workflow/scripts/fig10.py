@@ -1,10 +1,13 @@
-"""Fig 10 as one figure: the theory Hessians of the λ block (Gauss–Newton, METHODS §4.6, from the
-theory rule) for θ0 ∈ {π/100, π/10, π} on top, and the final loss against θ0/π (from the Fig 10
-training table) below.  fig10.pdf: default teacher remap; fig10_published.pdf: the as-published
-remap (METHODS §7 item 4) - where the pipeline recorded that both remaps coincide (or reused the
-default runs), the figure says so.  In a reduced tier the paper-tier reference run's losses are
-drawn beside this run's as hollow markers.  Plotted numbers beside each PDF:
-fig10[_published]_{hessian,spectrum,eigvecs,loss}.csv."""
+"""Rule `fig10`, Fig 10 as one figure: the theory Hessians of the λ block (Gauss–Newton,
+METHODS §4.6, from the theory_hessians rule) for θ0 ∈ {π/100, π/10, π} on top, and the final
+loss against θ0/π (from the Fig 10 training table) below.  fig10.pdf: default teacher remap;
+fig10_published.pdf: the as-published remap (METHODS §7 item 4) - where the pipeline recorded
+that both remaps coincide (or reused the default runs), the figure says so.  In a reduced tier
+the paper-tier reference run's losses are drawn beside this run's as hollow markers.
+
+input.theory (npz), input.table (results/tables/fig10.parquet), input.reference -> output.pdf and
+output.published (+ .png and the plotted numbers beside each:
+fig10[_published]_{hessian,spectrum,eigvecs,loss}.csv)."""
 
 import numpy as np
 import pandas as pd
@@ -38,24 +41,30 @@ def published_note(table):
     return " ".join(notes) or None
 
 
-with snakemake_log(snakemake):
+def load_theory(path):
     try:
-        theory = dict(np.load(snakemake.input.theory))
+        return dict(np.load(path))
     except (OSError, ValueError) as exc:
-        raise DataError(
-            f"{snakemake.input.theory}: unreadable ({exc}); rerun its theory rule"
-        ) from None
-    table = pd.read_parquet(snakemake.input.table)
-    reference = pd.read_parquet(snakemake.input.reference) if snakemake.input.reference else None
+        raise DataError(f"{path}: unreadable ({exc}); rerun its theory rule") from None
+
+
+def main(smk):
+    theory = load_theory(smk.input.theory)
+    table = pd.read_parquet(smk.input.table)
+    reference = pd.read_parquet(smk.input.reference) if smk.input.reference else None
     for out, remap in (
-        (snakemake.output.pdf, "default"),
-        (snakemake.output.published, "published"),
+        (smk.output.pdf, "default"),
+        (smk.output.published, "published"),
     ):
         note = published_note(table) if remap == "published" else None
         fig, data = hp.fig10(
-            theory, table, remap, n_vecs=snakemake.params.n_eigvecs, note=note, reference=reference
+            theory, table, remap, n_vecs=smk.params.n_eigvecs, note=note, reference=reference
         )
-        style.save(fig, out, data=data, tier=snakemake.params.tier)
+        style.save(fig, out, data=data, tier=smk.params.tier)
         print(out, "note:", note)
         print(data["loss"].to_string())
     print(data["spectrum"].groupby("model").head(6).to_string())
+
+
+with snakemake_log(snakemake):
+    main(snakemake)

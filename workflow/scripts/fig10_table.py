@@ -1,8 +1,10 @@
-"""The Fig 10 (bottom) training table, both teacher remaps, for the Hessian rules.
+"""Rule `fig10_table`: the Fig 10 (bottom) training table, both teacher remaps, for the Hessian
+rules.
 
-remap = published rows come from fig10_published where it was trained; theta0 = 3.14 and the cells
-whose two remaps coincide (decided when the DAG was built) reuse the default rows, marked in
-``source``."""
+input.default / input.published (the fig10 and fig10_published best-lr tables) ->
+results/tables/fig10.parquet.  remap = published rows come from fig10_published where it was
+trained; theta0 = 3.14 and the cells whose two remaps coincide (decided when the DAG was built,
+params.skipped) reuse the default rows, marked in ``source``."""
 
 import numpy as np
 import pandas as pd
@@ -31,13 +33,14 @@ COLS = [
     "source",
 ]
 
-with snakemake_log(snakemake):
-    default = pd.read_parquet(snakemake.input.default[0]).rename(columns={"cell": "model"})
+
+def main(smk):
+    default = pd.read_parquet(smk.input.default[0]).rename(columns={"cell": "model"})
     default["remap"], default["source"] = "default", "fig10"
     parts = [default]
     published = (
-        pd.read_parquet(snakemake.input.published[0]).rename(columns={"cell": "model"})
-        if snakemake.input.published
+        pd.read_parquet(smk.input.published[0]).rename(columns={"cell": "model"})
+        if smk.input.published
         else default.iloc[0:0]
     )
     published = published.assign(remap="published", source="fig10_published")
@@ -47,7 +50,7 @@ with snakemake_log(snakemake):
         [(m, t) not in have for m, t in zip(default["model"], default["theta0"].round(6))]
     ].copy()
     reuse["remap"] = "published"
-    skipped = set(snakemake.params.skipped)
+    skipped = set(smk.params.skipped)
     reuse["source"] = np.where(
         reuse["model"].isin(skipped),
         "fig10 (remaps coincide: teacher without real negative eigenvalues)",
@@ -60,5 +63,9 @@ with snakemake_log(snakemake):
     parts.append(reuse)
     table = pd.concat(parts, ignore_index=True)
     table = table[[c for c in COLS if c in table.columns]].sort_values(["remap", "model", "theta0"])
-    write_parquet(snakemake.output[0], table)
+    write_parquet(smk.output[0], table)
     print(table.to_string())
+
+
+with snakemake_log(snakemake):
+    main(snakemake)

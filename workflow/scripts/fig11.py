@@ -1,15 +1,20 @@
-"""Fig 11: final loss vs number of heads (left); the effective lr ("Mean LR", METHODS §1.5) of the
-recurrent matrix A over training at each head count's best lr (right).  In a reduced tier the
-paper-tier reference run's losses are drawn beside this run's as hollow markers; a head count
-whose every seed diverged is a cross at the top of the left panel."""
+"""Rule `fig11`, Fig 11: final loss vs number of heads (left); the effective lr ("Mean LR",
+METHODS §1.5) of the recurrent matrix A over training at each head count's best lr (right).  In a
+reduced tier the paper-tier reference run's losses are drawn beside this run's as hollow markers;
+a head count whose every seed diverged is a cross at the top of the left panel.
+
+input.best / input.history (the fig11 tables), input.reference -> output.pdf (+ .png and the
+plotted numbers fig11_{left,right}.csv beside it)."""
 
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import NullFormatter
 
 from curse_of_memory.plotting import overlay, style
+from curse_of_memory.plotting.axes import quiet_minor_labels
 from curse_of_memory.runlog import snakemake_log
+
+COLUMNS = ["heads", "cell", "lr", "mean", "sem", "n_seeds", "n_diverged_total", "flagged", "edge"]
 
 
 def heads(cell):
@@ -25,29 +30,20 @@ def a_column(history):
     return cols[0] if cols else None
 
 
-def quiet_minor_labels(ax):
-    """Hide minor tick labels of a log axis when it spans at least one decade (major labels exist)."""
-    low, high = ax.get_ylim()
-    if low > 0 and high / low >= 10:
-        ax.yaxis.set_minor_formatter(NullFormatter())
-
-
-with snakemake_log(snakemake):
-    best = (
-        pd.concat([pd.read_parquet(p) for p in snakemake.input.best], ignore_index=True)
-        if snakemake.input.best
-        else pd.DataFrame(columns=["cell", "lr", "mean", "sem"])
+def read_tables(paths, columns):
+    """The tables at ``paths`` in one (an empty table with ``columns`` when there are none)."""
+    return (
+        pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)
+        if paths
+        else pd.DataFrame(columns=columns)
     )
-    hist = (
-        pd.concat([pd.read_parquet(p) for p in snakemake.input.history], ignore_index=True)
-        if snakemake.input.history
-        else pd.DataFrame(columns=["cell", "lr", "epoch"])
-    )
-    best = best.assign(heads=[heads(c) for c in best["cell"]]).sort_values("heads")
 
-    fig, (ax_l, ax_r) = style.figure(3.5, 1.35, ncols=2)
-    ax_l.plot(best["heads"], best["mean"], color="0.6", lw=0.75, zorder=1)
-    ax_l.errorbar(
+
+def loss_panel(ax, best, ref):
+    """Left: final loss against heads (this run, crosses where every seed diverged, the
+    reference); returns the all-diverged mask of ``best``."""
+    ax.plot(best["heads"], best["mean"], color="0.6", lw=0.75, zorder=1)
+    ax.errorbar(
         best["heads"],
         best["mean"],
         yerr=best["sem"].fillna(0),
@@ -59,27 +55,25 @@ with snakemake_log(snakemake):
         zorder=2,
     )
     dead = overlay.all_diverged(best)
-    overlay.diverged(ax_l, best["heads"].to_numpy(float)[dead], style.COLORS["rnn"])
-    refs = [pd.read_parquet(p) for p in snakemake.input.reference]
-    ref = (
-        pd.concat(refs, ignore_index=True)
-        if refs
-        else pd.DataFrame(columns=["cell", "lr", "mean", "sem"])
-    )
-    ref = ref.assign(heads=[heads(c) for c in ref["cell"]]).sort_values("heads")
-    overlay.reference(ax_l, ref["heads"], ref["mean"], style.COLORS["rnn"])
-    if ax_l.get_legend_handles_labels()[0]:
-        ax_l.legend(loc="lower left")
-    ax_l.set_xscale("log", base=2)
-    ax_l.set_xticks([1, 2, 4, 8, 16, 32])
-    ax_l.set_xticklabels(["1", "2", "4", "8", "16", "32"])
-    ax_l.minorticks_off()
+    overlay.diverged(ax, best["heads"].to_numpy(float)[dead], style.COLORS["rnn"])
+    overlay.reference(ax, ref["heads"], ref["mean"], style.COLORS["rnn"])
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower left")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks([1, 2, 4, 8, 16, 32])
+    ax.set_xticklabels(["1", "2", "4", "8", "16", "32"])
+    ax.minorticks_off()
     if np.isfinite(pd.concat([best["mean"], ref["mean"]]).astype(float)).any():
-        ax_l.set_yscale("log")
-        quiet_minor_labels(ax_l)
-    ax_l.set_xlabel("Number of heads")
-    ax_l.set_ylabel("Final loss")
+        ax.set_yscale("log")
+        quiet_minor_labels(ax)
+    ax.set_xlabel("Number of heads")
+    ax.set_ylabel("Final loss")
+    return dead
 
+
+def elr_panel(ax, best, hist):
+    """Right: the effective lr of A over training at each head count's best lr; returns the
+    plotted curves."""
     col = a_column(hist)
     curves = []
     cmap = mpl.colormaps["viridis"]
@@ -88,7 +82,7 @@ with snakemake_log(snakemake):
             continue
         d = hist[(hist["cell"] == r["cell"]) & np.isclose(hist["lr"], r["lr"])].sort_values("epoch")
         color = cmap(i / max(1, len(best) - 1))
-        ax_r.plot(d["epoch"], d[col], color=color, label=str(r["heads"]))
+        ax.plot(d["epoch"], d[col], color=color, label=str(r["heads"]))
         curves.append(
             pd.DataFrame(
                 {
@@ -101,19 +95,31 @@ with snakemake_log(snakemake):
             )
         )
     if curves:
-        ax_r.set_yscale("log")
-        quiet_minor_labels(ax_r)
-        ax_r.legend(title="Heads", loc="center left", bbox_to_anchor=(1.0, 0.5))
-    ax_r.set_xlabel("Epoch")
-    ax_r.set_ylabel("Effective lr of A")
+        ax.set_yscale("log")
+        quiet_minor_labels(ax)
+        ax.legend(title="Heads", loc="center left", bbox_to_anchor=(1.0, 0.5))
+    ax.set_xlabel("Epoch")
+    ax.set_ylabel("Effective lr of A")
+    return curves
+
+
+def main(smk):
+    best = read_tables(smk.input.best, ["cell", "lr", "mean", "sem"])
+    hist = read_tables(smk.input.history, ["cell", "lr", "epoch"])
+    best = best.assign(heads=[heads(c) for c in best["cell"]]).sort_values("heads")
+    ref = read_tables(smk.input.reference, ["cell", "lr", "mean", "sem"])
+    ref = ref.assign(heads=[heads(c) for c in ref["cell"]]).sort_values("heads")
+
+    fig, (ax_l, ax_r) = style.figure(3.5, 1.35, ncols=2)
+    dead = loss_panel(ax_l, best, ref)
+    curves = elr_panel(ax_r, best, hist)
     fig.tight_layout()
-    cols = ["heads", "cell", "lr", "mean", "sem", "n_seeds", "n_diverged_total", "flagged", "edge"]
-    left = best[cols].assign(source="this run", all_diverged=dead)
+    left = best[COLUMNS].assign(source="this run", all_diverged=dead)
     if len(ref):
         left = pd.concat(
             [
                 left,
-                ref[cols].assign(
+                ref[COLUMNS].assign(
                     source="paper-tier reference", all_diverged=overlay.all_diverged(ref)
                 ),
             ],
@@ -124,6 +130,8 @@ with snakemake_log(snakemake):
         if curves
         else pd.DataFrame(columns=["heads", "lr", "epoch", "elr_A"])
     )
-    style.save(
-        fig, snakemake.output.pdf, data={"left": left, "right": right}, tier=snakemake.params.tier
-    )
+    style.save(fig, smk.output.pdf, data={"left": left, "right": right}, tier=smk.params.tier)
+
+
+with snakemake_log(snakemake):
+    main(snakemake)

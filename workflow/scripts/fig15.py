@@ -1,21 +1,22 @@
-"""Fig 15: diagonal theory vs GRU empirics (METHODS §5); default formula and as published (§7 item 11)."""
+"""Rule `fig15`, Fig 15: diagonal theory vs GRU empirics (METHODS §5).
 
+input.empirics / input.theory (rule gru_sensitivity), input.fit (rule autocorrelation) ->
+output.pdf (default formula) and output.published (the formula as published, METHODS §7 item
+11), each with .png and the plotted numbers <stem>_{scatter,curves}.csv beside it."""
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from curse_of_memory.data.gru_jacobians import FIG15_SETTINGS, smooth
+from curse_of_memory.plotting import style
 from curse_of_memory.runlog import snakemake_log
 
-with snakemake_log(snakemake):  # noqa: F821
-    import json
 
-    import numpy as np
-    import pandas as pd
-
-    from curse_of_memory.data.gru_jacobians import FIG15_SETTINGS, smooth
-    from curse_of_memory.plotting import style
-
-    smk = snakemake  # noqa: F821
-    cfg = smk.params.data["fig15"]
-    emp = pd.read_parquet(smk.input.empirics)
-    th = pd.read_parquet(smk.input.theory)
-    fit = json.loads(open(smk.input.fit).read())
+def plotted_numbers(emp, th, cfg):
+    """A random sample of every setting's points (scatter) and the theory and smoothed empirical
+    variances on the theory's grid (curves)."""
     grid = th["T"].to_numpy()
     rng = np.random.default_rng(cfg["scatter_seed"])
     scatter, curves = [], []
@@ -41,35 +42,52 @@ with snakemake_log(snakemake):  # noqa: F821
                 }
             )
         )
-    scatter = pd.concat(scatter, ignore_index=True)
-    curves = pd.concat(curves, ignore_index=True)
+    return pd.concat(scatter, ignore_index=True), pd.concat(curves, ignore_index=True)
+
+
+def plot(scatter, curves, key, title, out, tier):
+    """``key``: the curves' column of the theory of (d h / d b)^2 to draw."""
+    fig, axes = style.figure(5.5, 3.0, nrows=2, ncols=3, sharex=True, sharey="row")
+    for col, (name, _sx, _sh) in enumerate(FIG15_SETTINGS):
+        sc, cv = scatter[scatter.setting == name], curves[curves.setting == name]
+        for row, (y, ty, ey) in enumerate(
+            (("h2", "theory_var_h", "empirical_var_h"), ("dh2", key, "empirical_var_dh"))
+        ):
+            ax = axes[row, col]
+            ax.scatter(
+                sc["T"], sc[y], s=1, alpha=0.5, color=style.COLORS["data"], lw=0, rasterized=True
+            )
+            ax.plot(cv["T"], cv[ty], "k--", label="Theory")
+            ax.plot(cv["T"], cv[ey], "k-", label="Empirical mean")
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            if row == 0:
+                ax.set_title(name)
+            else:
+                ax.set_xlabel(r"$1/(1-\sigma(b))$")
+    axes[0, 0].set_ylabel(r"$h^2$")
+    axes[1, 0].set_ylabel(r"$(\partial h / \partial b)^2$")
+    axes[0, 0].legend(loc="lower left")
+    fig.suptitle(title, fontsize=5)
+    style.save(fig, out, data={"scatter": scatter, "curves": curves}, tier=tier)
+
+
+def main(smk):
+    cfg = smk.params.data["fig15"]
+    emp = pd.read_parquet(smk.input.empirics)
+    th = pd.read_parquet(smk.input.theory)
+    fit = json.loads(open(smk.input.fit).read())
+    scatter, curves = plotted_numbers(emp, th, cfg)
     src = f"{emp.source.iloc[0]}, {emp.model.iloc[0]}"
+    d = fit["default"]
     for key, out in (
         ("theory_var_dh", smk.output.pdf),
         ("theory_var_dh_published", smk.output.published),
     ):
-        fig, axes = style.figure(5.5, 3.0, nrows=2, ncols=3, sharex=True, sharey="row")
-        for col, (name, _sx, _sh) in enumerate(FIG15_SETTINGS):
-            sc, cv = scatter[scatter.setting == name], curves[curves.setting == name]
-            for row, (y, ty, ey) in enumerate(
-                (("h2", "theory_var_h", "empirical_var_h"), ("dh2", key, "empirical_var_dh"))
-            ):
-                ax = axes[row, col]
-                ax.scatter(sc["T"], sc[y], s=1, alpha=0.5, color="#1F77B4", lw=0, rasterized=True)
-                ax.plot(cv["T"], cv[ty], "k--", label="Theory")
-                ax.plot(cv["T"], cv[ey], "k-", label="Empirical mean")
-                ax.set_xscale("log")
-                ax.set_yscale("log")
-                if row == 0:
-                    ax.set_title(name)
-                else:
-                    ax.set_xlabel(r"$1/(1-\sigma(b))$")
-        axes[0, 0].set_ylabel(r"$h^2$")
-        axes[1, 0].set_ylabel(r"$(\partial h / \partial b)^2$")
-        axes[0, 0].legend(loc="lower left")
-        d = fit["default"]
         formula = "default formula" if key == "theory_var_dh" else "as published formula"
-        fig.suptitle(
-            f"{src}; a0={d['a0']:.3g}, a1={d['a1']:.3g}, r1={d['r1']:.4f}; {formula}", fontsize=5
-        )
-        style.save(fig, out, data={"scatter": scatter, "curves": curves}, tier=smk.params.tier)
+        title = f"{src}; a0={d['a0']:.3g}, a1={d['a1']:.3g}, r1={d['r1']:.4f}; {formula}"
+        plot(scatter, curves, key, title, out, smk.params.tier)
+
+
+with snakemake_log(snakemake):
+    main(snakemake)

@@ -1,9 +1,9 @@
-"""Fig 2 (METHODS §5): normalisation and reparametrisation.  Left: E[h^2] with gamma = sqrt(1-lam^2);
-right: E[(d_lam h)^2] with gamma held fixed and the exp parametrisation, (1-lam^2)(lam ln lam)^2.
+"""Rule `fig2`, Fig 2 (METHODS §5): normalisation and reparametrisation.  Left: E[h^2] with
+gamma = sqrt(1-lam^2); right: E[(d_lam h)^2] with gamma held fixed and the exp parametrisation,
+(1-lam^2)(lam ln lam)^2.
 
-Outputs: output.pdf (+ .png, fig2_{left,right}.csv beside it) and output.left/right (results/theory)."""
+params.theory -> output.pdf (+ .png and the plotted numbers fig2_{left,right}.csv beside it)."""
 
-from curse_of_memory.io import write_csv
 from curse_of_memory.plotting import style
 from curse_of_memory.plotting.axes import memory_axis
 from curse_of_memory.runlog import snakemake_log
@@ -42,11 +42,9 @@ def main(smk):
     leg.axis("off")
     leg.legend(h, lab, title=r"$\rho$", loc="center left", handlelength=1.2, borderaxespad=0)
     fig.tight_layout(w_pad=0.8)
-    for key, df in data.items():
-        write_csv(smk.output[key], df)
     tier = style.theory_tier(smk.params.tier, p, smk.config.get("theory"), ("rhos", "fig1_points"))
     style.save(fig, smk.output.pdf, data=data, tier=tier)  # theory: stamped only if reduced
 
 
-with snakemake_log(snakemake):  # noqa: F821
-    main(snakemake)  # noqa: F821
+with snakemake_log(snakemake):
+    main(snakemake)

@@ -1,18 +1,22 @@
-"""Fig 3: final loss vs nu0 for the LRU and the dense RNN (A); the RNN -> LRU ablation at
-nu0 = 0.99 (B).  fig3.pdf uses the default aggregation and marks the gamma-init as-published point
-as an open marker; fig3_published.pdf uses the published NaN-skipping rule and the published
-gamma init.  Works with whatever cells the tier configured.  When the paper-tier reference run is
-an input (a reduced tier), its points are drawn beside this run's as hollow markers; a task point
-whose every seed diverged is a cross at the top of the panel (no finite loss to plot).  Labels come
-from the cells' ``label:`` in config.yaml."""
+"""Rule `fig3`, Fig 3: final loss vs nu0 for the LRU and the dense RNN (A); the RNN -> LRU
+ablation at nu0 = 0.99 (B).  fig3.pdf uses the default aggregation and marks the gamma-init
+as-published point as an open marker; fig3_published.pdf uses the published NaN-skipping rule
+and the published gamma init.  Works with whatever cells the tier configured.  When the
+paper-tier reference run is an input (a reduced tier), its points are drawn beside this run's as
+hollow markers; a task point whose every seed diverged is a cross at the top of the panel (no
+finite loss to plot).  Labels come from the cells' ``label:`` in config.yaml.
+
+input.left / input.right (the fig3_left / fig3_right best-lr tables), input.reference ->
+output.pdf and output.published (+ .png and the plotted numbers <stem>_{left,right}.csv beside
+each)."""
 
 import math
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import NullFormatter
 
 from curse_of_memory.plotting import overlay, style
+from curse_of_memory.plotting.axes import quiet_minor_labels
 from curse_of_memory.runlog import snakemake_log
 
 # Panel B order and colours (the paper's Fig 3B); labels: the cells' `label:` (config.yaml)
@@ -25,14 +29,27 @@ ABLATION = [
     ("fig3_right", "lru", "lru"),
 ]
 PANEL_A = [("rnn", "rnn"), ("lru", "lru")]
+GAMMA_PUBLISHED = ("fig3_right", "gamma-published")
+BEST_COLUMNS = [
+    "experiment",
+    "cell",
+    "nu0",
+    "theta0",
+    "mean",
+    "sem",
+    "lr",
+    "mean_published",
+    "sem_published",
+    "lr_published",
+    "n_seeds",
+    "n_diverged_total",
+    "flagged",
+]
 LABELS: dict = {}  # "experiment/cell" -> label, set from the rule's params
 
 
 def label(exp, cell):
     return LABELS.get(f"{exp}/{cell}", cell)
-
-
-GAMMA_PUBLISHED = ("fig3_right", "gamma-published")
 
 
 def x_of(nu0):
@@ -239,39 +256,16 @@ def plot(best, path, published, tier, ref=None):
     )
 
 
-def quiet_minor_labels(ax):
-    """Hide minor tick labels of a log axis when it spans at least one decade (major labels exist)."""
-    low, high = ax.get_ylim()
-    if low > 0 and high / low >= 10:
-        ax.yaxis.set_minor_formatter(NullFormatter())
+def main(smk):
+    frames = [pd.read_parquet(p) for p in list(smk.input.left) + list(smk.input.right)]
+    frames = [f for f in frames if len(f)]
+    best = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=BEST_COLUMNS)
+    LABELS.update(smk.params.labels)
+    refs = [pd.read_parquet(p) for p in smk.input.reference]
+    ref = pd.concat(refs, ignore_index=True) if refs else None
+    plot(best, smk.output.pdf, published=False, tier=smk.params.tier, ref=ref)
+    plot(best, smk.output.published, published=True, tier=smk.params.tier, ref=ref)
 
 
 with snakemake_log(snakemake):
-    frames = [pd.read_parquet(p) for p in list(snakemake.input.left) + list(snakemake.input.right)]
-    frames = [f for f in frames if len(f)]
-    best = (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else pd.DataFrame(
-            columns=[
-                "experiment",
-                "cell",
-                "nu0",
-                "theta0",
-                "mean",
-                "sem",
-                "lr",
-                "mean_published",
-                "sem_published",
-                "lr_published",
-                "n_seeds",
-                "n_diverged_total",
-                "flagged",
-            ]
-        )
-    )
-    LABELS.update(snakemake.params.labels)
-    refs = [pd.read_parquet(p) for p in snakemake.input.reference]
-    ref = pd.concat(refs, ignore_index=True) if refs else None
-    plot(best, snakemake.output.pdf, published=False, tier=snakemake.params.tier, ref=ref)
-    plot(best, snakemake.output.published, published=True, tier=snakemake.params.tier, ref=ref)
+    main(snakemake)

@@ -1,14 +1,14 @@
-"""Fig 6 (METHODS §5): loss and curvature landscapes of the gamma-normalised 1-D loss for the polar,
-exp and opt parametrisations.  Columns: loss and d^2 loss/dx^2 (autodiff, float64) against the
-magnitude parameter, then against the angle parameter x = omega (theta = pi omega for polar,
-omega_theta = pi omega for exp and opt; axes labelled omega = theta/pi and omega_theta/pi, METHODS §7).
+"""Rule `fig6`, Fig 6 (METHODS §5): loss and curvature landscapes of the gamma-normalised 1-D
+loss for the polar, exp and opt parametrisations.  Columns: loss and d^2 loss/dx^2 (autodiff,
+float64) against the magnitude parameter, then against the angle parameter x = omega (theta =
+pi omega for polar, omega_theta = pi omega for exp and opt; axes labelled omega = theta/pi and
+omega_theta/pi, METHODS §7).
 
-Outputs: output.pdf (+ .png, fig6_{curves,optimum}.csv beside it), output.curves and
-output.optimum (results/theory; columns in curse_of_memory.theory.figdata)."""
+params.theory -> output.pdf (+ .png and the plotted numbers fig6_{curves,optimum}.csv beside it;
+columns in curse_of_memory.theory.figdata)."""
 
 import numpy as np
 
-from curse_of_memory.io import write_csv
 from curse_of_memory.plotting import style
 from curse_of_memory.runlog import snakemake_log
 from curse_of_memory.theory.figdata import FIG6_GRIDS, fig6_data, lam_star_colors
@@ -63,8 +63,6 @@ def main(smk):
     fig.legend(
         h, lab, title=r"$|\lambda^*|$", loc="center right", handlelength=1.2, borderaxespad=0.2
     )
-    write_csv(smk.output.curves, curves)
-    write_csv(smk.output.optimum, data["optimum"])
     tier = style.theory_tier(
         smk.params.tier,
         p,
@@ -77,5 +75,5 @@ def main(smk):
     print(f"fig6: max relative gap autodiff vs closed-form curvature at the optimum: {rel:.2e}")
 
 
-with snakemake_log(snakemake):  # noqa: F821
-    main(snakemake)  # noqa: F821
+with snakemake_log(snakemake):
+    main(snakemake)

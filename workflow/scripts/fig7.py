@@ -1,28 +1,29 @@
-"""Fig 7 (METHODS §5): learning the angle.  Six trajectories (polar / exp / opt x real Adam / the
-as-published sign descent) run in lock-step in float64 (curse_of_memory.theory.toy.learn_angle).
-fig7.pdf: real Adam (default); fig7_published.pdf: sign descent (METHODS §7 item 10).  Top row: loss
-contours over the raw (omega_nu, omega_theta) plane, trajectory (black), target (yellow star, at
-the true target for opt, METHODS §7); bottom row: loss against step.
+"""Rule `fig7`, Fig 7 (METHODS §5): learning the angle.  Six trajectories (polar / exp / opt x
+real Adam / the as-published sign descent) run in lock-step in float64
+(curse_of_memory.theory.toy.learn_angle).  fig7.pdf: real Adam (default); fig7_published.pdf:
+sign descent (METHODS §7 item 10).  Top row: loss contours over the raw (omega_nu, omega_theta)
+plane, trajectory (black), target (yellow star, at the true target for opt, METHODS §7); bottom
+row: loss against step.
 
-Outputs: output.pdf / output.published (+ .png and CSVs beside them), output.loss (every
-csv_every-th step: step, trajectory, param, variant, loss, loss_window_min/max over the steps the
-row stands for, w_nu, w_theta), output.contour (param, w_nu, w_theta, loss clipped to [1e-2, 1e2]),
-output.summary (one row per trajectory, computed from every step: final_loss = mean over the last
-5 % of steps, final_loss_min/max, last_loss, mid_loss, ...; curse_of_memory.theory.figdata),
-output.npz (keys: names (6,), loss (steps+1, 6), w (steps+1, 6, 2), target_w (6, 2), init_w (6, 2),
+params.theory -> output.pdf / output.published (+ .png and the plotted numbers beside each, for
+its three trajectories: <stem>_loss.csv (every csv_every-th step: step, trajectory, param,
+variant, loss, loss_window_min/max over the steps the row stands for, w_nu, w_theta),
+<stem>_contour.csv (param, w_nu, w_theta, loss clipped to [1e-2, 1e2]), <stem>_summary.csv (one
+row per trajectory, computed from every step: final_loss = mean over the last 5 % of steps,
+final_loss_min/max, last_loss, mid_loss, ...; curse_of_memory.theory.figdata)) and output.npz
+(keys: names (6,), loss (steps+1, 6), w (steps+1, 6, 2), target_w (6, 2), init_w (6, 2),
 lam_star)."""
 
 import numpy as np
 from matplotlib.colors import LogNorm
 
-from curse_of_memory.io import atomic_path, write_csv
+from curse_of_memory.io import atomic_path
 from curse_of_memory.plotting import style
 from curse_of_memory.runlog import snakemake_log
 from curse_of_memory.theory.figdata import FIG7_WINDOWS, fig7_contour, fig7_tables
 from curse_of_memory.theory.toy import FIG7_PARAMS, learn_angle
 
 LEVELS = np.logspace(-2, 2, 50)
-COLORS = {"polar": "#1f77b4", "exp": "#2ca02c", "opt": "#d62728"}
 
 
 def plot(res, variant, path, tables, tier, contour_n):
@@ -38,7 +39,7 @@ def plot(res, variant, path, tables, tier, contour_n):
         ax.plot(
             *res["target_w"][k],
             marker="*",
-            color="#FFD700",
+            color=style.COLORS["target"],
             markersize=6,
             markeredgecolor="k",
             markeredgewidth=0.3,
@@ -77,8 +78,6 @@ def main(smk):
     p = smk.params.theory["fig7"]
     res = learn_angle(steps=p["steps"], lr=p["lr"])
     tables = fig7_tables(res, contour_n=p["contour_points"], every=p["csv_every"])
-    for key in ("loss", "contour", "summary"):
-        write_csv(smk.output[key], tables[key])
     with atomic_path(smk.output.npz) as tmp:
         with open(tmp, "wb") as fh:
             np.savez_compressed(
@@ -92,5 +91,5 @@ def main(smk):
     print(tables["summary"].to_string())
 
 
-with snakemake_log(snakemake):  # noqa: F821
-    main(snakemake)  # noqa: F821
+with snakemake_log(snakemake):
+    main(snakemake)

@@ -1,16 +1,17 @@
-"""Fig 8 (METHODS §5): |S(lambda, lambda0, rho)| over the unit disk, lambda0 = 0.99 e^{i pi/4}, one
-panel per rho.  fig8.pdf: the exact S (METHODS §4.2); fig8_published.pdf: S_vis (METHODS §7 item 9).
+"""Rule `fig8`, Fig 8 (METHODS §5): |S(lambda, lambda0, rho)| over the unit disk, lambda0 =
+0.99 e^{i pi/4}, one panel per rho.  fig8.pdf: the exact S (METHODS §4.2); fig8_published.pdf:
+S_vis (METHODS §7 item 9).
 
-Outputs: output.pdf / output.published (+ .png and fig8[_published]_summary.csv beside them),
-output.summary (results/theory: one row per (variant, rho): abs_S_at_conj_lam0, abs_S_at_lam_near_1,
-abs_S_max and its location), output.npz (keys: re, im (n_nu, n_theta), nu, theta, rho,
-absS_exact and absS_published (n_rho, n_nu, n_theta), lam0)."""
+params.theory -> output.pdf / output.published (+ .png and fig8[_published]_summary.csv beside
+them: one row per rho of that variant: abs_S_at_conj_lam0, abs_S_at_lam_near_1, abs_S_max and
+its location) and output.npz (keys: re, im (n_nu, n_theta), nu, theta, rho, absS_exact and
+absS_published (n_rho, n_nu, n_theta), lam0)."""
 
 import numpy as np
 import pandas as pd
 from matplotlib.colors import LogNorm
 
-from curse_of_memory.io import atomic_path, write_csv
+from curse_of_memory.io import atomic_path
 from curse_of_memory.plotting import style
 from curse_of_memory.runlog import snakemake_log
 from curse_of_memory.theory.figdata import LAMBDA0_FIG8, fig8_data
@@ -57,12 +58,11 @@ def main(smk):
     for key in ("re", "im", "nu", "theta", "rho"):
         out[key] = grid[key]
     out["lam0"] = LAMBDA0_FIG8
-    write_csv(smk.output.summary, pd.concat(summaries, ignore_index=True))
     with atomic_path(smk.output.npz) as tmp:
         with open(tmp, "wb") as fh:
             np.savez_compressed(fh, **out)
     print(pd.concat(summaries).to_string())
 
 
-with snakemake_log(snakemake):  # noqa: F821
-    main(snakemake)  # noqa: F821
+with snakemake_log(snakemake):
+    main(snakemake)

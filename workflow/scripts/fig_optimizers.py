@@ -1,16 +1,22 @@
-"""Optimizer study: final loss vs nu0, one panel per architecture (dense RNN, 2x2
-block-diagonal RNN, LRU), one line per optimizer, mean +- SEM at each optimizer's best lr
-(METHODS §1.6 aggregation: an lr with a diverged seed is not eligible).  Open markers: no eligible lr
-(published NaN-skipping mean); a point where every run diverged is left out (and marked x at the
-top of the panel).  Also writes the best-lr / divergence table and the numbers the paper section
-quotes.  Works with whatever cells the tier configured (none: empty panels)."""
+"""Rule `fig_optimizers`, the optimizer study: final loss vs nu0, one panel per architecture
+(dense RNN, 2x2 block-diagonal RNN, LRU), one line per optimizer, mean +- SEM at each optimizer's
+best lr (METHODS §1.6 aggregation: an lr with a diverged seed is not eligible).  Open markers: no
+eligible lr (published NaN-skipping mean); a point where every run diverged is left out (and
+marked x at the top of the panel).  Works with whatever cells the tier configured (none: empty
+panels).
+
+input.best (the optimizers best-lr tables) -> output.pdf (+ .png and fig_optimizers.csv beside
+it), output.table (the best-lr / divergence table) and output.numbers (the numbers the paper
+section quotes)."""
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import NullFormatter
 
 from curse_of_memory.claims import optimizers as co
+from curse_of_memory.io import write_text
 from curse_of_memory.plotting import style
+from curse_of_memory.plotting.axes import quiet_minor_labels
+from curse_of_memory.runlog import snakemake_log
 
 FIG3_TICKS = [0.36, 0.84, 0.96, 0.99]
 
@@ -60,9 +66,7 @@ def plot(c: pd.DataFrame, path, tier=None):
     if len(c) and np.isfinite(c["loss"]).any():
         for ax in axes:
             ax.set_yscale("log")
-        low, high = axes[0].get_ylim()
-        if low > 0 and high / low >= 10:
-            axes[0].yaxis.set_minor_formatter(NullFormatter())
+        quiet_minor_labels(axes[0])
     handles, labels = axes[0].get_legend_handles_labels()
     for ax in axes[1:]:
         for h, lab in zip(*ax.get_legend_handles_labels()):
@@ -77,22 +81,18 @@ def plot(c: pd.DataFrame, path, tier=None):
     style.save(fig, path, data=c, tier=tier)
 
 
-def main(snakemake):
-    from curse_of_memory.io import write_text
-
-    frames = [pd.read_parquet(p) for p in snakemake.input.best]
+def main(smk):
+    frames = [pd.read_parquet(p) for p in smk.input.best]
     best = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=co.BEST_COLUMNS)
     c = co.curves(best)
-    tier = snakemake.params.tier
-    plot(c, snakemake.output.pdf, tier=tier)
-    write_text(snakemake.output.table, co.lr_table(c, snakemake.params.grids, tier))
-    write_text(snakemake.output.numbers, co.numbers_tex(co.numbers(c)))
+    tier = smk.params.tier
+    plot(c, smk.output.pdf, tier=tier)
+    write_text(smk.output.table, co.lr_table(c, smk.params.grids, tier))
+    write_text(smk.output.numbers, co.numbers_tex(co.numbers(c)))
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(c)
 
 
-if "snakemake" in globals():
-    from curse_of_memory.runlog import snakemake_log
-
+if "snakemake" in globals():  # not when a test imports plot()
     with snakemake_log(snakemake):
         main(snakemake)

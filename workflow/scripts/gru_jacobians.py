@@ -1,26 +1,71 @@
-"""Rule gru_jacobians: dh_dt/dh_0 of the full ChronoGRU for the 3 x 3 settings of Fig 14."""
+"""Rule `gru_jacobians`: dh_dt/dh_0 of the full ChronoGRU for the 3 x 3 settings of Fig 14.
 
+input.array (the embeddings cache; params.data.fig14 picks one window) ->
+results/signal/gru_jacobians.parquet: per setting and Delta t, every diagonal entry (with
+z^Delta t), a sample of off-diagonal entries and the largest off-diagonal magnitude."""
+
+import numpy as np
+import pandas as pd
+import torch
+
+from curse_of_memory.data.embeddings import load_cache
+from curse_of_memory.data.gru_jacobians import (
+    FIG14_SETTINGS,
+    fig14_lengths,
+    offdiag_indices,
+    recurrent_jacobians,
+)
+from curse_of_memory.errors import DataError
+from curse_of_memory.io import write_parquet
+from curse_of_memory.models import init as I
+from curse_of_memory.models.gru import ChronoGRU
 from curse_of_memory.runlog import snakemake_log
+from curse_of_memory.storage import writing
 
-with snakemake_log(snakemake):  # noqa: F821
-    import numpy as np
-    import pandas as pd
-    import torch
 
-    from curse_of_memory.data.embeddings import load_cache
-    from curse_of_memory.data.gru_jacobians import (
-        FIG14_SETTINGS,
-        fig14_lengths,
-        offdiag_indices,
-        recurrent_jacobians,
-    )
-    from curse_of_memory.errors import DataError
-    from curse_of_memory.io import write_parquet
-    from curse_of_memory.models import init as I
-    from curse_of_memory.models.gru import ChronoGRU
-    from curse_of_memory.storage import writing
+def setting_entries(cell, n, x, lengths, off, base):
+    """The rows of one setting (a width-``n`` cell): diagonal, sampled off-diagonal and largest
+    off-diagonal entries."""
+    J = recurrent_jacobians(cell, x, lengths).numpy()
+    z = torch.sigmoid(cell.b_iz.detach()).numpy()
+    mask = ~np.eye(n, dtype=bool)
+    frames = []
+    for k, dt in enumerate(lengths):
+        diag = np.diagonal(J[k])
+        b = dict(base, dt=dt)
+        frames.append(
+            pd.DataFrame(
+                dict(b, kind="diag", i=np.arange(n), j=np.arange(n), value=diag, z_power=z**dt)
+            )
+        )
+        frames.append(
+            pd.DataFrame(
+                dict(
+                    b,
+                    kind="offdiag",
+                    i=off[:, 0],
+                    j=off[:, 1],
+                    value=J[k][off[:, 0], off[:, 1]],
+                    z_power=0.0,
+                )
+            )
+        )
+        frames.append(
+            pd.DataFrame(
+                dict(
+                    b,
+                    kind="offdiag_all_max_abs",
+                    i=[-1],
+                    j=[-1],
+                    value=[np.abs(J[k][mask]).max()],
+                    z_power=[0.0],
+                )
+            )
+        )
+    return frames
 
-    smk = snakemake  # noqa: F821
+
+def main(smk):
     torch.set_num_threads(smk.threads)
     cfg = smk.params.data["fig14"]
     x_all, man = load_cache(smk.input.array)
@@ -45,45 +90,14 @@ with snakemake_log(snakemake):  # noqa: F821
             scale_x=scale_x,
             generator=I.generator(cfg["seed"], "fig14-gru"),
         )
-        J = recurrent_jacobians(cell, x, lengths).numpy()
-        z = torch.sigmoid(cell.b_iz.detach()).numpy()
-        for k, dt in enumerate(lengths):
-            diag = np.diagonal(J[k])
-            base = dict(row=row, col=col, t_max=t_max, scale_h=scale_h, scale_x=scale_x, dt=dt)
-            frames.append(
-                pd.DataFrame(
-                    dict(
-                        base, kind="diag", i=np.arange(n), j=np.arange(n), value=diag, z_power=z**dt
-                    )
-                )
-            )
-            frames.append(
-                pd.DataFrame(
-                    dict(
-                        base,
-                        kind="offdiag",
-                        i=off[:, 0],
-                        j=off[:, 1],
-                        value=J[k][off[:, 0], off[:, 1]],
-                        z_power=0.0,
-                    )
-                )
-            )
-            mask = ~np.eye(n, dtype=bool)
-            frames.append(
-                pd.DataFrame(
-                    dict(
-                        base,
-                        kind="offdiag_all_max_abs",
-                        i=[-1],
-                        j=[-1],
-                        value=[np.abs(J[k][mask]).max()],
-                        z_power=[0.0],
-                    )
-                )
-            )
+        base = dict(row=row, col=col, t_max=t_max, scale_h=scale_h, scale_x=scale_x)
+        frames += setting_entries(cell, n, x, lengths, off, base)
         print(f"setting row {row} col {col} done")
     df = pd.concat(frames, ignore_index=True)
     df["source"], df["model"] = man["source"], man["model"]
     with writing(smk.output[0]):
         write_parquet(smk.output[0], df)
+
+
+with snakemake_log(snakemake):
+    main(snakemake)

@@ -1,22 +1,23 @@
-"""Rule gru_sensitivity: Fig 15 empirics (b, h_T, diag dh_T/db per unit and seed) and theory curves."""
+"""Rule `gru_sensitivity`: Fig 15 empirics and theory curves.
 
+input.array (the embeddings cache), input.fit (rule autocorrelation) -> output.empirics (b, h_T,
+diag dh_T/db per unit and seed, per setting) and output.theory (the diagonal theory's variances
+on a grid of T, from the fit's a0, a1, r1)."""
+
+import numpy as np
+import pandas as pd
+import torch
+
+from curse_of_memory.data.embeddings import load_cache
+from curse_of_memory.data.gru_jacobians import FIG15_SETTINGS, bias_sensitivities
+from curse_of_memory.io import write_parquet
 from curse_of_memory.runlog import snakemake_log
+from curse_of_memory.storage import writing
+from curse_of_memory.theory.gru import load_constants, predictions
 
-with snakemake_log(snakemake):  # noqa: F821
-    import numpy as np
-    import pandas as pd
-    import torch
 
-    from curse_of_memory.data.embeddings import load_cache
-    from curse_of_memory.data.gru_jacobians import FIG15_SETTINGS, bias_sensitivities
-    from curse_of_memory.io import write_parquet
-    from curse_of_memory.storage import writing
-    from curse_of_memory.theory.gru import load_constants, predictions
-
-    smk = snakemake  # noqa: F821
-    torch.set_num_threads(smk.threads)
-    cfg = smk.params.data["fig15"]
-    x, man = load_cache(smk.input.array, n=cfg["seeds"])
+def empirics(x, cfg):
+    """One row per unit and seed of every Fig 15 setting."""
     frames = []
     for name, scale_x, scale_h in FIG15_SETTINGS:
         res = bias_sensitivities(
@@ -46,7 +47,14 @@ with snakemake_log(snakemake):  # noqa: F821
             )
         )
         print(f"{name}: {len(b)} points")
-    emp = pd.concat(frames, ignore_index=True)
+    return pd.concat(frames, ignore_index=True)
+
+
+def main(smk):
+    torch.set_num_threads(smk.threads)
+    cfg = smk.params.data["fig15"]
+    x, man = load_cache(smk.input.array, n=cfg["seeds"])
+    emp = empirics(x, cfg)
     emp["source"], emp["model"] = man["source"], man["model"]
     with writing(smk.output.empirics):
         write_parquet(smk.output.empirics, emp)
@@ -56,3 +64,7 @@ with snakemake_log(snakemake):  # noqa: F821
     with writing(smk.output.theory):
         write_parquet(smk.output.theory, pd.DataFrame({**th, "a0": a0, "a1": a1, "r1": r1}))
     print(f"theory with a0={a0:.4g} a1={a1:.4g} r1={r1:.6f}")
+
+
+with snakemake_log(snakemake):
+    main(snakemake)

@@ -1,4 +1,6 @@
-"""The PDF's section on the paper-tier reference run (paper/generated/reference.tex)."""
+"""Rule `reference_section`: the PDF's section on the paper-tier reference run, from
+input.claims (results/claims.json) and the reference's provenance ->
+paper/generated/reference.tex."""
 
 import json
 
@@ -7,11 +9,14 @@ from curse_of_memory.io import write_text
 from curse_of_memory.provenance import read_provenance
 from curse_of_memory.runlog import snakemake_log
 
+
+def main(smk):
+    records = json.loads(open(smk.input.claims).read())
+    prov = read_provenance(smk.params.reference)
+    tex = section_tex(prov, smk.params.fingerprint, records, smk.params.tier, smk.params.runs)
+    write_text(smk.output[0], tex)
+    print(f"wrote {smk.output[0]} ({len(tex)} characters)")
+
+
 with snakemake_log(snakemake):
-    records = json.loads(open(snakemake.input.claims).read())
-    prov = read_provenance(snakemake.params.reference)
-    tex = section_tex(
-        prov, snakemake.params.fingerprint, records, snakemake.params.tier, snakemake.params.runs
-    )
-    write_text(snakemake.output[0], tex)
-    print(f"wrote {snakemake.output[0]} ({len(tex)} characters)")
+    main(snakemake)

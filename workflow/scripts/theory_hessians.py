@@ -1,7 +1,8 @@
-"""Fig 10 top data (METHODS §4.6, §5 Fig 10): Gauss-Newton lambda-Hessians of a complex diagonal
-network with n eigenvalues on the ring [r_min, r_max], phases U[-theta0, theta0], b and c complex
-standard normal, input autocorrelation rho, one NumPy generator seeded `seed` per theta0 (so the
-three networks differ only in how concentrated the phases are).
+"""Rule `theory_hessians`, Fig 10 top data (METHODS §4.6, §5 Fig 10): Gauss-Newton
+lambda-Hessians of a complex diagonal network with n eigenvalues on the ring [r_min, r_max],
+phases U[-theta0, theta0], b and c complex standard normal, input autocorrelation rho, one NumPy
+generator seeded `seed` per theta0 (so the three networks differ only in how concentrated the
+phases are).  params.fig10 -> output.npz and output.csv (results/theory/).
 
 output.npz keys:
   theta0 (k,)           phase ranges (radians);  theta0_over_pi (k,)
@@ -60,5 +61,5 @@ def main(smk):
     print(summary.to_string())
 
 
-with snakemake_log(snakemake):  # noqa: F821
-    main(snakemake)  # noqa: F821
+with snakemake_log(snakemake):
+    main(snakemake)

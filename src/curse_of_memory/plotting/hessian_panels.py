@@ -9,8 +9,8 @@
 3. the sorted eigenvalues on a log y axis from 1e−8 to 10 × the largest (or ``eig_top``).
 
 Labels are taken from the caller's explicit group order (METHODS §7 item 14), never from a sorted
-parameter dict.  ``strip(ax, groups, base_lr)`` draws log10 of per-entry effective learning rates per
-group, counting (and annotating) entries with e ≤ 0 that a log axis cannot show.
+parameter dict.  ``strip(ax, groups, base_lr)`` draws log10 of per-entry effective learning rates
+per group, counting (and annotating) entries with e ≤ 0 that a log axis cannot show.
 
 This module only draws: eigen-decompositions, effective learning rates, the probe ceiling and the
 tidy tables of plotted numbers come from :mod:`curse_of_memory.hessian`.
@@ -25,6 +25,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from curse_of_memory import hessian as hs
+from curse_of_memory.plotting import overlay, style
 
 EIG_FLOOR = 1e-8
 
@@ -133,7 +134,7 @@ def strip(
     *,
     seed: int = 0,
     jitter: dict | float = 0.06,
-    color: str = "#2970B1",
+    color: str = style.COLORS["strip"],
     size: float = 0.8,
     ylim: tuple[float, float] | None = None,
 ) -> list[dict]:
@@ -161,7 +162,7 @@ def strip(
                 ha="center",
                 va="bottom",
                 fontsize=4.5,
-                color="#B22222",
+                color=style.COLORS["warning"],
             )
         out.append({"group": label, "x": i, **stats, "jitter_x": xs})
     ax.axhline(np.log10(base_lr), color="0.6", lw=0.6, zorder=0)
@@ -317,8 +318,6 @@ def hessian_and_strips(
     """Figs 4 / 9: Hessian columns (left, 4 in wide) and effective-lr strip rows (right).
 
     Returns (figure, {name: DataFrame} of plotted numbers)."""
-    from curse_of_memory.plotting import style
-
     style.use()
     fig = plt.figure(figsize=size)
     left, right = fig.subfigures(1, 2, width_ratios=list(width_ratios), wspace=0.02)
@@ -352,7 +351,8 @@ def strip_run(
     missing: str | None = None,
 ) -> dict:
     """A run dict for :func:`strip_rows`: one member's effective lrs from a cell's final.pt
-    (:func:`curse_of_memory.hessian.trained_elr`) with the plot jitter, or a 'missing' placeholder."""
+    (:func:`curse_of_memory.hessian.trained_elr`) with the plot jitter, or a 'missing'
+    placeholder."""
     if final_path is None or model_spec is None:
         return {
             "key": key,
@@ -370,9 +370,9 @@ def strip_run(
 
 
 FIG10_MODELS = (
-    ("rnn", "RNN", "#AC4056"),
-    ("crnn", "Complex RNN", "#dc7c28"),
-    ("lru", "LRU", "#FCA50A"),
+    ("rnn", "RNN", style.COLORS["rnn"]),
+    ("crnn", "Complex RNN", style.COLORS["crnn"]),
+    ("lru", "LRU", style.COLORS["lru"]),
 )
 
 
@@ -413,8 +413,6 @@ def loss_vs_theta0(ax, table, remap: str, reference=None):
     run's table of the same format) is drawn as hollow markers on a dotted line.
     Returns the plotted rows as a DataFrame."""
     import pandas as pd
-
-    from curse_of_memory.plotting import overlay
 
     rows = []
     sub = table[table["remap"] == remap]
@@ -496,8 +494,6 @@ def fig10(
 ):
     """Fig 10 as one figure: theory λ-Hessians (top, 3 columns) and the training result (bottom).
     Returns (figure, {name: DataFrame})."""
-    from curse_of_memory.plotting import style
-
     style.use()
     fig = plt.figure(figsize=(5.5, 4.7))
     top, bottom = fig.subfigures(2, 1, height_ratios=[3.2, 1.5], hspace=0.02)

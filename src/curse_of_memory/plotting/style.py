@@ -9,16 +9,17 @@ Usage::
     style.save(fig, "paper/figures/fig3.pdf", data=df, tier="quick")  # PDF + PNG + CSV beside it
 
 Fonts and sizes (LaTeX-ready, no TeX needed to plot): the paper folder (paper/main.tex) is set
-like a NeurIPS paper, Times text and math (``mathptmx``) at a text width of 5.5 in.  Figures use the
-matching faces without usetex: text in STIX (a Times design shipped with matplotlib, with every Greek
-letter and the minus sign, falling back glyph by glyph to DejaVu Serif) and math in mathtext's
-``stix`` set; tick labels go through mathtext so powers of ten match.  Computer Modern (``cmr10``) is not
-used: mathtext renders Unicode Greek outside ``$...$`` with the text font and cmr10 has
-none, so a label like "ν0 $\\theta_0$" would show boxes.  Sizes follow METHODS §1.7 (6 pt, 2 x 1.35 in
-by default); main.tex includes each figure at its natural size (shrunk only if wider than
-``TEXT_WIDTH``), so 6 pt stays 6 pt.  Deviation from METHODS §1.7: the original used "stixsans" mathtext
-and a sans-serif body; the serif STIX faces are used here so figures match the report's body text.
-PDFs are vector with TrueType (type 42) fonts embedded and no creation date (byte-stable reruns).
+like a NeurIPS paper, Times text and math (``mathptmx``) at a text width of 5.5 in.  Figures use
+the matching faces without usetex: text in STIX (a Times design shipped with matplotlib, with
+every Greek letter and the minus sign, falling back glyph by glyph to DejaVu Serif) and math in
+mathtext's ``stix`` set; tick labels go through mathtext so powers of ten match.  Computer Modern
+(``cmr10``) is not used: mathtext renders Unicode Greek outside ``$...$`` with the text font and
+cmr10 has none, so a label like "ν0 $\\theta_0$" would show boxes.  Sizes follow METHODS §1.7
+(6 pt, 2 x 1.35 in by default); main.tex includes each figure at its natural size (shrunk only if
+wider than ``TEXT_WIDTH``), so 6 pt stays 6 pt.  Deviation from METHODS §1.7: the original used
+"stixsans" mathtext and a sans-serif body; the serif STIX faces are used here so figures match
+the report's body text.  PDFs are vector with TrueType (type 42) fonts embedded and no creation
+date (byte-stable reruns).
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ RC = {
     "figure.figsize": (2.0, 1.35),
 }
 
-# Colours of the original (METHODS §5).
+# Every colour a figure uses, by name.  The first group are the original's colours (METHODS §5).
 COLORS = {
     "rnn": "#AC4056",
     "block_diagonal": "#bc5447",
@@ -79,6 +80,24 @@ COLORS = {
     "lru": "#FCA50A",
     "gru": "#1F77B4",
     "strip": "#2970B1",
+    # Figs 5 and 13 (signal propagation): one hue per architecture, a shade per gradient group
+    # (plotting.axes.SIGNAL_GROUP_COLORS) and a light tint for the first layer
+    "signal_crnn": "#14A82F",
+    "signal_crnn_lambda": "#02741E",
+    "signal_crnn_first_layer": "#CDEED1",
+    "signal_lru": "#FCA50A",
+    "signal_lru_all_but_lambda": "#FCCB0A",
+    "signal_lru_theta": "#DB680A",
+    "signal_lru_first_layer": "#F9EBD2",
+    "signal_gru": "#1F77B4",
+    "signal_gru_all_but_seq": "#10418B",
+    "signal_gru_first_layer": "#C4E0F0",
+    # measured values drawn against a black fit or theory curve (Figs 12, 14, 15)
+    "data": "#1F77B4",
+    # the target (a star) of Fig 7's trajectories
+    "target": "#FFD700",
+    # warnings on a figure: the reduced-tier stamp, entries a log axis cannot show
+    "warning": "#B22222",
 }
 
 
@@ -103,7 +122,7 @@ def mark_tier(fig, tier: str | None) -> None:
             ha="right",
             va="bottom",
             fontsize=4.5,
-            color="#B22222",
+            color=COLORS["warning"],
             alpha=0.8,
         )
 

@@ -1,7 +1,7 @@
 """The numbers plotted in the theory figures (1, 2, 6, 7, 8) as tidy pandas tables.
 
 The figure scripts only plot what these functions return; the same tables are written as CSV
-(``results/theory/`` and beside each figure) so that the claims can be checked without pixels.
+(beside each figure, by ``plotting.style.save``) so that the claims can be checked without pixels.
 
 Columns
 -------
