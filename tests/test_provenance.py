@@ -1,6 +1,7 @@
 """Source fingerprints and the reduced tiers' lr window centred on a reference run."""
 
 import pandas as pd
+import pytest
 from repo_copy import ROOT
 
 from curse_of_memory.provenance import (
@@ -52,3 +53,25 @@ def test_training_fingerprint_follows_the_training_sources(tmp_path):
         (copy / "training" / "loss.py").read_text() + "\n# edited\n"
     )
     assert training_fingerprint(copy) != fp
+
+
+def test_pack_refuses_a_folder_that_holds_an_older_reference(tmp_path):
+    """Packing over an existing reference would mix its files with the new run's."""
+    from curse_of_memory.errors import UserError
+    from curse_of_memory.provenance import pack
+
+    out = tmp_path / "reference"
+    out.mkdir()
+    (out / "provenance.json").write_text("{}")
+    with pytest.raises(UserError, match="already holds files"):
+        pack(
+            tmp_path,
+            out,
+            command="c",
+            started="s",
+            finished="f",
+            wall_seconds=1.0,
+            commit=None,
+            fingerprint="0",
+        )
+    assert (out / "provenance.json").read_text() == "{}"  # left as it was

@@ -33,6 +33,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from curse_of_memory.errors import cli_errors as _cli_errors
+
 REFERENCE_DIR = Path("results/reference/paper")
 # the figures whose numbers come from training runs (their claims are also judged on the reference)
 TRAINING_FIGURES = ("fig3", "fig4", "fig9", "fig10", "fig11")
@@ -192,6 +194,14 @@ def pack(
     from curse_of_memory import io
 
     run_dir, out_dir = Path(run_dir), Path(out_dir)
+    if out_dir.is_dir() and any(out_dir.iterdir()):
+        from curse_of_memory.errors import UserError
+
+        # packing over an older reference would mix its files with the new run's
+        raise UserError(
+            f"{out_dir} already holds files (an older reference?); move it away first "
+            f"(e.g. `git rm -r {out_dir}`) or pack into an empty folder"
+        )
     experiments = [e for e in PAPER_EXPERIMENTS if (run_dir / "results" / "runs" / e).is_dir()]
     members, epochs, cells, slims = _member_tables(run_dir, experiments)
     for exp, cell, slim in slims:  # each cell's settings (schedule, steps), without the member list
@@ -315,6 +325,7 @@ with `torch.load(..., weights_only=True)`) and `cell.yaml` |
 """
 
 
+@_cli_errors
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m curse_of_memory.provenance",
