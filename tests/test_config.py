@@ -7,6 +7,7 @@ import pytest
 import yaml
 from repo_copy import ROOT, copy_repo, snakemake
 
+from curse_of_memory import config_io as CI
 from curse_of_memory.errors import ConfigError
 from curse_of_memory.experiments import build_cells, central, n_members, reduce_cell
 
@@ -14,22 +15,14 @@ CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
 SCHEMA = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
 
 
-def _deep_merge(base, override):
-    out = copy.deepcopy(base)
-    for key, value in override.items():
-        out[key] = (
-            _deep_merge(out[key], value)
-            if isinstance(value, dict) and isinstance(out.get(key), dict)
-            else value
-        )
-    return out
-
-
 def _cells(tier="paper"):
-    training = copy.deepcopy(CONFIG["training"])
-    if tier != "paper":  # deep merge, as common.smk's resolve_tier does
-        training = _deep_merge(training, CONFIG["tiers"][tier].get("training", {}))
-    return build_cells(training, tier_rule=training.get("reduce"), select=training.get("select"))
+    """The cell table of a tier, resolved as common.smk resolves it."""
+    config = CI.fill_defaults(CONFIG, SCHEMA)
+    if tier != "paper":
+        config = CI.fill_defaults(CI.merge_tier(config, CONFIG["tiers"][tier]), SCHEMA)
+    training = config["training"]
+    rule = {k: v for k, v in training["reduce"].items() if k != "lr_centre"} or None
+    return build_cells(training, tier_rule=rule, select=training["select"])
 
 
 def test_config_is_valid_and_every_schema_key_is_described():
@@ -77,7 +70,7 @@ def test_reduce_keeps_points_and_shortens_run():
     )  # never longer than the run
 
 
-def test_paper_tier_member_counts_match_spec_section_6():
+def test_paper_tier_member_counts_match_methods_section_6():
     cells = _cells("paper")
     per_exp = {}
     for (exp, _), entry in cells.items():
@@ -104,7 +97,7 @@ def test_paper_tier_member_counts_match_spec_section_6():
     assert fig10_pub == 640  # all theta0 < pi cells, before the DAG-time coincidence check
 
 
-def test_paper_cells_have_the_spec_grids():
+def test_paper_cells_have_the_paper_grids():
     cells = _cells("paper")
     c = cells[("fig3_left", "rnn")]["cell"]
     assert c["lrs"] == [0.0032, 0.001, 3.2e-4, 1e-4, 3.2e-5] and c["model"] == {
@@ -179,3 +172,14 @@ def test_invalid_value_names_the_key_in_one_line_and_nothing_runs(repo, tmp_path
     # nothing was written: results/ holds at most the committed reference run
     made = [p for p in (repo / "results").glob("*") if p.name != "reference"]
     assert not made, made
+
+
+def test_a_config_without_optional_sections_runs_on_the_schema_defaults(tmp_path):
+    # the rules index CONFIG[section][key]: what the config leaves out comes from the schema
+    repo = copy_repo(tmp_path / "repo")
+    cfg = copy.deepcopy(CONFIG)
+    del cfg["hessian"], cfg["data"]["threads"], cfg["training"]["threads"], cfg["data"]["text"]
+    (repo / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    proc = snakemake(repo, "hessians", "-n", "--cores", "1", "--config", "tier=test", timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "hessians" in proc.stdout

@@ -96,6 +96,46 @@ def test_conversion_leaves_what_it_cannot_convert_and_the_shipped_config_alone()
     assert CI.coerce(CONFIG, SCHEMA) == CONFIG
 
 
+# --- schema defaults ------------------------------------------------------------------------------
+def test_defaults_fill_what_the_config_leaves_out_and_keep_what_it_gives():
+    cfg = copy.deepcopy(CONFIG)
+    del cfg["hessian"]
+    del cfg["data"]["threads"]
+    cfg["training"]["reduce"] = {"seeds": 2}
+    filled = CI.fill_defaults(cfg, SCHEMA)
+    assert cfg["training"]["reduce"] == {"seeds": 2} and "hessian" not in cfg  # input untouched
+    hessian = SCHEMA["properties"]["hessian"]["properties"]
+    assert filled["hessian"] == {key: sub["default"] for key, sub in hessian.items()}
+    assert filled["data"]["threads"] == 1
+    assert filled["training"]["reduce"] == {"seeds": 2, "lr_centre": "grid"}
+    assert filled["runs"] == "train" and filled["tiers"] == CONFIG["tiers"]
+    assert filled["theory"] == CONFIG["theory"]  # the shipped config sets every theory key
+    for name, exp in filled["training"]["experiments"].items():
+        assert exp["variant"] == CONFIG["training"]["experiments"][name].get("variant", "default")
+        assert exp["cells"] == CONFIG["training"]["experiments"][name]["cells"]
+
+
+def test_defaults_do_not_override_what_a_cell_inherits():
+    # cell settings reach experiments and cells through allOf: a default filled there (hidden 64)
+    # would beat the value set in training.defaults; training.defaults itself takes them ($ref)
+    cfg = copy.deepcopy(CONFIG)
+    cfg["training"]["defaults"]["model"] = {"hidden": 32}
+    cfg["training"]["experiments"]["fig10"]["model"] = {}  # valid: every model key is optional
+    filled = CI.fill_defaults(cfg, SCHEMA)
+    assert "hidden" not in filled["training"]["experiments"]["fig10"]["model"]
+    cells = build_cells(filled["training"])
+    assert {c["cell"]["model"]["hidden"] for (e, _), c in cells.items() if e == "fig10"} == {32}
+    cfg["training"]["defaults"]["model"] = {}
+    assert CI.fill_defaults(cfg, SCHEMA)["training"]["defaults"]["model"] == {"hidden": 64}
+
+
+def test_tier_merge_merges_mappings_and_replaces_the_rest():
+    base = {"a": {"x": 1, "y": [1, 2]}, "b": 1}
+    merged = CI.merge_tier(base, {"a": {"y": [3]}, "c": {"z": 0}})
+    assert merged == {"a": {"x": 1, "y": [3]}, "b": 1, "c": {"z": 0}}
+    assert base == {"a": {"x": 1, "y": [1, 2]}, "b": 1}
+
+
 # --- data settings and memory -------------------------------------------------------------------
 def _data(**over):
     data = copy.deepcopy(CONFIG["data"])

@@ -10,6 +10,9 @@
 * :func:`data_problem` and :func:`training_memory_problem`: settings that are valid one by one but
   would make a job fail or silently do less (a partial batch, a window beyond the cache, task
   lengths whose T x T data matrices do not fit in memory).
+* :func:`merge_tier` and :func:`fill_defaults`: a tier's overrides merged into the paper's settings,
+  then every key the config leaves out set to the schema's default, so that rules read
+  ``CONFIG[section][key]`` and the default lives in the schema only.
 
 Each problem is returned as one line (``<key>: <cause>; <fix>``); ``None`` means no problem.
 Run ``python -m curse_of_memory.config_io FILE.yaml ...`` to check YAML files by hand (Snakemake
@@ -18,6 +21,7 @@ reports a YAML syntax error in config.yaml without its line).
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import re
@@ -184,6 +188,48 @@ def coerce(value, schema: dict, root: dict | None = None):
         subs = [p["items"] for p in parts if isinstance(p.get("items"), dict)]
         return [coerce(item, {"allOf": subs}, root) if subs else item for item in value]
     return value
+
+
+# --- tier merge and schema defaults -------------------------------------------------------------
+def merge_tier(base: dict, override: dict | None) -> dict:
+    """``base`` with a tier's ``override`` merged in: mappings merge key by key, anything else
+    (lists included) replaces.  Cells merge their settings by another rule
+    (:func:`curse_of_memory.experiments.deep_merge`: another ``name`` replaces the options)."""
+    out = copy.deepcopy(base)
+    for key, value in (override or {}).items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge_tier(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def fill_defaults(value: dict, schema: dict, root: dict | None = None) -> dict:
+    """``value`` (not modified) with every absent key that has a schema ``default`` set to it.
+
+    Descends through ``properties``, ``additionalProperties`` and ``$ref``, never into ``allOf``:
+    the schema mixes the optional cell settings into experiments and cells with ``allOf``, and a
+    default filled there (``model.hidden: 64`` in an experiment) would override the value the cell
+    inherits from ``training.defaults``.  ``training.defaults`` itself refers to those settings with
+    ``$ref``, so its defaults are the base every cell starts from.
+    """
+    root = schema if root is None else root
+    schema = _resolve(schema, root)
+    if not isinstance(value, dict):
+        return value
+    out = dict(value)
+    properties = schema.get("properties", {})
+    for key, sub in properties.items():
+        sub = _resolve(sub, root)
+        if key not in out and "default" in sub:
+            out[key] = copy.deepcopy(sub["default"])
+        if key in out:
+            out[key] = fill_defaults(out[key], sub, root)
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict):
+        for key in out.keys() - properties.keys():
+            out[key] = fill_defaults(out[key], extra, root)
+    return out
 
 
 # --- data and memory checks ---------------------------------------------------------------------

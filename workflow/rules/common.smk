@@ -20,6 +20,8 @@ from curse_of_memory.experiments import build_cells, drop_coinciding, n_members
 from curse_of_memory.config_io import (
     coerce,
     data_problem,
+    merge_tier,
+    fill_defaults,
     training_memory_problem,
     yaml_problem,
 )
@@ -74,25 +76,14 @@ def check_schema(cfg, schema, where=""):
         )
 
 
-def _deep_merge(base, override):
-    out = copy.deepcopy(base)
-    for key, value in (override or {}).items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
 def resolve_tier(raw):
     """config.yaml holds the paper's settings plus `tiers.<name>` overrides; merge the chosen one."""
-    tier = raw.get("tier", "quick")
-    tiers = raw.get("tiers", {})
+    tier, tiers = raw["tier"], raw["tiers"]
     if tier not in tiers and tier != "paper":
         config_error(
             f"tier: {tier!r} is unknown; allowed: {', '.join(sorted(set(tiers) | {'paper'}))}"
         )
-    merged = _deep_merge(
+    merged = merge_tier(
         {k: v for k, v in raw.items() if k != "tiers"}, tiers.get(tier, {})
     )
     merged["tier"] = tier
@@ -108,15 +99,17 @@ for _file in workflow.configfiles:
 _SCHEMA = yaml.safe_load(SCHEMA.read_text())
 # numbers YAML 1.1 or a nested --config value left as text ('1e-3', '64') become numbers
 _coerced = coerce(dict(config), _SCHEMA)
+check_schema(_coerced, _SCHEMA)
+# Every key the config leaves out takes the schema's default, here (the paper's settings, which
+# the theory figures compare their own against) and after the tier merge (the settings every rule
+# reads as CONFIG[section][key]): each default is written once, in the schema.
 config.clear()
-config.update(_coerced)
-check_schema(config, _SCHEMA)
-CONFIG = coerce(
-    resolve_tier(config), _SCHEMA
-)  # the resolved configuration every rule reads
+config.update(fill_defaults(_coerced, _SCHEMA))
+CONFIG = coerce(resolve_tier(config), _SCHEMA)
 check_schema(CONFIG, _SCHEMA, where=f" (after merging tiers.{CONFIG['tier']})")
+CONFIG = fill_defaults(CONFIG, _SCHEMA)
 TIER = CONFIG["tier"]
-_problem = data_problem(CONFIG.get("data", {}))
+_problem = data_problem(CONFIG["data"])
 if _problem:
     config_error(_problem)
 
@@ -155,13 +148,15 @@ def _check_cells(cells):
 
 
 def _cell_table(cfg):
-    training = cfg.get("training", {})
+    training = cfg["training"]
+    # the per-cell reduction (seeds, lrs, steps); the lr window's centre is applied below
+    cell_rule = {k: v for k, v in training["reduce"].items() if k != "lr_centre"}
     try:
         cells = build_cells(
             training,
-            device=cfg.get("device", "auto"),
-            tier_rule=training.get("reduce") or None,
-            select=training.get("select"),
+            device=cfg["device"],
+            tier_rule=cell_rule or None,
+            select=training["select"],
         )
         if any(e["meta"]["skip_if_remap_coincides"] for e in cells.values()):
             cells, skipped = drop_coinciding(cells, _teacher_has_real_negative)
@@ -182,7 +177,7 @@ CELLS, SKIPPED_CELLS = _cell_table(CONFIG)
 # --- the paper-tier reference run (results/reference/paper, committed) --------------------------
 # runs=train (default) trains every cell; runs=reference (tier=paper only) takes the reference's
 # runs and tables instead, so the paper tier's figures, tables and claims build without training.
-RUNS = CONFIG.get("runs", "train")
+RUNS = CONFIG["runs"]
 REFERENCE = read_provenance(REFERENCE_DIR)
 TRAINING_FINGERPRINT = src_fingerprint(*TRAINING_SOURCES)
 if RUNS == "reference":
@@ -222,8 +217,8 @@ if RUNS == "reference":
         )
 
 # A reduced tier may centre its lr window on the reference's best lrs (training.reduce.lr_centre).
-_REDUCE = CONFIG["training"].get("reduce") or {}
-if _REDUCE.get("lr_centre") == "reference" and "lrs" in _REDUCE:
+_REDUCE = CONFIG["training"]["reduce"]
+if _REDUCE["lr_centre"] == "reference" and "lrs" in _REDUCE:
     from curse_of_memory.provenance import reference_best_lrs, reference_lr_window
 
     _best_lrs = reference_best_lrs(REFERENCE_DIR)
@@ -273,7 +268,7 @@ def run_files(keys, name="metrics.parquet"):
 
 
 # --- helpers of train.smk and aggregate.smk ----------------------------------------------------
-TRAIN_THREADS = CONFIG["training"].get("threads", 1)
+TRAIN_THREADS = CONFIG["training"]["threads"]
 TRAIN_GPU = 0 if CONFIG["device"] == "cpu" else 1
 
 

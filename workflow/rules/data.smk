@@ -9,7 +9,7 @@
 #   gru_sensitivity    results/signal/gru_sensitivity.parquet, gru_theory.parquet
 #   fig5 fig12 fig13 fig14 fig15   paper/figures/figN.pdf (+ _published, CSVs beside them)
 DATA = CONFIG["data"]
-DATA_THREADS = DATA.get("threads", 1)
+DATA_THREADS = DATA["threads"]
 EMB = "results/data/embeddings.npy"
 EMB_MANIFEST = "results/data/embeddings.json"
 SIGNAL_RUNS = ["crnn_none", "lru_none", "gru_none", "crnn_layer", "crnn_batch"]

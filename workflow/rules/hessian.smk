@@ -8,13 +8,9 @@
 #   fig10     theory lambda-Hessians for three phase ranges + final loss vs theta0 (both remaps)
 HESSIAN = CONFIG["hessian"]
 HESSIAN_SETTINGS = {
-    "teacher_seed": HESSIAN.get("teacher_seed", 0),
-    "data_seed": HESSIAN.get("data_seed", 1),
-    "batch": HESSIAN.get("batch", 64),
-    "T": HESSIAN.get("T", 300),
-    "s4_delta": HESSIAN.get("s4_delta", 0.01),
+    key: HESSIAN[key] for key in ("teacher_seed", "data_seed", "batch", "T", "s4_delta")
 }
-N_EIGVECS = HESSIAN.get("n_eigvecs", 10)
+N_EIGVECS = HESSIAN["n_eigvecs"]
 # plotted numbers written beside fig4.pdf / fig9*.pdf (paper/figures/<stem>_<part>.csv)
 STRIP_PARTS = ["hessian", "spectrum", "eigvecs", "elr", "elr_summary"]
 HESSIAN_FILES = {
@@ -30,7 +26,7 @@ SINGLE_RUNS = {
             "final": f"{cell_dir(e, cell)}/final.pt",
             "model": CELLS[(e, cell)]["cell"]["model"],
             "label": CELLS[(e, cell)]["meta"]["label"],
-            "variant": CELLS[(e, cell)]["meta"].get("variant", "default"),
+            "variant": CELLS[(e, cell)]["meta"]["variant"],
         }
         for e, cell in cells_of(experiment)
     }

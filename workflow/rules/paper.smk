@@ -71,9 +71,9 @@ rule numbers:
         ENV
     params:
         tier=TIER,
-        training=CONFIG.get("training", {}),
-        data_source=paper_numbers.data_source(CONFIG.get("data")),
-        resolved={k: CONFIG.get(k) for k in ("theory", "data")},
+        training=CONFIG["training"],
+        data_source=paper_numbers.data_source(CONFIG["data"]),
+        resolved={k: CONFIG[k] for k in ("theory", "data")},
         paper={k: config.get(k) for k in ("theory", "data")},
         src=src_fingerprint("report", "claims"),
     script:
