@@ -29,7 +29,7 @@ def _metrics(rows):
                 )
             )
     df = pd.DataFrame(out)
-    df["experiment"], df["cell"] = "fig3_left", "lru"
+    df["experiment"], df["cell"] = "fig3a", "lru"
     return df
 
 

@@ -78,10 +78,10 @@ NU0 = [0.36, 0.68, 0.84, 0.92, 0.96, 0.98, 0.99]
 def _fig3_tables(src, rnn, lru, right):
     rows = [dict(cell="rnn", nu0=n, theta0=3.14, mean=m) for n, m in zip(NU0, rnn)]
     rows += [dict(cell="lru", nu0=n, theta0=3.14, mean=m) for n, m in zip(NU0, lru)]
-    pd.DataFrame(rows).to_parquet(src.tables / "fig3_left_best.parquet")
+    pd.DataFrame(rows).to_parquet(src.tables / "fig3a_best.parquet")
     pd.DataFrame(
         [dict(cell=c, nu0=0.99, theta0=3.14, mean=m) for c, m in right.items()]
-    ).to_parquet(src.tables / "fig3_right_best.parquet")
+    ).to_parquet(src.tables / "fig3b_best.parquet")
 
 
 FIG3_IDS = (
@@ -132,7 +132,7 @@ def test_fig3_diverged_point_is_not_evaluated(tmp_path):
 
 def test_missing_columns_are_reported(tmp_path):
     src = _src(tmp_path)
-    pd.DataFrame({"cell": ["rnn"], "nu0": [0.99]}).to_parquet(src.tables / "fig3_left_best.parquet")
+    pd.DataFrame({"cell": ["rnn"], "nu0": [0.99]}).to_parquet(src.tables / "fig3a_best.parquet")
     r = _run(src, "fig3.gap_at_099")["fig3.gap_at_099"]
     assert r["status"] == "not evaluated" and "lacks columns" in r["reason"]
 
@@ -865,7 +865,7 @@ def test_all_seeds_diverged_is_not_evaluated_with_where(tmp_path):
             dead = cell == "rnn" and nu0 == 0.99
             rows.append(
                 {
-                    "experiment": "fig3_left",
+                    "experiment": "fig3a",
                     "cell": cell,
                     "nu0": nu0,
                     "theta0": 3.14,
@@ -873,7 +873,7 @@ def test_all_seeds_diverged_is_not_evaluated_with_where(tmp_path):
                     "n_diverged_total": 15 if dead else 0,
                 }
             )
-    pd.DataFrame(rows).to_parquet(tables / "fig3_left_best.parquet")
+    pd.DataFrame(rows).to_parquet(tables / "fig3a_best.parquet")
     checks = [c for c in CLAIMS if c.id == "fig3.gap_at_099"]
     (rec,) = evaluate(Sources(tmp_path / "figures", tables, tmp_path), checks)
     assert rec["status"] == "not evaluated"

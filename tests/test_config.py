@@ -81,8 +81,8 @@ def test_paper_tier_member_counts_match_methods_section_6():
     # the optimizer study (beyond the paper): 14 cells x 7 nu0 x 7 lrs x 10 seeds
     assert per_exp.pop("optimizers") == 14 * 7 * 7 * 10
     assert per_exp == {
-        "fig3_left": 700,
-        "fig3_right": 290,
+        "fig3a": 700,
+        "fig3b": 290,
         "fig4": 2,
         "fig9": 2,
         "fig10": 800,
@@ -92,14 +92,14 @@ def test_paper_tier_member_counts_match_methods_section_6():
     extra = {
         k: n_members(v["cell"]) for k, v in cells.items() if v["meta"]["variant"] == "published"
     }
-    assert extra[("fig3_right", "gamma-published")] == 70 and extra[("fig9", "s4-published")] == 1
+    assert extra[("fig3b", "gamma-published")] == 70 and extra[("fig9", "s4-published")] == 1
     fig10_pub = sum(n for (e, _), n in extra.items() if e == "fig10_published")
     assert fig10_pub == 640  # all theta0 < pi cells, before the DAG-time coincidence check
 
 
 def test_paper_cells_have_the_paper_grids():
     cells = _cells("paper")
-    c = cells[("fig3_left", "rnn")]["cell"]
+    c = cells[("fig3a", "rnn")]["cell"]
     assert c["lrs"] == [0.0032, 0.001, 3.2e-4, 1e-4, 3.2e-5] and c["model"] == {
         "hidden": 64,
         "name": "rnn",
@@ -114,7 +114,7 @@ def test_paper_cells_have_the_paper_grids():
     pub = cells[("fig10_published", "rnn")]["cell"]
     assert pub["task"]["remap"] == "published" and 3.14 not in [p["theta0"] for p in pub["points"]]
     assert cells[("fig11", "heads-32")]["cell"]["model"]["heads"] == 32
-    assert cells[("fig3_right", "more-neurons")]["cell"]["model"]["hidden"] == 128
+    assert cells[("fig3b", "more-neurons")]["cell"]["model"]["hidden"] == 128
 
 
 def test_quick_tier_keeps_every_task_point_and_test_tier_is_small():
@@ -131,8 +131,8 @@ def test_quick_tier_keeps_every_task_point_and_test_tier_is_small():
 
 def test_bad_cell_names_are_config_errors():
     bad = copy.deepcopy(CONFIG["training"])
-    bad["select"] = {"fig3_left": ["nope"]}
-    with pytest.raises(ConfigError, match="training.select.fig3_left"):
+    bad["select"] = {"fig3a": ["nope"]}
+    with pytest.raises(ConfigError, match="training.select.fig3a"):
         build_cells(bad, select=bad["select"])
 
 
@@ -146,18 +146,14 @@ def repo(tmp_path_factory):
     [
         ({"tier": "huge"}, "tier"),
         (
-            {"training": {"experiments": {"fig3_left": {"cells": {"lru": {"lrs": [-0.1]}}}}}},
-            "training.experiments.fig3_left.cells.lru.lrs[0]",
+            {"training": {"experiments": {"fig3a": {"cells": {"lru": {"lrs": [-0.1]}}}}}},
+            "training.experiments.fig3a.cells.lru.lrs[0]",
         ),
         ({"training": {"defaults": {"task": {"batch": "many"}}}}, "training.defaults.task.batch"),
         ({"tiers": {"quick": {"training": {"reduce": {"seeds": 0}}}}}, "training.reduce.seeds"),
         (
-            {
-                "training": {
-                    "experiments": {"fig3_left": {"points": {"nu0": [1.5], "theta0": [3.14]}}}
-                }
-            },
-            "training.experiments.fig3_left.points.nu0[0]",
+            {"training": {"experiments": {"fig3a": {"points": {"nu0": [1.5], "theta0": [3.14]}}}}},
+            "training.experiments.fig3a.points.nu0[0]",
         ),
     ],
 )

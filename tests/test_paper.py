@@ -117,7 +117,7 @@ def _best(cells, points, point="nu0"):
 
 def test_results_tables():
     left = _best(["rnn", "lru"], [0.36, 0.99])
-    tex = rt.fig3_table(left, None, {"fig3_left": {"rnn": "RNN", "lru": "LRU"}}, "quick")
+    tex = rt.fig3_table(left, None, {"fig3a": {"rnn": "RNN", "lru": "LRU"}}, "quick")
     assert tex.count(r" \\") - 1 == 4  # header + 4 rows
     assert r"$1.0\times10^{-4} \pm 1.0\times10^{-5}$" in tex and "& F" in tex
     t10 = _best(["lru"], [3.14, 0.0314], point="theta0").rename(columns={"cell": "model"})
@@ -126,11 +126,11 @@ def test_results_tables():
     assert "published" in tex10 and tex10.count("LRU") == 4
     assert "not run in this tier" in rt.fig11_table(None, "test")
     by_lr = {
-        "fig3_left": pd.DataFrame(
+        "fig3a": pd.DataFrame(
             dict(cell=["rnn", "rnn"], lr=[1e-3, 1e-2], n_seeds=[3, 3], n_diverged=[0, 2])
         )
     }
-    div = rt.divergence_table(by_lr, {"fig3_left": {"rnn": "RNN"}}, "quick")
+    div = rt.divergence_table(by_lr, {"fig3a": {"rnn": "RNN"}}, "quick")
     assert "2 / 3" in div and "2 of 6 runs diverged" in div
     assert r"\gamma$ norm." in rt.label_tex(r"$\gamma$ norm.")
     with pytest.raises(Exception, match="lacks columns"):
@@ -148,7 +148,7 @@ def _hparam_cells():
     return {
         f"{e}/{c}": dict(v["meta"]["paper"], label=v["meta"]["label"])
         for (e, c), v in built.items()
-        if e in ("fig3_left", "fig3_right", "fig10")
+        if e in ("fig3a", "fig3b", "fig10")
     }
 
 

@@ -63,14 +63,14 @@ def test_test_tier_outputs_have_the_agreed_shape(built):
         assert col in fig10.columns
     assert set(fig10["remap"]) == {"default", "published"}
     assert (built / "results/runs/fig4/rnn/final.pt").exists()
-    cell = yaml.safe_load((built / "results/cells/fig3_left/lru.yaml").read_text())
+    cell = yaml.safe_load((built / "results/cells/fig3a/lru.yaml").read_text())
     test = yaml.safe_load((ROOT / "config.yaml").read_text())["tiers"]["test"]["training"]["reduce"]
     assert len(cell["seeds"]) == test["seeds"] and len(cell["lrs"]) == test["lrs"]
-    best = pd.read_parquet(built / "results/tables/fig3_left_best.parquet")
+    best = pd.read_parquet(built / "results/tables/fig3a_best.parquet")
     assert len(best) == 2 * 7  # two cells x every nu0 of the paper (task points are never reduced)
-    flags = pd.read_csv(built / "results/diagnostics/fig3_left/flags.csv")
+    flags = pd.read_csv(built / "results/diagnostics/fig3a/flags.csv")
     assert set(flags["cell"]) == {"lru", "rnn"}
-    assert json.loads((built / "results/runs/fig3_left/lru/summary.json").read_text())
+    assert json.loads((built / "results/runs/fig3a/lru/summary.json").read_text())
 
 
 def test_rerun_is_a_no_op_and_restyling_a_figure_reruns_only_its_plot(built):
@@ -122,7 +122,7 @@ def test_a_reference_run_is_drawn_judged_and_rebuilt_without_training(built):
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    left = pd.read_csv(built / "paper/figures/fig3_left.csv")
+    left = pd.read_csv(built / "paper/figures/fig3_a.csv")
     assert set(left["source"]) == {"this run", "paper-tier reference"}
     mine, theirs = (
         left[left["source"] == s].sort_values(["model", "nu0"])["loss"].to_numpy()
@@ -180,5 +180,5 @@ def test_named_figure_target_builds_exactly_what_it_needs(fresh):
             for j in jobs
             if j["rule"] in ("train_cell", "aggregate")
         }
-        assert exps == {"fig3_left", "fig3_right"}, exps
+        assert exps == {"fig3a", "fig3b"}, exps
         assert {j["rule"] for j in jobs} == {"write_cell", "train_cell", "aggregate", "fig3"}

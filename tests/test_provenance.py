@@ -26,13 +26,13 @@ def test_window_is_centred_on_the_median_best_lr_and_stays_in_the_grid():
 
 def test_best_lrs_are_read_per_cell(tmp_path):
     (tmp_path / "tables").mkdir()
-    (tmp_path / "provenance.json").write_text('{"experiments": ["fig3_left"], "cells": []}')
+    (tmp_path / "provenance.json").write_text('{"experiments": ["fig3a"], "cells": []}')
     pd.DataFrame({"cell": ["lru", "lru", "rnn"], "lr": [0.01, 0.0032, 1e-4]}).to_parquet(
-        tmp_path / "tables" / "fig3_left_best.parquet"
+        tmp_path / "tables" / "fig3a_best.parquet"
     )
     assert reference_best_lrs(tmp_path) == {
-        ("fig3_left", "lru"): [0.01, 0.0032],
-        ("fig3_left", "rnn"): [1e-4],
+        ("fig3a", "lru"): [0.01, 0.0032],
+        ("fig3a", "rnn"): [1e-4],
     }
     assert reference_best_lrs(tmp_path / "absent") == {}
 

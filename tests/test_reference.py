@@ -69,7 +69,7 @@ def test_tables_follow_from_the_shipped_runs():
     want = m.loc[shared, "final_train_loss"].to_numpy(np.float64)
     assert np.array_equal(np.isnan(got), np.isnan(want))
     assert np.allclose(got[~np.isnan(got)], want[~np.isnan(want)], rtol=1e-7, atol=0)
-    for exp in ("fig3_left", "fig11"):
+    for exp in ("fig3a", "fig11"):
         d = members[members["experiment"] == exp].rename(columns={"final_train_loss": "final_loss"})
         d = d.assign(experiment=exp, diverged=d["diverged_step"] >= 0)
         d["cell"] = d["cell"].astype(str)

@@ -44,9 +44,9 @@ def _best(experiment, cells, nu0s, dead=(), scale=1.0):
     return pd.DataFrame(rows)
 
 
-def _run_fig3(tmp_path, left, right, reference=None):
+def _run_fig3(tmp_path, panel_a, panel_b, reference=None):
     paths = {}
-    for name, df in (("left", left), ("right", right)):
+    for name, df in (("panel_a", panel_a), ("panel_b", panel_b)):
         paths[name] = str(tmp_path / f"{name}.parquet")
         df.to_parquet(paths[name])
     ref = []
@@ -54,27 +54,27 @@ def _run_fig3(tmp_path, left, right, reference=None):
         ref = [str(tmp_path / "ref.parquet")]
         reference.to_parquet(ref[0])
     smk = SimpleNamespace(
-        input=SimpleNamespace(left=[paths["left"]], right=[paths["right"]], reference=ref),
+        input=SimpleNamespace(
+            panel_a=[paths["panel_a"]], panel_b=[paths["panel_b"]], reference=ref
+        ),
         output=SimpleNamespace(
             pdf=str(tmp_path / "fig3.pdf"), published=str(tmp_path / "fig3_published.pdf")
         ),
-        params=SimpleNamespace(
-            labels={"fig3_left/rnn": "RNN", "fig3_left/lru": "LRU"}, tier="test"
-        ),
+        params=SimpleNamespace(labels={"fig3a/rnn": "RNN", "fig3a/lru": "LRU"}, tier="test"),
         log=[str(tmp_path / "fig3.log")],
     )
     runpy.run_path(str(ROOT / "workflow/scripts/fig3.py"), init_globals={"snakemake": smk})
     log = Path(smk.log[0]).read_text()
     assert "Traceback" not in log, log
-    return pd.read_csv(tmp_path / "fig3_left.csv"), pd.read_csv(tmp_path / "fig3_right.csv")
+    return pd.read_csv(tmp_path / "fig3_a.csv"), pd.read_csv(tmp_path / "fig3_b.csv")
 
 
 RIGHT_CELLS = ["block-diagonal", "more-neurons", "crnn", "gamma", "lru", "gamma-published"]
 
 
 def test_fig3_marks_a_point_whose_every_seed_diverged(tmp_path):
-    left = _best("fig3_left", ["rnn", "lru"], NU0, dead={("rnn", 0.99)})
-    right = _best("fig3_right", RIGHT_CELLS, [0.99], dead={("crnn", 0.99)})
+    left = _best("fig3a", ["rnn", "lru"], NU0, dead={("rnn", 0.99)})
+    right = _best("fig3b", RIGHT_CELLS, [0.99], dead={("crnn", 0.99)})
     a, b = _run_fig3(tmp_path, left, right)
     assert (tmp_path / "fig3.pdf").stat().st_size > 0 and (
         tmp_path / "fig3_published.pdf"
@@ -86,19 +86,19 @@ def test_fig3_marks_a_point_whose_every_seed_diverged(tmp_path):
 
 @pytest.mark.parametrize("cells", [["rnn", "lru"]])
 def test_fig3_builds_when_every_point_diverged(tmp_path, cells):
-    left = _best("fig3_left", cells, NU0, dead={(c, n) for c in cells for n in NU0})
-    right = _best("fig3_right", RIGHT_CELLS, [0.99], dead={(c, 0.99) for c in RIGHT_CELLS})
+    left = _best("fig3a", cells, NU0, dead={(c, n) for c in cells for n in NU0})
+    right = _best("fig3b", RIGHT_CELLS, [0.99], dead={(c, 0.99) for c in RIGHT_CELLS})
     a, _ = _run_fig3(tmp_path, left, right)
     assert a["all_diverged"].all()
 
 
 def test_fig3_draws_the_reference_beside_the_run(tmp_path):
-    left = _best("fig3_left", ["rnn", "lru"], NU0)
-    right = _best("fig3_right", RIGHT_CELLS, [0.99])
+    left = _best("fig3a", ["rnn", "lru"], NU0)
+    right = _best("fig3b", RIGHT_CELLS, [0.99])
     ref = pd.concat(
         [
-            _best("fig3_left", ["rnn", "lru"], NU0, scale=0.01),
-            _best("fig3_right", RIGHT_CELLS, [0.99], scale=0.01),
+            _best("fig3a", ["rnn", "lru"], NU0, scale=0.01),
+            _best("fig3b", RIGHT_CELLS, [0.99], scale=0.01),
         ],
         ignore_index=True,
     )

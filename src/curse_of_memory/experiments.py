@@ -150,7 +150,7 @@ def build_cells(
     for exp_name, exp in experiments.items():
         where = f"training.experiments.{exp_name}"
         if not EXPERIMENT_RE.match(exp_name):
-            raise ConfigError(where, "experiment names are [a-z0-9_]", "e.g. fig3_left")
+            raise ConfigError(where, "experiment names are [a-z0-9_]", "e.g. fig3a")
         if select is not None and exp_name not in select:
             continue
         cells = exp.get("cells") or {}

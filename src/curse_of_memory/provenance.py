@@ -39,7 +39,7 @@ REFERENCE_DIR = Path("results/reference/paper")
 # the figures whose numbers come from training runs (their claims are also judged on the reference)
 TRAINING_FIGURES = ("fig3", "fig4", "fig9", "fig10", "fig11")
 # experiments of the paper's figures (the optimizer study goes beyond the paper)
-PAPER_EXPERIMENTS = ("fig3_left", "fig3_right", "fig4", "fig9", "fig10", "fig10_published", "fig11")
+PAPER_EXPERIMENTS = ("fig3a", "fig3b", "fig4", "fig9", "fig10", "fig10_published", "fig11")
 # runs whose final parameters a figure reads
 FINAL_PARAMS_EXPERIMENTS = ("fig4", "fig9")
 TRAINING_SOURCES = ("models", "tasks", "training", "train.py", "device.py")

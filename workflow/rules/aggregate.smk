@@ -74,9 +74,9 @@ rule diagnostics:
 rule fig3:
     """Fig 3: final loss vs nu0 (A) and the RNN -> LRU ablation at nu0 = 0.99 (B)."""
     input:
-        left=tables("fig3_left"),
-        right=tables("fig3_right"),
-        reference=reference_tables("fig3_left", "fig3_right"),
+        panel_a=tables("fig3a"),
+        panel_b=tables("fig3b"),
+        reference=reference_tables("fig3a", "fig3b"),
     output:
         pdf=report(
             "paper/figures/fig3.pdf",
@@ -126,7 +126,7 @@ rule fig11:
 rule hyperparameter_tables:
     """Tables 1-3 (Figs 3A, 3B, 10): settings from config.yaml plus the selected lrs."""
     input:
-        best=tables("fig3_left", "fig3_right", "fig10"),
+        best=tables("fig3a", "fig3b", "fig10"),
     output:
         md=expand("paper/tables/table{n}.md", n=[1, 2, 3]),
         tex=expand("paper/tables/table{n}.tex", n=[1, 2, 3]),
@@ -139,7 +139,7 @@ rule hyperparameter_tables:
         cells={
             f"{e}/{c}": dict(v["meta"]["paper"], label=v["meta"]["label"])
             for (e, c), v in CELLS.items()
-            if e in ("fig3_left", "fig3_right", "fig10")
+            if e in ("fig3a", "fig3b", "fig10")
         },
         tier=TIER,
         src=src_fingerprint("report/hparams.py"),

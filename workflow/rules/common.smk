@@ -346,7 +346,7 @@ def training_targets():
     """Aggregated tables of every experiment, the training figures and Tables 1-3."""
     out = expand(rules.aggregate.output.best, experiment=list(EXPERIMENTS))
     out += rules.hyperparameter_tables.output
-    if "fig3_left" in EXPERIMENTS or "fig3_right" in EXPERIMENTS:
+    if "fig3a" in EXPERIMENTS or "fig3b" in EXPERIMENTS:
         out += rules.fig3.output
     if "fig11" in EXPERIMENTS:
         out += rules.fig11.output
@@ -371,7 +371,7 @@ def diagnostics_targets():
 
 def paper_aggregates(wildcards):
     """The aggregated tables of this tier's experiments (read by the results tables)."""
-    best = [e for e in ("fig3_left", "fig3_right", "fig11") if e in EXPERIMENTS]
+    best = [e for e in ("fig3a", "fig3b", "fig11") if e in EXPERIMENTS]
     out = expand(rules.aggregate.output.best, experiment=best)
     out += expand(rules.aggregate.output.by_lr, experiment=list(EXPERIMENTS))
     return out + (rules.fig10_table.output if "fig10" in EXPERIMENTS else [])

@@ -6,9 +6,8 @@ paper-tier reference run is an input (a reduced tier), its points are drawn besi
 hollow markers; a task point whose every seed diverged is a cross at the top of the panel (no
 finite loss to plot).  Labels come from the cells' ``label:`` in config.yaml.
 
-input.left / input.right (the fig3_left / fig3_right best-lr tables), input.reference ->
-output.pdf and output.published (+ .png and the plotted numbers <stem>_{left,right}.csv beside
-each)."""
+input.panel_a / input.panel_b (the fig3a / fig3b best-lr tables), input.reference ->
+output.pdf and output.published (+ .png and the plotted numbers <stem>_{a,b}.csv beside each)."""
 
 import math
 
@@ -21,15 +20,15 @@ from curse_of_memory.runlog import snakemake_log
 
 # Panel B order and colours (the paper's Fig 3B); labels: the cells' `label:` (config.yaml)
 ABLATION = [
-    ("fig3_left", "rnn", "rnn"),
-    ("fig3_right", "block-diagonal", "block_diagonal"),
-    ("fig3_right", "more-neurons", "more_neurons"),
-    ("fig3_right", "crnn", "crnn"),
-    ("fig3_right", "gamma", "gamma"),
-    ("fig3_right", "lru", "lru"),
+    ("fig3a", "rnn", "rnn"),
+    ("fig3b", "block-diagonal", "block_diagonal"),
+    ("fig3b", "more-neurons", "more_neurons"),
+    ("fig3b", "crnn", "crnn"),
+    ("fig3b", "gamma", "gamma"),
+    ("fig3b", "lru", "lru"),
 ]
 PANEL_A = [("rnn", "rnn"), ("lru", "lru")]
-GAMMA_PUBLISHED = ("fig3_right", "gamma-published")
+GAMMA_PUBLISHED = ("fig3b", "gamma-published")
 BEST_COLUMNS = [
     "experiment",
     "cell",
@@ -65,11 +64,11 @@ def cols(published):
 def plot(best, path, published, tier, ref=None):
     m, s, lr = cols(published)
     fig, (ax_a, ax_b) = style.figure(3.0, 1.45, ncols=2, gridspec_kw={"width_ratios": [1, 1.25]})
-    left = best[best["experiment"] == "fig3_left"].sort_values("nu0")
-    ref_left = ref[ref["experiment"] == "fig3_left"] if ref is not None else None
+    panel_a = best[best["experiment"] == "fig3a"].sort_values("nu0")
+    ref_a = ref[ref["experiment"] == "fig3a"] if ref is not None else None
     rows_a = []
     for cell, color_key in PANEL_A:
-        d = left[left["cell"] == cell]
+        d = panel_a[panel_a["cell"] == cell]
         if d.empty:
             continue
         x = x_of(d["nu0"])
@@ -81,7 +80,7 @@ def plot(best, path, published, tier, ref=None):
             marker="o",
             markersize=2,
             color=color,
-            label=label("fig3_left", cell),
+            label=label("fig3a", cell),
             capsize=0,
             elinewidth=0.5,
         )
@@ -104,8 +103,8 @@ def plot(best, path, published, tier, ref=None):
                 }
             )
         )
-        if ref_left is not None:
-            r = ref_left[ref_left["cell"] == cell].sort_values("nu0")
+        if ref_a is not None:
+            r = ref_a[ref_a["cell"] == cell].sort_values("nu0")
             if len(r):
                 overlay.reference(ax_a, x_of(r["nu0"]), r[m], color)
                 rows_a.append(
@@ -251,13 +250,13 @@ def plot(best, path, published, tier, ref=None):
     style.save(
         fig,
         path,
-        data={"left": pd.concat(rows_a) if rows_a else pd.DataFrame(), "right": b},
+        data={"a": pd.concat(rows_a) if rows_a else pd.DataFrame(), "b": b},
         tier=tier,
     )
 
 
 def main(smk):
-    frames = [pd.read_parquet(p) for p in list(smk.input.left) + list(smk.input.right)]
+    frames = [pd.read_parquet(p) for p in list(smk.input.panel_a) + list(smk.input.panel_b)]
     frames = [f for f in frames if len(f)]
     best = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=BEST_COLUMNS)
     LABELS.update(smk.params.labels)

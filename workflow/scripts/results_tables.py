@@ -19,9 +19,7 @@ def main(smk):
 
     tier, labels = smk.params.tier, smk.params.labels
     out = smk.output
-    write_text(
-        out.fig3, rt.fig3_table(read("fig3_left_best"), read("fig3_right_best"), labels, tier)
-    )
+    write_text(out.fig3, rt.fig3_table(read("fig3a_best"), read("fig3b_best"), labels, tier))
     write_text(out.fig10, rt.fig10_table(read("fig10"), labels.get("fig10", {}), tier))
     write_text(out.fig11, rt.fig11_table(read("fig11_best"), tier))
     by_lr = {

@@ -24,12 +24,12 @@ _BEST = ["cell", "nu0", "theta0", "mean"]
 
 
 def _fig3a(src):
-    best = src.table("fig3_left_best", _BEST)
+    best = src.table("fig3a_best", _BEST)
     out = {}
     for cell in ("rnn", "lru"):
         d = best[best["cell"] == cell].sort_values("nu0")
         if d.empty:
-            raise NotEvaluated(f"fig3_left has no '{cell}' cell in this tier")
+            raise NotEvaluated(f"fig3a has no '{cell}' cell in this tier")
         out[cell] = d
     return out
 
@@ -107,13 +107,13 @@ _ABLATION = ["block-diagonal", "more-neurons", "crnn", "gamma", "lru"]
 
 
 def _fig3b(src):
-    right = src.table("fig3_right_best", _BEST)
+    panel_b = src.table("fig3b_best", _BEST)
     rnn = _at(_fig3a(src)["rnn"], "nu0", 0.99, "mean")
     vals = {"rnn": rnn}
     for cell in _ABLATION:
-        d = right[right["cell"] == cell]
+        d = panel_b[panel_b["cell"] == cell]
         if d.empty:
-            raise NotEvaluated(f"fig3_right has no '{cell}' cell in this tier")
+            raise NotEvaluated(f"fig3b has no '{cell}' cell in this tier")
         vals[cell.replace("-", "_")] = _at(d, "nu0", 0.99, "mean")
     _finite(vals)
     return vals

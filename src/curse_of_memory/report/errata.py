@@ -77,7 +77,7 @@ def _fig8_svis(src: Sources) -> str:
 
 
 def _fig3_gamma(src: Sources) -> str:
-    t = src.table("fig3_right_best", ["cell", "mean"])
+    t = src.table("fig3b_best", ["cell", "mean"])
     m = dict(zip(t["cell"], t["mean"]))
     if "gamma" not in m or "gamma-published" not in m:
         raise NotEvaluated("gamma and gamma-published cells not both run in this tier")

@@ -14,18 +14,18 @@ import re
 TABLES = {
     1: {
         "title": "Figure 3A: dense RNN and LRU on the teacher-student task",
-        "cells": [("fig3_left", "rnn"), ("fig3_left", "lru")],
+        "cells": [("fig3a", "rnn"), ("fig3a", "lru")],
         "theta0": False,
     },
     2: {
         "title": "Figure 3B: from the dense RNN to the LRU at nu0 = 0.99",
         "cells": [
-            ("fig3_left", "rnn"),
-            ("fig3_right", "block-diagonal"),
-            ("fig3_right", "more-neurons"),
-            ("fig3_right", "crnn"),
-            ("fig3_right", "gamma"),
-            ("fig3_right", "lru"),
+            ("fig3a", "rnn"),
+            ("fig3b", "block-diagonal"),
+            ("fig3b", "more-neurons"),
+            ("fig3b", "crnn"),
+            ("fig3b", "gamma"),
+            ("fig3b", "lru"),
         ],
         "theta0": False,
         "nu0": 0.99,

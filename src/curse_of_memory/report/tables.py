@@ -111,10 +111,10 @@ _FOOT = (
 
 
 def fig3_table(
-    left: pd.DataFrame | None, right: pd.DataFrame | None, labels: dict, tier: str
+    panel_a: pd.DataFrame | None, panel_b: pd.DataFrame | None, labels: dict, tier: str
 ) -> str:
     rows = []
-    for name, df in (("fig3_left", left), ("fig3_right", right)):
+    for name, df in (("fig3a", panel_a), ("fig3b", panel_b)):
         if df is None:
             continue
         _need(df, BEST_COLS, f"results/tables/{name}_best.parquet")
