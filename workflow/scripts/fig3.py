@@ -45,6 +45,15 @@ BEST_COLUMNS = [
     "flagged",
 ]
 LABELS: dict = {}  # "experiment/cell" -> label, set from the rule's params
+LEGEND_ABOVE = dict(
+    loc="lower left",
+    bbox_to_anchor=(0, 1.02),
+    ncol=2,
+    borderaxespad=0,
+    handlelength=1.2,
+    columnspacing=0.8,
+    fontsize=5,
+)
 
 
 def label(exp, cell):
@@ -63,7 +72,7 @@ def cols(published):
 
 def plot(best, path, published, tier, ref=None):
     m, s, lr = cols(published)
-    fig, (ax_a, ax_b) = style.figure(3.0, 1.45, ncols=2, gridspec_kw={"width_ratios": [1, 1.25]})
+    fig, (ax_a, ax_b) = style.figure(3.0, 1.8, ncols=2, gridspec_kw={"width_ratios": [1, 1.25]})
     panel_a = best[best["experiment"] == "fig3a"].sort_values("nu0")
     ref_a = ref[ref["experiment"] == "fig3a"] if ref is not None else None
     rows_a = []
@@ -133,8 +142,8 @@ def plot(best, path, published, tier, ref=None):
         quiet_minor_labels(ax_a)
     ax_a.set_xlabel(r"$\nu_0$")
     ax_a.set_ylabel("Final loss")
-    if rows_a:
-        ax_a.legend(loc="best", handlelength=1.2)
+    if rows_a:  # above the panel: the curves fill the axes from corner to corner
+        ax_a.legend(**LEGEND_ABOVE)
 
     rows_b, ref_b = [], []
     at99 = best[np.isclose(best["nu0"], 0.99)]
@@ -239,7 +248,7 @@ def plot(best, path, published, tier, ref=None):
     if ref_b:
         b = pd.concat([b, pd.DataFrame(ref_b)], ignore_index=True)
     if ax_b.get_legend_handles_labels()[0]:
-        ax_b.legend(loc="upper right")
+        ax_b.legend(**{**LEGEND_ABOVE, "ncol": 1})
     ax_b.set_xticks(range(len(ABLATION)))
     ax_b.set_xticklabels([label(a[0], a[1]) for a in ABLATION], rotation=90)
     ax_b.set_xlim(-0.5, len(ABLATION) - 0.5)
