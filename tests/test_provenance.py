@@ -75,3 +75,19 @@ def test_pack_refuses_a_folder_that_holds_an_older_reference(tmp_path):
             fingerprint="0",
         )
     assert (out / "provenance.json").read_text() == "{}"  # left as it was
+
+
+@pytest.mark.parametrize("has_runs", [False, True], ids=["no-runs", "no-src"])
+def test_pack_cli_names_a_run_folder_it_cannot_pack_in_one_line(tmp_path, capsys, has_runs):
+    from curse_of_memory.provenance import main
+
+    if has_runs:
+        (tmp_path / "results" / "runs" / "fig4").mkdir(parents=True)
+    args = ["pack", str(tmp_path), str(tmp_path / "out"), "--command", "c", "--started", "s"]
+    with pytest.raises(SystemExit) as exc:
+        main(args + ["--finished", "f", "--wall-seconds", "1"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ")
+    assert ("--fingerprint" if has_runs else "none of the paper's experiments") in err[0]
+    assert not (tmp_path / "out").exists()  # nothing written

@@ -33,6 +33,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from curse_of_memory.errors import UserError
 from curse_of_memory.errors import cli_errors as _cli_errors
 
 REFERENCE_DIR = Path("results/reference/paper")
@@ -80,12 +81,6 @@ def read_provenance(ref_dir: str | Path = REFERENCE_DIR) -> dict | None:
             f"{path}: unreadable ({exc.__class__.__name__}); restore it with "
             f"`git checkout -- {path}`"
         ) from None
-
-
-def reference_cells(ref_dir: str | Path = REFERENCE_DIR) -> set[tuple[str, str]]:
-    """{(experiment, cell)} trained in the reference."""
-    prov = read_provenance(ref_dir) or {}
-    return {(c["experiment"], c["cell"]) for c in prov.get("cells", [])}
 
 
 # --- packing ------------------------------------------------------------------------------------
@@ -195,8 +190,6 @@ def pack(
 
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     if out_dir.is_dir() and any(out_dir.iterdir()):
-        from curse_of_memory.errors import UserError
-
         # packing over an older reference would mix its files with the new run's
         raise UserError(
             f"{out_dir} already holds files (an older reference?); move it away first "
@@ -352,7 +345,21 @@ def main(argv=None) -> int:
     if a.verb == "fingerprint":
         print(training_fingerprint(a.package_root))
         return 0
-    fp = a.fingerprint or training_fingerprint(Path(a.run_dir) / "src" / "curse_of_memory")
+    run_dir = Path(a.run_dir)
+    if not any((run_dir / "results" / "runs" / e).is_dir() for e in PAPER_EXPERIMENTS):
+        raise UserError(
+            f"{run_dir}/results/runs holds none of the paper's experiments "
+            f"({', '.join(PAPER_EXPERIMENTS)}); give the root of the checkout that ran the "
+            "paper tier"
+        )
+    package = run_dir / "src" / "curse_of_memory"
+    if a.fingerprint is None and not package.is_dir():
+        raise UserError(
+            f"{package} is missing, so the training fingerprint cannot be computed; pass "
+            "--fingerprint (`python -m curse_of_memory.provenance fingerprint PACKAGE_FOLDER` "
+            "prints it for the code that trained)"
+        )
+    fp = a.fingerprint or training_fingerprint(package)
     prov = pack(
         a.run_dir,
         a.out_dir,
@@ -369,10 +376,6 @@ def main(argv=None) -> int:
         file=sys.stderr,
     )
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
 
 
 # --- the quick tier's lr window, centred on the reference ---------------------------------------
@@ -415,3 +418,7 @@ def reference_best_lrs(ref_dir: str | Path = REFERENCE_DIR) -> dict[tuple[str, s
         for cell, d in best.groupby("cell", sort=False):
             out[(exp, str(cell))] = [float(x) for x in d["lr"]]
     return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -151,16 +151,8 @@ def to_latex(defs: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def used_macros(tex: str) -> set[str]:
-    """The macro names of ``MACROS``' style (capitalised words) that a .tex source uses."""
-    return set(re.findall(r"\\([A-Z][A-Za-z]+)", tex))
+def data_source(data_cfg: dict) -> str:
+    """A short name of the real-data source for captions (the resolved data section)."""
+    from curse_of_memory.data.text import describe
 
-
-def data_source(data_cfg: dict | None) -> str:
-    """A short name of the real-data source for captions (the data section of the config)."""
-    try:
-        from curse_of_memory.data.text import describe
-
-        return describe((data_cfg or {}).get("text", {}))
-    except Exception:  # no data section (yet): the documented default
-        return "offline default (gensim Wikipedia sample, all-MiniLM-L6-v2 embeddings)"
+    return describe(data_cfg["text"])
