@@ -6,8 +6,6 @@ input.records (rule signal_propagation, every arch x norm), input.manifest -> ou
 last batch only, METHODS §7 item 12), each with .png and the plotted numbers
 <stem>_{layers,norm}.csv beside it."""
 
-import json
-
 import matplotlib.colors as mcolors
 import pandas as pd
 
@@ -19,6 +17,7 @@ from curse_of_memory.plotting.axes import (
     SIGNAL_LAYER_COLORS,
     nu_axis,
 )
+from curse_of_memory.plotting.signal import CAPTIONS, crnn_norm_curves, curve, draw_variants
 from curse_of_memory.runlog import snakemake_log
 
 
@@ -35,15 +34,14 @@ def layer_panels(axes, layered, n_layers):
             if a != arch:
                 continue
             for layer in range(n_layers):
-                s = layered[
-                    (layered.arch == arch) & (layered.group == group) & (layered.layer == layer)
-                ].sort_values("t_mem")
-                ax.plot(
-                    s.t_mem,
-                    s.grad_sq,
+                curve(
+                    ax,
+                    layered[
+                        (layered.arch == arch) & (layered.group == group) & (layered.layer == layer)
+                    ],
+                    "grad_sq",
+                    1.2,
                     color=shade(color, layer, n_layers),
-                    marker="o",
-                    ms=1.2,
                     label=f"{SIGNAL_LABELS[group]}" if layer == n_layers - 1 else None,
                 )
         nu_axis(ax)
@@ -58,33 +56,26 @@ def norm_panels(axes, ng, n_act, n_layers):
         (axes[0], ("none", "layer"), "cRNN: none vs LayerNorm (- -)"),
         (axes[1], ("none", "batch"), "cRNN: none vs BatchNorm (- -)"),
     ):
-        for norm in norms:
-            ls = "-" if norm == "none" else "--"
-            for group in ("lambda", "all_but_lambda"):
-                s = ng[(ng.norm == norm) & (ng.group == group)].sort_values("t_mem")
-                ax.plot(
-                    s.t_mem,
-                    s.grad_sq,
-                    color=SIGNAL_GROUP_COLORS[("crnn", group)],
-                    ls=ls,
-                    marker="o",
-                    ms=1.2,
-                    label=SIGNAL_LABELS[group] if norm == "none" else None,
-                )
+        crnn_norm_curves(
+            ax,
+            ng,
+            norms,
+            1.2,
+            lambda norm, group: SIGNAL_LABELS[group] if norm == "none" else None,
+        )
         nu_axis(ax)
         ax.set_title(title)
         ax.legend(fontsize=3.5, loc="upper left")
     ax = axes[2]
     for norm, ls in (("none", "-"), ("layer", "--"), ("batch", ":")):
         for layer, color in zip((0, n_layers - 1), SIGNAL_LAYER_COLORS["crnn"]):
-            s = n_act[(n_act.norm == norm) & (n_act.layer == layer)].sort_values("t_mem")
-            ax.plot(
-                s.t_mem,
-                s.activity,
+            curve(
+                ax,
+                n_act[(n_act.norm == norm) & (n_act.layer == layer)],
+                "activity",
+                1.2,
                 color=color,
                 ls=ls,
-                marker="o",
-                ms=1.2,
                 label=f"{norm}, layer {layer}",
             )
     nu_axis(ax)
@@ -105,12 +96,7 @@ def figure(recs, loss, norm_batches, caption):
     bottom = fig.subplots(1, 3, gridspec_kw={"top": 0.42})
     ng = n_grads[n_grads.layer == -1]
     norm_panels(bottom, ng, n_act, n_layers)
-    variant = (
-        "next-embedding loss, mean of all batches"
-        if loss == "next"
-        else "as published: previous-token loss; norm study on the last batch"
-    )
-    fig.suptitle(f"{caption}; {variant}", fontsize=4.5, y=1.02)
+    fig.suptitle(f"{caption}; {CAPTIONS[loss]}", fontsize=4.5, y=1.02)
     data = {
         "layers": layered[
             ["arch", "group", "layer", "t_mem", "nu_min", "grad_sq", "n_batches"]
@@ -139,15 +125,7 @@ def figure(recs, loss, norm_batches, caption):
 
 
 def main(smk):
-    recs = pd.concat([pd.read_parquet(p) for p in smk.input.records], ignore_index=True)
-    man = json.loads(open(smk.input.manifest).read())
-    caption = f"{man['source']}, {man['model']}"
-    for loss, norm_batches, out in (
-        ("next", "all", smk.output.pdf),
-        ("previous", "last", smk.output.published),
-    ):
-        fig, data = figure(recs, loss, norm_batches, caption)
-        style.save(fig, out, data=data, tier=smk.params.tier)
+    draw_variants(smk, figure)
 
 
 with snakemake_log(snakemake):

@@ -6,10 +6,6 @@ input.records (rule signal_propagation, every arch x norm), input.manifest -> ou
 loss, METHODS §7 item 12a; norm study on the last batch only, 12c), each with .png and the
 plotted numbers <stem>_{A,B,C}.csv beside it."""
 
-import json
-
-import pandas as pd
-
 from curse_of_memory.data.signal import summarise
 from curse_of_memory.plotting import style
 from curse_of_memory.plotting.axes import (
@@ -18,6 +14,7 @@ from curse_of_memory.plotting.axes import (
     SIGNAL_LAYER_COLORS,
     nu_axis,
 )
+from curse_of_memory.plotting.signal import CAPTIONS, crnn_norm_curves, curve, draw_variants
 from curse_of_memory.runlog import snakemake_log
 
 
@@ -26,13 +23,12 @@ def activity_panel(ax, act):
     A = act[act.layer.isin([0, 3])].copy()
     for arch in ("crnn", "lru", "gru"):
         for layer, color in zip((0, 3), SIGNAL_LAYER_COLORS[arch]):
-            s = A[(A.arch == arch) & (A.layer == layer)].sort_values("t_mem")
-            ax.plot(
-                s.t_mem,
-                s.activity,
+            curve(
+                ax,
+                A[(A.arch == arch) & (A.layer == layer)],
+                "activity",
+                1.5,
                 color=color,
-                marker="o",
-                ms=1.5,
                 label=f"{SIGNAL_LABELS[arch]}, layer {layer}",
             )
     nu_axis(ax)
@@ -45,13 +41,12 @@ def gradient_panel(ax, grads):
     """Middle: variance of the loss gradient of each architecture's parameter groups."""
     B = grads[grads.layer == -1]
     for (arch, group), color in SIGNAL_GROUP_COLORS.items():
-        s = B[(B.arch == arch) & (B.group == group)].sort_values("t_mem")
-        ax.plot(
-            s.t_mem,
-            s.grad_sq,
+        curve(
+            ax,
+            B[(B.arch == arch) & (B.group == group)],
+            "grad_sq",
+            1.5,
             color=color,
-            marker="o",
-            ms=1.5,
             label=f"{SIGNAL_LABELS[arch]}: {SIGNAL_LABELS[group]}",
         )
     nu_axis(ax)
@@ -62,19 +57,15 @@ def gradient_panel(ax, grads):
 
 def norm_panel(ax, n_grads):
     """Right: the cRNN's gradient groups without and with LayerNorm."""
-    Cg = n_grads[(n_grads.layer == -1) & n_grads.norm.isin(["none", "layer"])]
-    for norm, ls in (("none", "-"), ("layer", "--")):
-        for group in ("lambda", "all_but_lambda"):
-            s = Cg[(Cg.norm == norm) & (Cg.group == group)].sort_values("t_mem")
-            ax.plot(
-                s.t_mem,
-                s.grad_sq,
-                color=SIGNAL_GROUP_COLORS[("crnn", group)],
-                ls=ls,
-                marker="o",
-                ms=1.5,
-                label=f"{'no norm' if norm == 'none' else 'LayerNorm'}: {SIGNAL_LABELS[group]}",
-            )
+    crnn_norm_curves(
+        ax,
+        n_grads[n_grads.layer == -1],
+        ("none", "layer"),
+        1.5,
+        lambda norm, group: (
+            f"{'no norm' if norm == 'none' else 'LayerNorm'}: {SIGNAL_LABELS[group]}"
+        ),
+    )
     nu_axis(ax)
     ax.set_title("cRNN: effect of normalisation")
     ax.legend(fontsize=3.5, loc="upper left")
@@ -89,12 +80,7 @@ def figure(recs, loss, norm_batches, caption):
     A = activity_panel(axes[0], act)
     B = gradient_panel(axes[1], grads)
     norm_panel(axes[2], n_grads)
-    variant = (
-        "next-embedding loss, mean of all batches"
-        if loss == "next"
-        else "as published: previous-token loss; norm study on the last batch"
-    )
-    fig.suptitle(f"{caption}; {variant}", fontsize=4.5, y=1.08)
+    fig.suptitle(f"{caption}; {CAPTIONS[loss]}", fontsize=4.5, y=1.08)
     data = {
         "A": A[["arch", "layer", "t_mem", "nu_min", "activity", "recurrent_activity", "n_batches"]],
         "B": B[["arch", "group", "t_mem", "nu_min", "grad_sq", "n_batches"]].assign(loss=loss),
@@ -106,15 +92,7 @@ def figure(recs, loss, norm_batches, caption):
 
 
 def main(smk):
-    recs = pd.concat([pd.read_parquet(p) for p in smk.input.records], ignore_index=True)
-    man = json.loads(open(smk.input.manifest).read())
-    caption = f"{man['source']}, {man['model']}"
-    for loss, norm_batches, out in (
-        ("next", "all", smk.output.pdf),
-        ("previous", "last", smk.output.published),
-    ):
-        fig, data = figure(recs, loss, norm_batches, caption)
-        style.save(fig, out, data=data, tier=smk.params.tier)
+    draw_variants(smk, figure)
 
 
 with snakemake_log(snakemake):
