@@ -150,12 +150,12 @@ def _check_cells(cells):
 def _cell_table(cfg):
     training = cfg["training"]
     # the per-cell reduction (seeds, lrs, steps); the lr window's centre is applied below
-    cell_rule = {k: v for k, v in training["reduce"].items() if k != "lr_centre"}
+    per_cell = {k: v for k, v in training["reduce"].items() if k != "lr_centre"}
     try:
         cells = build_cells(
             training,
             device=cfg["device"],
-            tier_rule=cell_rule or None,
+            tier_rule=per_cell or None,
             select=training["select"],
         )
         if any(e["meta"]["skip_if_remap_coincides"] for e in cells.values()):
