@@ -26,7 +26,6 @@ from pathlib import Path
 
 def write_cells(tier: str, dest: Path) -> int:
     """Write the tier's cells as <dest>/<experiment>/<cell>.yaml (loads the Snakefile)."""
-    import yaml
     from snakemake.api import SnakemakeApi
     from snakemake.settings.types import (
         ConfigSettings,
@@ -34,6 +33,8 @@ def write_cells(tier: str, dest: Path) -> int:
         Quietness,
         ResourceSettings,
     )
+
+    from curse_of_memory.experiments import cell_yaml
 
     root = Path(__file__).resolve().parents[1]
     with SnakemakeApi(OutputSettings(quiet={Quietness.ALL})) as api:
@@ -47,7 +48,7 @@ def write_cells(tier: str, dest: Path) -> int:
     for (experiment, cell), entry in sorted(cells.items()):
         path = dest / experiment / f"{cell}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(entry["cell"], sort_keys=False))
+        path.write_text(cell_yaml(entry["cell"]))
     return len(cells)
 
 

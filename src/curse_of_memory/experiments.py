@@ -21,6 +21,8 @@ import itertools
 import re
 from typing import Callable
 
+import yaml
+
 from curse_of_memory.errors import ConfigError
 
 # keys of an experiment/cell block that describe the pipeline, not the CELL.yaml
@@ -219,6 +221,11 @@ def build_cells(
                 },
             }
     return out
+
+
+def cell_yaml(cell: dict) -> str:
+    """The CELL.yaml text of one cell, as rule write_cell writes it (docs/CELL_FORMAT.md)."""
+    return yaml.safe_dump(dict(cell), sort_keys=False, width=100)
 
 
 def n_members(cell: dict) -> int:

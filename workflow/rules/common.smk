@@ -277,14 +277,6 @@ def cell_params(wildcards):
     return CELLS[(wildcards.experiment, wildcards.cell)]["cell"]
 
 
-def write_cell(cell, path, log):
-    """Write one CELL.yaml (the seam with the training engine, docs/CELL_FORMAT.md)."""
-    from curse_of_memory.io import write_text
-
-    write_text(path, yaml.safe_dump(dict(cell), sort_keys=False, width=100))
-    write_text(log, f"wrote {path}\n")
-
-
 def experiment_files(name):
     """Input function: `name` (metrics.parquet, ...) of every cell of the wildcard experiment."""
 

@@ -1,7 +1,12 @@
 # Training: one job per cell (experiment x architecture x parametrisation x optimizer), which
 # trains the cell's whole population (task points x lrs x seeds) in one process.
 rule write_cell:
-    """The CELL.yaml of one cell, from config.yaml (rewritten, and retrained, when it changes)."""
+    """The CELL.yaml of one cell, from config.yaml (rewritten, and retrained, when it changes).
+
+    A script, not a `run:` block: Snakemake runs a `run:` job in a new Snakemake process that
+    parses the whole workflow again (seconds per cell).  No source fingerprint: the file is its
+    params, and a library edit must not retrain every cell.
+    """
     output:
         "results/cells/{experiment}/{cell}.yaml",
     log:
@@ -11,8 +16,8 @@ rule write_cell:
         ENV
     params:
         cell=cell_params,
-    run:
-        write_cell(params.cell, output[0], log[0])
+    script:
+        "../scripts/write_cell.py"
 
 
 if RUNS == "train":
