@@ -9,7 +9,13 @@ from repo_copy import ROOT, copy_repo, snakemake
 
 from curse_of_memory import config_io as CI
 from curse_of_memory.errors import ConfigError
-from curse_of_memory.experiments import build_cells, central, n_members, reduce_cell
+from curse_of_memory.experiments import (
+    build_cells,
+    cell_reduction,
+    central,
+    n_members,
+    reduce_cell,
+)
 
 CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
 SCHEMA = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
@@ -21,8 +27,9 @@ def _cells(tier="paper"):
     if tier != "paper":
         config = CI.fill_defaults(CI.merge_tier(config, CONFIG["tiers"][tier]), SCHEMA)
     training = config["training"]
-    rule = {k: v for k, v in training["reduce"].items() if k != "lr_centre"} or None
-    return build_cells(training, tier_rule=rule, select=training["select"])
+    return build_cells(
+        training, tier_rule=cell_reduction(training["reduce"]), select=training["select"]
+    )
 
 
 def test_config_is_valid_and_every_schema_key_is_described():

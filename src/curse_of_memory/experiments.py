@@ -75,6 +75,12 @@ def central(values: list, k: int) -> list:
     return values[start : start + k]
 
 
+def cell_reduction(reduce: dict) -> dict | None:
+    """The per-cell part of a tier's ``training.reduce`` (seeds, lrs, steps, ...), None when it
+    reduces nothing; ``lr_centre`` places the lr window from the reference, outside this rule."""
+    return {k: v for k, v in reduce.items() if k != "lr_centre"} or None
+
+
 def reduce_cell(cell: dict, rule: dict | None) -> dict:
     """Apply the tier's reduction rule to one cell at paper scale (see the module docstring)."""
     if not rule:

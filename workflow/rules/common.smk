@@ -16,7 +16,12 @@ sys.path.insert(0, _SRC)
 _PYTHONPATH = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
 os.environ.update(PYTHONPATH=os.pathsep.join([_SRC] + _PYTHONPATH))
 
-from curse_of_memory.experiments import build_cells, drop_coinciding, n_members
+from curse_of_memory.experiments import (
+    build_cells,
+    cell_reduction,
+    drop_coinciding,
+    n_members,
+)
 from curse_of_memory.config_io import (
     coerce,
     data_problem,
@@ -149,13 +154,11 @@ def _check_cells(cells):
 
 def _cell_table(cfg):
     training = cfg["training"]
-    # the per-cell reduction (seeds, lrs, steps); the lr window's centre is applied below
-    per_cell = {k: v for k, v in training["reduce"].items() if k != "lr_centre"}
     try:
         cells = build_cells(
             training,
             device=cfg["device"],
-            tier_rule=per_cell or None,
+            tier_rule=cell_reduction(training["reduce"]),
             select=training["select"],
         )
         if any(e["meta"]["skip_if_remap_coincides"] for e in cells.values()):
