@@ -137,7 +137,9 @@ def _teacher_has_real_negative(task):
     from curse_of_memory.tasks.teacher import teacher_has_real_negative_eigs
 
     return teacher_has_real_negative_eigs(
-        seed=task.get("teacher_seed", 42), n=task.get("teacher_hidden", 10)
+        seed=task.get("teacher_seed", 42),
+        n=task.get("teacher_hidden", 10),
+        rng=task.get("teacher_rng", "jax"),
     )
 
 

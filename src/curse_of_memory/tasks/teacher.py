@@ -1,9 +1,16 @@
 """The teacher of the linear system-identification task (METHODS §3.1-3.2).
 
-A teacher depends only on (nu0, theta0, remap, seed, n): the random draws come from the generator
-``models.init.generator(seed, "teacher")`` in the order M (n x n, N(0, 1/n)), B (n x 1, N(0, 1)),
-C (1 x n, N(0, 1/n)), D (1 x 1, N(0, 1)); so teachers of different task points share M, B, C, D
-and differ only by the eigenvalue remap.  Everything is float64.
+A teacher depends only on (nu0, theta0, remap, seed, n, rng): M (n x n, N(0, 1/n)), B (n x 1,
+N(0, 1)), C (1 x n, N(0, 1/n)), D (1 x 1, N(0, 1)) are drawn once per (seed, n, rng), so teachers
+of different task points share M, B, C, D and differ only by the eigenvalue remap.  Two draws of
+the same recipe (``rng``):
+
+* ``"jax"`` (default): the paper's own draw, JAX's ``PRNGKey(seed)`` split into 4 keys for M, B,
+  C, D in float32, recomputed bit for bit without JAX (:mod:`curse_of_memory.tasks.jax_rng`);
+* ``"torch"``: an independent second draw from ``models.init.generator(seed, "teacher")`` in the
+  order M, B, C, D (float64).
+
+The eigen-decomposition, the remap and everything after it are float64.
 
 >>> t = make_teacher(0.99, 3.14, "default", seed=42)
 >>> k = t.kernel(300)          # (300,) float64 impulse response, D included at tau = 0
@@ -21,6 +28,7 @@ import torch
 
 from curse_of_memory.errors import ConfigError
 from curse_of_memory.models import init as I
+from curse_of_memory.tasks import jax_rng
 
 
 @dataclass
@@ -29,6 +37,7 @@ class Teacher:
     theta0: float
     remap: str
     seed: int
+    rng: str  # which draw of the recipe: "jax" (the paper's) or "torch"
     A: np.ndarray  # (n, n)
     B: np.ndarray  # (n, 1)
     C: np.ndarray  # (1, n)
@@ -77,6 +86,7 @@ class Teacher:
             "theta0": self.theta0,
             "remap": self.remap,
             "seed": self.seed,
+            "teacher_rng": self.rng,
             "n": int(self.A.shape[0]),
             "eigenvalues": {
                 "re": ev.real.tolist(),
@@ -91,7 +101,10 @@ class Teacher:
         }
 
 
-def _check(nu0, theta0, remap):
+TEACHER_RNGS = ("jax", "torch")
+
+
+def _check(nu0, theta0, remap, rng="jax"):
     if not isinstance(nu0, (int, float)) or isinstance(nu0, bool) or not 0 <= nu0 < 1:
         raise ConfigError("nu0", f"{nu0!r} is outside [0, 1)", "a number in [0, 1)")
     if (
@@ -102,9 +115,15 @@ def _check(nu0, theta0, remap):
         raise ConfigError("theta0", f"{theta0!r} is outside (0, pi]", "a number in (0, 3.14159...]")
     if remap not in I.REMAPS:
         raise ConfigError("task.remap", f"unknown remap {remap!r}", ", ".join(I.REMAPS))
+    if rng not in TEACHER_RNGS:
+        raise ConfigError("task.teacher_rng", f"unknown draw {rng!r}", ", ".join(TEACHER_RNGS))
 
 
-def _draws(seed: int, n: int):
+def _draws(seed: int, n: int, rng: str = "jax"):
+    """(M float64 tensor, B, C, D float64 arrays) of the teacher recipe, from the ``rng`` draw."""
+    if rng == "jax":
+        M, B, C, D = jax_rng.teacher_draws(seed, n)
+        return torch.from_numpy(M.astype(np.float64)), *(m.astype(np.float64) for m in (B, C, D))
     g = I.generator(seed, "teacher")
     M = I.normal(g, n, n, std=1 / math.sqrt(n))
     B = I.normal(g, n, 1)
@@ -114,25 +133,34 @@ def _draws(seed: int, n: int):
 
 
 def make_teacher(
-    nu0: float, theta0: float = 3.14, remap: str = "default", seed: int = 42, n: int = 10
+    nu0: float,
+    theta0: float = 3.14,
+    remap: str = "default",
+    seed: int = 42,
+    n: int = 10,
+    rng: str = "jax",
 ) -> Teacher:
     """The teacher of METHODS §3.1 for one task point (float64)."""
-    _check(nu0, theta0, remap)
-    M, B, C, D = _draws(seed, n)
+    _check(nu0, theta0, remap, rng)
+    M, B, C, D = _draws(seed, n, rng)
     A, l, _ = I.remapped_matrix(M, nu0, 1.0, theta0, remap)
     A = A.numpy()
-    return Teacher(float(nu0), float(theta0), remap, int(seed), A, B, C, D, l, np.linalg.eigvals(A))
+    return Teacher(
+        float(nu0), float(theta0), remap, int(seed), rng, A, B, C, D, l, np.linalg.eigvals(A)
+    )
 
 
-def teacher_has_real_negative_eigs(seed: int = 42, n: int = 10) -> bool:
+def teacher_has_real_negative_eigs(seed: int = 42, n: int = 10, rng: str = "jax") -> bool:
     """Whether the teacher's raw matrix M has a real negative eigenvalue, i.e. whether the remap
     quirk (METHODS §3.2, Fig 10 'published') changes the teacher for theta0 < pi.  Independent of
     (nu0, theta0) because M is."""
-    M, *_ = _draws(seed, n)
+    M, *_ = _draws(seed, n, rng)
     return I.has_real_negative_eigenvalues(np.linalg.eigvals(M.numpy()))
 
 
-def teacher_kernels(points: list[dict], T: int, remap: str, seed: int, n: int = 10):
+def teacher_kernels(
+    points: list[dict], T: int, remap: str, seed: int, n: int = 10, rng: str = "jax"
+):
     """(teachers, kernels (P, T) float64 tensor) for a list of {nu0, theta0} points."""
-    teachers = [make_teacher(p["nu0"], p["theta0"], remap, seed, n) for p in points]
+    teachers = [make_teacher(p["nu0"], p["theta0"], remap, seed, n, rng) for p in points]
     return teachers, torch.from_numpy(np.stack([t.kernel(T) for t in teachers]))

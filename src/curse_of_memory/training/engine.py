@@ -41,7 +41,7 @@ from curse_of_memory import io
 from curse_of_memory.errors import ConfigError
 from curse_of_memory.models import MODELS, build_model, validate_model_spec, with_recurrent_matrices
 from curse_of_memory.models import init as I
-from curse_of_memory.tasks.teacher import teacher_kernels
+from curse_of_memory.tasks.teacher import TEACHER_RNGS, teacher_kernels
 from curse_of_memory.training import schedule as SCH
 from curse_of_memory.training.loss import expected_loss_white, gram, quadratic_loss
 from curse_of_memory.training.optim import OPTIMIZERS, PopulationOptimizer, validate_optimizer_spec
@@ -76,7 +76,7 @@ REQUIRED = (
     "steps",
     "steps_per_epoch",
 )
-TASK_KEYS = {"T", "batch", "teacher_hidden", "remap", "teacher_seed"}
+TASK_KEYS = {"T", "batch", "teacher_hidden", "remap", "teacher_seed", "teacher_rng"}
 
 
 def _int(v, field, lo=1):
@@ -131,11 +131,21 @@ def validate_cell(cell: dict) -> dict:
         if k not in task:
             raise ConfigError(f"task.{k}", "missing", "a positive integer")
         _int(task[k], f"task.{k}")
-    task = {"teacher_hidden": 10, "remap": "default", "teacher_seed": 42, **task}
+    task = {
+        "teacher_hidden": 10,
+        "remap": "default",
+        "teacher_seed": 42,
+        "teacher_rng": "jax",
+        **task,
+    }
     _int(task["teacher_hidden"], "task.teacher_hidden")
     _int(task["teacher_seed"], "task.teacher_seed", lo=0)
     if task["remap"] not in I.REMAPS:
         raise ConfigError("task.remap", f"unknown remap {task['remap']!r}", ", ".join(I.REMAPS))
+    if task["teacher_rng"] not in TEACHER_RNGS:
+        raise ConfigError(
+            "task.teacher_rng", f"unknown draw {task['teacher_rng']!r}", ", ".join(TEACHER_RNGS)
+        )
     c["task"] = task
     pts = c["points"]
     if not isinstance(pts, list) or not pts:
@@ -263,6 +273,7 @@ class Population:
             c["task"]["remap"],
             c["task"]["teacher_seed"],
             c["task"]["teacher_hidden"],
+            c["task"]["teacher_rng"],
         )
         pidx = torch.tensor([m["point"] for m in self.members])
         self.k_teacher = tk[pidx].to(device=device, dtype=self.dtype)  # (M, T)
