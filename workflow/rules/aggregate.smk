@@ -77,6 +77,7 @@ rule fig3:
         panel_a=tables("fig3a"),
         panel_b=tables("fig3b"),
         reference=reference_tables("fig3a", "fig3b"),
+        readings=PUBLISHED_READINGS,
     output:
         pdf=report(
             "paper/figures/fig3.pdf",
@@ -104,6 +105,7 @@ rule fig11:
         best=tables("fig11"),
         history=tables("fig11", kind="history"),
         reference=reference_tables("fig11"),
+        readings=PUBLISHED_READINGS,
     output:
         pdf=report(
             "paper/figures/fig11.pdf",

@@ -40,6 +40,7 @@ from curse_of_memory.provenance import (
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 PYTHON = "python"  # the interpreter snakemake runs under; scripts use `script:` or `shell:` with it
+PUBLISHED_READINGS = "resources/published/readings.csv"  # read off the paper's figures (±20 %)
 ENV = "../../environment.yml"  # conda: directive of every rule (used with --sdm conda), from rules/
 
 

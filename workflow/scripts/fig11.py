@@ -10,6 +10,7 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 
+from curse_of_memory import published as P
 from curse_of_memory.plotting import overlay, style
 from curse_of_memory.plotting.axes import quiet_minor_labels
 from curse_of_memory.runlog import snakemake_log
@@ -39,9 +40,10 @@ def read_tables(paths, columns):
     )
 
 
-def loss_panel(ax, best, ref):
-    """Left: final loss against heads (this run, crosses where every seed diverged, the
-    reference); returns the all-diverged mask of ``best``."""
+def loss_panel(ax, best, ref, pub):
+    """Left: final loss against heads (this run, crosses at the top where every seed diverged,
+    the reference, the published readings as grey crosses); returns the all-diverged mask of
+    ``best``."""
     ax.plot(best["heads"], best["mean"], color="0.6", lw=0.75, zorder=1)
     ax.errorbar(
         best["heads"],
@@ -57,8 +59,9 @@ def loss_panel(ax, best, ref):
     dead = overlay.all_diverged(best)
     overlay.diverged(ax, best["heads"].to_numpy(float)[dead], style.COLORS["rnn"])
     overlay.reference(ax, ref["heads"], ref["mean"], style.COLORS["rnn"])
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="lower left")
+    overlay.published(ax, pub["x"], pub["published"])
+    if ax.get_legend_handles_labels()[0]:  # above the panel: the points fill the axes
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.02), borderaxespad=0, fontsize=5)
     ax.set_xscale("log", base=2)
     ax.set_xticks([1, 2, 4, 8, 16, 32])
     ax.set_xticklabels(["1", "2", "4", "8", "16", "32"])
@@ -71,17 +74,20 @@ def loss_panel(ax, best, ref):
     return dead
 
 
-def elr_panel(ax, best, hist):
-    """Right: the effective lr of A over training at each head count's best lr; returns the
+def elr_panel(ax, best, hist, pub):
+    """Right: the effective lr of A over training at each head count's best lr, and the
+    published readings near epoch 50 as crosses in each head count's colour; returns the
     plotted curves."""
     col = a_column(hist)
     curves = []
     cmap = mpl.colormaps["viridis"]
     for i, (_, r) in enumerate(best.iterrows()):
+        color = cmap(i / max(1, len(best) - 1))
+        p = pub[np.isclose(pub["x"], r["heads"])]
+        overlay.published(ax, np.full(len(p), 50.0), p["published"], color, legend=False)
         if col is None or not np.isfinite(r["lr"]):
             continue
         d = hist[(hist["cell"] == r["cell"]) & np.isclose(hist["lr"], r["lr"])].sort_values("epoch")
-        color = cmap(i / max(1, len(best) - 1))
         ax.plot(d["epoch"], d[col], color=color, label=str(r["heads"]))
         curves.append(
             pd.DataFrame(
@@ -110,9 +116,13 @@ def main(smk):
     ref = read_tables(smk.input.reference, ["cell", "lr", "mean", "sem"])
     ref = ref.assign(heads=[heads(c) for c in ref["cell"]]).sort_values("heads")
 
+    readings = P.load(smk.input.readings)
+    pub_l = P.points(readings, "11", "left")
+    pub_r = P.points(readings, "11", "right", "effective_lr_A_epoch50")
+
     fig, (ax_l, ax_r) = style.figure(3.5, 1.35, ncols=2)
-    dead = loss_panel(ax_l, best, ref)
-    curves = elr_panel(ax_r, best, hist)
+    dead = loss_panel(ax_l, best, ref, pub_l)
+    curves = elr_panel(ax_r, best, hist, pub_r)
     fig.tight_layout()
     left = best[COLUMNS].assign(source="this run", all_diverged=dead)
     if len(ref):
@@ -125,10 +135,31 @@ def main(smk):
             ],
             ignore_index=True,
         )
+    left = pd.concat(
+        [
+            left,
+            pd.DataFrame({"heads": pub_l["x"], "mean": pub_l["published"], "source": "published"}),
+        ],
+        ignore_index=True,
+    )
     right = (
         pd.concat(curves, ignore_index=True)
         if curves
         else pd.DataFrame(columns=["heads", "lr", "epoch", "elr_A"])
+    )
+    right = pd.concat(
+        [
+            right.assign(source="this run"),
+            pd.DataFrame(
+                {
+                    "heads": pub_r["x"],
+                    "epoch": 50,
+                    "elr_A": pub_r["published"],
+                    "source": "published",
+                }
+            ),
+        ],
+        ignore_index=True,
     )
     style.save(fig, smk.output.pdf, data={"left": left, "right": right}, tier=smk.params.tier)
 

@@ -3,17 +3,20 @@ ablation at nu0 = 0.99 (B).  fig3.pdf uses the default aggregation and marks the
 as-published point as an open marker; fig3_published.pdf uses the published NaN-skipping rule
 and the published gamma init.  Works with whatever cells the tier configured.  When the
 paper-tier reference run is an input (a reduced tier), its points are drawn beside this run's as
-hollow markers; a task point whose every seed diverged is a cross at the top of the panel (no
-finite loss to plot).  Labels come from the cells' ``label:`` in config.yaml.
+hollow markers; the values read off the paper's published figure are crosses; a task point whose
+every seed diverged is a cross at the top of the panel (no finite loss to plot).  Labels come
+from the cells' ``label:`` in config.yaml.
 
-input.panel_a / input.panel_b (the fig3a / fig3b best-lr tables), input.reference ->
-output.pdf and output.published (+ .png and the plotted numbers <stem>_{a,b}.csv beside each)."""
+input.panel_a / input.panel_b (the fig3a / fig3b best-lr tables), input.reference,
+input.readings (resources/published/readings.csv) -> output.pdf and output.published (+ .png
+and the plotted numbers <stem>_{a,b}.csv beside each)."""
 
 import math
 
 import numpy as np
 import pandas as pd
 
+from curse_of_memory import published as P
 from curse_of_memory.plotting import overlay, style
 from curse_of_memory.plotting.axes import quiet_minor_labels
 from curse_of_memory.runlog import snakemake_log
@@ -70,7 +73,23 @@ def cols(published):
     )
 
 
-def plot(best, path, published, tier, ref=None):
+def published_rows(readings, panel, x_of_row):
+    """The published readings of one panel as plotted rows (source "published")."""
+    pts = P.points(readings, "3", panel) if readings is not None else readings
+    if pts is None or pts.empty:
+        return pd.DataFrame()
+    return pd.DataFrame(
+        {
+            "model": pts["series"],
+            "source": "published",
+            "nu0": pts["x"],
+            "x": [x_of_row(r) for _, r in pts.iterrows()],
+            "loss": pts["published"],
+        }
+    )
+
+
+def plot(best, path, published, tier, ref=None, readings=None):
     m, s, lr = cols(published)
     fig, (ax_a, ax_b) = style.figure(3.0, 1.8, ncols=2, gridspec_kw={"width_ratios": [1, 1.25]})
     panel_a = best[best["experiment"] == "fig3a"].sort_values("nu0")
@@ -133,6 +152,13 @@ def plot(best, path, published, tier, ref=None):
                         }
                     )
                 )
+    pub_a = published_rows(readings, "A", lambda r: x_of(r["x"]))
+    for cell, color_key in PANEL_A:
+        sel = pub_a[pub_a["model"] == cell] if len(pub_a) else pub_a
+        if len(sel):
+            overlay.published(ax_a, sel["x"], sel["loss"], style.COLORS[color_key])
+    if len(pub_a):
+        rows_a.append(pub_a)
     ticks = [0.36, 0.84, 0.96, 0.99]
     ax_a.set_xticks(x_of(ticks))
     ax_a.set_xticklabels([f"{v:g}" for v in ticks])  # the true nu0 values (METHODS §7 item 13)
@@ -247,6 +273,13 @@ def plot(best, path, published, tier, ref=None):
             )
     if ref_b:
         b = pd.concat([b, pd.DataFrame(ref_b)], ignore_index=True)
+    order = {key: i for i, (_, _, key) in enumerate(ABLATION)}
+    pub_b = published_rows(
+        readings, "B", lambda r: order.get(r["series"].replace("-", "_"), math.nan)
+    )
+    if len(pub_b):
+        overlay.published(ax_b, pub_b["x"], pub_b["loss"])
+        b = pd.concat([b, pub_b.drop(columns="nu0").rename(columns={"model": "cell"})])
     if ax_b.get_legend_handles_labels()[0]:
         ax_b.legend(**{**LEGEND_ABOVE, "ncol": 1})
     ax_b.set_xticks(range(len(ABLATION)))
@@ -271,8 +304,9 @@ def main(smk):
     LABELS.update(smk.params.labels)
     refs = [pd.read_parquet(p) for p in smk.input.reference]
     ref = pd.concat(refs, ignore_index=True) if refs else None
-    plot(best, smk.output.pdf, published=False, tier=smk.params.tier, ref=ref)
-    plot(best, smk.output.published, published=True, tier=smk.params.tier, ref=ref)
+    readings = P.load(smk.input.readings)
+    for path, published in ((smk.output.pdf, False), (smk.output.published, True)):
+        plot(best, path, published, tier=smk.params.tier, ref=ref, readings=readings)
 
 
 with snakemake_log(snakemake):

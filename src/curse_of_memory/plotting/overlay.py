@@ -1,8 +1,10 @@
 """Marks shared by the training figures: the paper-tier reference run drawn beside a reduced run,
-and task points whose every seed diverged.
+the values read off the paper's published figures, and task points whose every seed diverged.
 
 * ``reference(ax, x, y, color)``: hollow markers joined by a dotted line, labelled
   ``REFERENCE_LABEL`` once per axis;
+* ``published(ax, x, y, color="0.45")``: crosses (grey by default), labelled ``PUBLISHED_LABEL``
+  once per axis;
 * ``diverged(ax, x, color)``: a cross at the top edge of the axis for each x whose seeds all
   diverged (no finite loss to plot), labelled ``DIVERGED_LABEL`` once per axis.
 """
@@ -13,6 +15,7 @@ import numpy as np
 
 REFERENCE_LABEL = "paper tier (reference run)"
 DIVERGED_LABEL = "all seeds diverged"
+PUBLISHED_LABEL = "published (read off the figure)"
 
 
 def _labelled(ax, label: str) -> bool:
@@ -37,6 +40,25 @@ def reference(ax, x, y, color, *, markersize: float = 3.0) -> None:
         mew=0.7,
         color=color,
         zorder=3,
+        label=label,
+    )
+
+
+def published(ax, x, y, color="0.45", *, markersize: float = 3.5, legend: bool = True) -> None:
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    ok = np.isfinite(x) & np.isfinite(y) & (y > 0)
+    if not ok.any():
+        return
+    label = None if not legend or _labelled(ax, PUBLISHED_LABEL) else PUBLISHED_LABEL
+    ax.plot(
+        x[ok],
+        y[ok],
+        ls="none",
+        marker="x",
+        ms=markersize,
+        mew=0.8,
+        color=color,
+        zorder=5,
         label=label,
     )
 
