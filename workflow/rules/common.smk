@@ -40,7 +40,11 @@ from curse_of_memory.provenance import (
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 PYTHON = "python"  # the interpreter snakemake runs under; scripts use `script:` or `shell:` with it
-PUBLISHED_READINGS = "resources/published/readings.csv"  # read off the paper's figures (±20 %)
+# values read off the paper's figures (±20 %), and what was checked where ours differ
+PUBLISHED_READINGS = "resources/published/readings.csv"
+DEVIATION_NOTES = "resources/published/deviations.yaml"
+# the paper-tier reference on the second teacher draw (task.teacher_rng: torch), beside the main one
+SECOND_REFERENCE_DIR = REFERENCE_DIR.parent / "paper-torch-teacher"
 ENV = "../../environment.yml"  # conda: directive of every rule (used with --sdm conda), from rules/
 
 
@@ -382,6 +386,7 @@ def paper_sources():
         + [str(p) for p in sorted(Path("paper/sections").glob("*.tex"))]
         + rules.numbers.output
         + rules.reference_section.output
+        + [rules.glance.output.tex]
         + [rules.claims.output.tex, rules.claims.output.summary]
         + rules.errata.output
         + rules.results_tables.output

@@ -2,6 +2,7 @@
 # paper/main.pdf, the last node of `snakemake --cores all` when latexmk is on the PATH.  The claims
 # and the errata read every figure and table of the run (upstream_targets, common.smk).
 from curse_of_memory.report import numbers as paper_numbers
+from curse_of_memory.report.glance import table_paths as glance_tables
 
 CELL_LABELS = {}  # experiment -> cell -> label (config.yaml)
 for (_e, _c), _v in CELLS.items():
@@ -121,6 +122,34 @@ rule reference_section:
         src=src_fingerprint("claims", "provenance.py"),
     script:
         "../scripts/reference_section.py"
+
+
+rule glance:
+    """Reproduction at a glance: every value read off the paper's figures beside this run's,
+    the paper-tier reference's (paper's teacher) and the second teacher's, with the deviations.
+    """
+    input:
+        readings=PUBLISHED_READINGS,
+        notes=DEVIATION_NOTES,
+        this_run=tables("fig3a", "fig3b", "fig10", "fig11")
+        + tables("fig11", kind="history"),
+        fit=rules.autocorrelation.output.fit,
+        reference=reference_tables("fig3a", "fig3b", "fig10", "fig11")
+        + reference_tables("fig11", kind="history"),
+        second=[str(p) for p in glance_tables(SECOND_REFERENCE_DIR)],
+    output:
+        tex="paper/generated/glance.tex",
+        csv="results/glance.csv",
+    log:
+        "results/logs/paper/glance.log",
+    localrule: True
+    conda:
+        ENV
+    params:
+        tier=TIER,
+        src=src_fingerprint("report", "published.py"),
+    script:
+        "../scripts/glance.py"
 
 
 rule paper_pdf:

@@ -25,6 +25,7 @@ Which number of ours answers which reading:
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,20 +48,21 @@ class Source:
     tables: dict = field(default_factory=dict)  # name -> DataFrame (or dict for the fit)
 
 
-def load_source(key: str, label: str, tables_dir=None, fit_json=None) -> Source:
-    """A source from a ``tables/`` folder (any of ``TABLES`` that exist) and an optional
-    autocorrelation fit JSON."""
+def load_source(key: str, label: str, paths=(), fit_json=None) -> Source:
+    """A source from table files (``<name>.parquet`` with a name of ``TABLES``; others are
+    ignored) and an optional autocorrelation fit JSON."""
     tables = {}
-    if tables_dir is not None:
-        for name in TABLES:
-            path = Path(tables_dir) / f"{name}.parquet"
-            if path.exists():
-                tables[name] = pd.read_parquet(path)
+    for path in map(Path, paths):
+        if path.stem in TABLES and path.exists():
+            tables[path.stem] = pd.read_parquet(path)
     if fit_json is not None and Path(fit_json).exists():
-        import json
-
         tables["autocorrelation_fit"] = json.loads(Path(fit_json).read_text())
     return Source(key, label, tables)
+
+
+def table_paths(folder) -> list[Path]:
+    """The ``TABLES`` files of a reference folder (``<folder>/tables/``) that exist."""
+    return [p for n in TABLES if (p := Path(folder) / "tables" / f"{n}.parquet").exists()]
 
 
 def _best(tables, name, cell, column, x, experiment=None):
@@ -132,6 +134,13 @@ def compare(readings: pd.DataFrame, sources: list[Source], primary: dict) -> pd.
     return pd.DataFrame(rows)
 
 
+def count_within(table: pd.DataFrame, key: str) -> tuple[int, int]:
+    """(points within ``FACTOR``, points with a number) for one source's column."""
+    ratio = table[key].to_numpy(float) / table["published"].to_numpy(float)
+    ok = np.isfinite(ratio) & (ratio > 0)
+    return int(((ratio >= 1 / FACTOR) & (ratio <= FACTOR) & ok).sum()), int(ok.sum())
+
+
 def load_notes(path=DEVIATION_NOTES) -> list[dict]:
     """The written investigations of the deviations: a list of {figure, panel, series, x (or
     absent: every x), checked, found}."""
@@ -143,7 +152,9 @@ def load_notes(path=DEVIATION_NOTES) -> list[dict]:
     except yaml.YAMLError as exc:
         raise UserError(f"{path}: not valid YAML ({exc})") from exc
     if not isinstance(notes, list) or any(not isinstance(n, dict) for n in notes):
-        raise UserError(f"{path}: must be a list of mappings (figure, panel, series, checked, found)")
+        raise UserError(
+            f"{path}: must be a list of mappings (figure, panel, series, checked, found)"
+        )
     return notes
 
 
@@ -207,7 +218,14 @@ def latex(table: pd.DataFrame, devs: pd.DataFrame, sources: list[Source], tier: 
         r"embeddings for Fig 12; ratio = ours / published. The second teacher is an independent "
         r"draw of the same recipe (METHODS \S 3.1); this run is the "
         + _tex(tier)
-        + " tier.",
+        + " tier. Per column: "
+        + "; ".join(
+            f"{_tex(src.label)}: {a} of {b}"
+            for src in sources
+            for a, b in [count_within(table, src.key)]
+            if b
+        )
+        + ".",
         "",
         r"{\small\setlength{\tabcolsep}{3pt}",
         r"\begin{longtable}{llllr" + "r" * len(keys) + "rc}",
@@ -219,7 +237,11 @@ def latex(table: pd.DataFrame, devs: pd.DataFrame, sources: list[Source], tier: 
     ]
     for _, r in table.iterrows():
         mark = {True: "yes", False: r"\textbf{no}", None: "--"}[r["within"]]
-        x = "" if not np.isfinite(r["x"]) else f"{X_SYMBOL.get(r['x_name'], r['x_name'])} {r['x']:g}"
+        x = (
+            ""
+            if not np.isfinite(r["x"])
+            else f"{X_SYMBOL.get(r['x_name'], r['x_name'])} {r['x']:g}"
+        )
         if r["quantity"] == "effective_lr_A_epoch50":
             x += r" (e.l.r.\ of $A$)"
         elif r["quantity"] not in ("final_train_loss",):
