@@ -22,14 +22,39 @@ def _assert_same_set(a, b, atol):
     assert dist.min(1).max() <= atol and dist.min(0).max() <= atol
 
 
-@pytest.fixture(scope="module")
-def teacher():
-    return hs.hand_built_teacher(seed=0)
+@pytest.fixture(scope="module", params=hs.DRAWS)
+def teacher(request):
+    """The paper's draw (jax) and the second, NumPy draw: every construction check runs on both."""
+    return hs.hand_built_teacher(seed=0, draw=request.param)
 
 
 @pytest.fixture(scope="module")
 def batch():
     return hs.white_noise(seed=1, batch=8, T=120)
+
+
+def test_the_default_draw_is_the_papers():
+    """Defaults: the teacher and the batch of the paper's Hessian notebook (tasks/jax_rng.py)."""
+    from curse_of_memory.tasks import jax_rng
+
+    t = hs.hand_built_teacher()
+    lam, U, B, C, D = jax_rng.hand_teacher_draws(0)
+    assert t.draw == "jax"
+    np.testing.assert_array_equal(t.eigvals, lam)
+    np.testing.assert_array_equal(t.V, np.linalg.inv(U))
+    for ours, want in ((t.B, B), (t.C, C), (t.D, D)):
+        np.testing.assert_array_equal(ours, want)
+    np.testing.assert_array_equal(
+        hs.white_noise(1, 4, 30).numpy(), jax_rng.white_noise_batch(1, 4, 30)
+    )
+    # the second draw is another teacher and another batch
+    other = hs.hand_built_teacher(draw="numpy")
+    assert other.draw == "numpy" and not np.allclose(other.A, t.A)
+    assert not np.allclose(hs.white_noise(1, 4, 30, draw="numpy"), hs.white_noise(1, 4, 30))
+    with pytest.raises(ConfigError, match="draw"):
+        hs.hand_built_teacher(draw="torch")
+    with pytest.raises(ConfigError, match="draw"):
+        hs.white_noise(1, draw="jaxx")
 
 
 def test_teacher_is_real_with_the_drawn_spectrum(teacher):
@@ -74,6 +99,59 @@ def test_student_at_optimum_reproduces_the_teacher(kind, teacher, batch):
     _assert_same_set(model.eigenvalues().numpy()[0], teacher.eigvals, atol=1e-12)
 
 
+def test_modal_form_uses_unit_length_eigenvectors(teacher):
+    """The diagonal students use d, V = numpy.linalg.eig(A) (the paper's scaling): unit-length
+    eigenvectors; the construction's U⁻¹ has columns of other lengths and gives the same model."""
+    d, b, c = teacher.modal()
+    d_ref, V = np.linalg.eig(teacher.A)
+    np.testing.assert_array_equal(d, d_ref)
+    np.testing.assert_allclose(np.linalg.norm(V, axis=0), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(V @ b, teacher.B[:, 0], atol=1e-12)
+    np.testing.assert_allclose(c, teacher.C[0] @ V, atol=1e-12)
+    assert np.all(np.abs(np.linalg.norm(teacher.V, axis=0) - 1) > 1e-3)
+    d2, b2, c2 = teacher.modal("construction")
+    # the same impulse response Σ_i c_i b_i d_i^k either way
+    k = np.arange(50)[:, None]
+    np.testing.assert_allclose(
+        ((c * b) * d**k).sum(1).real, ((c2 * b2) * d2**k).sum(1).real, atol=1e-12
+    )
+    with pytest.raises(ConfigError, match="scaling"):
+        teacher.modal("unit")
+
+
+def test_the_modal_scaling_moves_the_hessian_along_b_and_c_not_the_output(teacher, batch):
+    """Rescaling a mode (b_i → b_i/s, c_i → s c_i) keeps the student at the optimum but changes the
+    Hessian: unit-length eigenvectors and the construction's U⁻¹ give different spectra."""
+    r_eig = hs.hessian_at_optimum("crnn", teacher, batch, scaling="eig")
+    r_con = hs.hessian_at_optimum("crnn", teacher, batch, scaling="construction")
+    assert r_eig.loss < 1e-20 and r_con.loss < 1e-20
+    big = r_eig.eigvals > 1e-6 * r_eig.eigvals[0]
+    assert not np.allclose(r_eig.eigvals[big], r_con.eigvals[big], rtol=1e-3)
+    # the dense RNN has no modal form: the scaling does not exist for it
+    r1 = hs.hessian_at_optimum("rnn", teacher, batch, scaling="eig")
+    r2 = hs.hessian_at_optimum("rnn", teacher, batch, scaling="construction")
+    np.testing.assert_array_equal(r1.H, r2.H)
+
+
+def test_s4_with_delta_raw_in_float32_is_off_the_optimum(batch):
+    """The original stored the S4 optimum's Δ_raw in float32: a small non-zero loss and more
+    non-negligible eigenvalues than the float64 optimum (METHODS §7, further notes)."""
+    teacher = hs.hand_built_teacher(0)
+    r64 = hs.hessian_at_optimum("s4", teacher, batch)
+    r32 = hs.hessian_at_optimum("s4", teacher, batch, delta_raw_float32=True)
+    off = slice(8, 12)  # group Delta (after A_re, A_im)
+    assert r64.groups[2] == "Delta" and r64.sizes[:3] == [4, 4, 4]
+    np.testing.assert_array_equal(r32.theta[off], r64.theta[off].astype(np.float32))
+    np.testing.assert_array_equal(
+        np.delete(r32.theta, np.r_[off]), np.delete(r64.theta, np.r_[off])
+    )
+    assert r64.loss < 1e-20 and r32.loss > 1e-12
+    floor = hs.EIG_COUNT_FLOOR
+    assert (r32.eigvals > floor).sum() > (r64.eigvals > floor).sum()
+    with pytest.raises(ConfigError):
+        hs.optimum_values("lru", teacher, delta_raw_float32=True)
+
+
 def test_a_perturbed_student_is_not_at_the_optimum(teacher, batch):
     """The zero-loss check above can fail: moving one λ entry by 1e-3 gives a clearly non-zero
     loss."""
@@ -97,8 +175,9 @@ def test_layout_is_explicit_and_labels_match_the_model(teacher):
         for name, t in layout.unflatten(th).items():
             model.get_parameter(name).copy_(t)
     lam = model.lam().numpy()[0]
-    np.testing.assert_allclose(lam.imag[2], teacher.eigvals[2].imag + 0.25, atol=1e-14)
-    np.testing.assert_allclose(lam.real, teacher.eigvals.real, atol=1e-14)
+    d = teacher.modal()[0]  # the student's eigenvalues, in numpy.linalg.eig's order
+    np.testing.assert_allclose(lam.imag[2], d[2].imag + 0.25, atol=1e-14)
+    np.testing.assert_allclose(lam.real, d.real, atol=1e-14)
     # round trip flatten(unflatten(θ)) = θ
     np.testing.assert_array_equal(layout.flatten(layout.unflatten(th)).numpy(), th.numpy())
 
@@ -163,7 +242,7 @@ def test_theory_block_formula_matches_autodiff_hessian_white_noise():
     }
     theta = torch.tensor(np.concatenate([vals[k] for k in layout.names]))
     fwd = hs.model_forward(model)
-    x = hs.white_noise(5, batch=32, T=8000)
+    x = hs.white_noise(5, batch=32, T=8000, draw="numpy")
     y = fwd(layout.unflatten(theta), x).detach()  # the same network is the teacher: zero residual
     H = hs.full_hessian(fwd, layout, theta, x, y).numpy()[: 2 * n, : 2 * n]
     H_theory = gauss_newton_diagonal(lam, b, c, 0.0)

@@ -35,9 +35,13 @@ from curse_of_memory.hessian.effective_lr import (
     trained_elr,
 )
 from curse_of_memory.hessian.measured import (
+    DRAWS,
     DTYPE,
+    EIG_COUNT_FLOOR,
     GROUPS,
     KINDS,
+    MODAL_SCALINGS,
+    S4_PUBLISHED,
     STUDENTS,
     TITLES,
     Forward,
@@ -70,9 +74,13 @@ __all__ = [
     "gauss_newton_diagonal",
     "ring_eigenvalues",
     # measured
+    "DRAWS",
     "DTYPE",
+    "EIG_COUNT_FLOOR",
     "GROUPS",
     "KINDS",
+    "MODAL_SCALINGS",
+    "S4_PUBLISHED",
     "STUDENTS",
     "TITLES",
     "Forward",

@@ -3,11 +3,15 @@
 The pieces, each usable on its own:
 
 * :func:`hand_built_teacher` - the 4-unit teacher of Fig 4 (two complex-conjugate eigenvalue pairs
-  with moduli in [0.99, 0.993]), and :func:`teacher_outputs` - its output on a batch (explicit
-  recurrence, the definition).
+  with moduli in [0.99, 0.993]), drawn as the paper's code draws it (``draw="jax"``, JAX's PRNG
+  recomputed by :mod:`curse_of_memory.tasks.jax_rng`) or with NumPy (``draw="numpy"``, a second,
+  labelled draw); :func:`white_noise` - the batch the Hessians are taken on (the same two draws);
+  :func:`teacher_outputs` - the teacher's output on a batch (explicit recurrence, the definition).
 * :func:`optimum_values` - the values of every parameter group of a student (``rnn``, ``crnn``,
   ``lru``, ``s4``) set exactly to that teacher, in the **explicit** group order of METHODS §5
-  (never alphabetical: METHODS §7 item 14).
+  (never alphabetical: METHODS §7 item 14).  The diagonal students use the teacher's modal form
+  with unit-length eigenvectors, as ``numpy.linalg.eig`` returns them (:meth:`HandTeacher.modal`):
+  the output does not depend on how each mode is scaled, the Hessian along B and C does.
 * :class:`Group` / :class:`ParamLayout` - the explicit flattening: which entries of which model
   tensor make up which group, in which order.  ``layout.unflatten(theta)`` is a gather, so
   ``torch.func`` differentiates through it.
@@ -23,7 +27,7 @@ The students are the core library's models (``curse_of_memory.models``); see
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 import numpy as np
@@ -39,6 +43,20 @@ DTYPE = torch.float64
 # ------------------------------------------------------------------------------------------------
 
 
+#: the two draws of the Figs 4/9 teacher and batch: the paper's (JAX's PRNG) and a second one
+DRAWS = ("jax", "numpy")
+
+#: the two scalings of the modal form: unit-length eigenvectors (``numpy.linalg.eig``, the
+#: paper's) or the columns of U⁻¹ of the construction A = U⁻¹ diag(l) U
+MODAL_SCALINGS = ("eig", "construction")
+
+
+def _check_draw(draw: str) -> str:
+    if draw not in DRAWS:
+        raise ConfigError("hessian.draw", f"unknown draw {draw!r}", " | ".join(DRAWS))
+    return draw
+
+
 @dataclass(frozen=True)
 class HandTeacher:
     """A real linear system h_t = A h_{t-1} + B x_t, y_t = C h_t + D x_t (float64 numpy)."""
@@ -48,22 +66,41 @@ class HandTeacher:
     C: np.ndarray  # (1, n)
     D: np.ndarray  # (1, 1)
     eigvals: np.ndarray  # (n,) complex, the drawn spectrum [l1, l2, conj l1, conj l2]
-    V: np.ndarray  # (n, n) complex eigenvectors: A = V diag(eigvals) V^-1
+    V: np.ndarray  # (n, n) complex, U^-1 of the construction: A = V diag(eigvals) V^-1
     seed: int = 0
+    draw: str = "jax"
 
     @property
     def n(self) -> int:
         return self.A.shape[0]
 
-    def modal(self):
-        """(eigvals, V^-1 B (n,), C V (n,)) - the complex diagonal form of the teacher."""
-        b = np.linalg.solve(self.V, self.B[:, 0].astype(complex))
-        c = (self.C[0].astype(complex)) @ self.V
-        return self.eigvals, b, c
+    def modal(self, scaling: str = "eig"):
+        """(d, V⁻¹B (n,), CV (n,)) - the complex diagonal form of the teacher.
+
+        ``scaling="eig"`` (the default, the paper's): ``d, V = numpy.linalg.eig(A)``, i.e. LAPACK's
+        eigenvalue order (conjugates adjacent) and eigenvectors of unit Euclidean length whose
+        largest entry is real.  ``"construction"``: d = the drawn eigenvalues and V = U⁻¹ of the
+        construction, whose columns are not of unit length.  Any scaling gives the same output
+        (b_i → b_i/s_i, c_i → s_i c_i), but not the same Hessian along B and C."""
+        if scaling == "eig":
+            d, V = np.linalg.eig(self.A)
+        elif scaling == "construction":
+            d, V = self.eigvals, self.V
+        else:
+            raise ConfigError(
+                "hessian modal scaling", f"unknown scaling {scaling!r}", " | ".join(MODAL_SCALINGS)
+            )
+        b = np.linalg.solve(V, self.B[:, 0].astype(complex))
+        c = (self.C[0].astype(complex)) @ V
+        return d, b, c
 
 
 def hand_built_teacher(
-    seed: int = 0, n_pairs: int = 2, modulus: float = 0.99, spread: float = 0.003
+    seed: int = 0,
+    n_pairs: int = 2,
+    modulus: float = 0.99,
+    spread: float = 0.003,
+    draw: str = "jax",
 ) -> HandTeacher:
     """The Fig 4 teacher: ``n_pairs`` conjugate eigenvalue pairs with moduli in [0.99, 0.993].
 
@@ -71,37 +108,66 @@ def hand_built_teacher(
     2. P (n_pairs × 2n_pairs) = (N(0,1) + i N(0,1))/(2√2), U = [P; conj P];
     3. A = Re(U⁻¹ diag(l) U) (real up to round-off: the imaginary part is checked and dropped);
     4. B ~ N(0,1) (n×1), C ~ N(0, 1/n) (1×n), D ~ N(0,1).
+
+    ``draw="jax"`` (the paper's): every random number as the paper's Hessian notebook draws it
+    from ``PRNGKey(seed)`` (:func:`curse_of_memory.tasks.jax_rng.hand_teacher_draws`);
+    ``draw="numpy"``: a second draw from NumPy's ``default_rng(seed)``, in the order above.
     """
+    _check_draw(draw)
     if n_pairs < 1:
         raise ConfigError("hessian.n_pairs", f"must be >= 1, got {n_pairs}")
     if not 0 < modulus < 1 or modulus + spread >= 1:
         raise ConfigError(
             "hessian.modulus", f"moduli must lie in (0, 1), got [{modulus}, {modulus + spread}]"
         )
-    rng = np.random.default_rng(seed)
     n = 2 * n_pairs
-    mod = modulus + spread * rng.uniform(size=n_pairs)
-    phase = 2 * np.pi * rng.uniform(size=n_pairs)
-    lam = mod * np.exp(1j * phase)
-    lam = np.concatenate([lam, lam.conj()])
-    P = (rng.standard_normal((n_pairs, n)) + 1j * rng.standard_normal((n_pairs, n))) / (
-        2 * np.sqrt(2)
-    )
-    U = np.concatenate([P, P.conj()], axis=0)
+    if draw == "jax":
+        from curse_of_memory.tasks import jax_rng
+
+        lam, U, B, C, D = jax_rng.hand_teacher_draws(seed, n_pairs, modulus, spread)
+    else:
+        rng = np.random.default_rng(seed)
+        mod = modulus + spread * rng.uniform(size=n_pairs)
+        phase = 2 * np.pi * rng.uniform(size=n_pairs)
+        lam = mod * np.exp(1j * phase)
+        lam = np.concatenate([lam, lam.conj()])
+        P = (rng.standard_normal((n_pairs, n)) + 1j * rng.standard_normal((n_pairs, n))) / (
+            2 * np.sqrt(2)
+        )
+        U = np.concatenate([P, P.conj()], axis=0)
+        B = rng.standard_normal((n, 1))
+        C = rng.standard_normal((1, n)) / np.sqrt(n)
+        D = rng.standard_normal((1, 1))
     Uinv = np.linalg.inv(U)
     Ac = Uinv @ np.diag(lam) @ U
     if np.abs(Ac.imag).max() > 1e-10 * max(1.0, np.abs(Ac.real).max()):
         raise RuntimeError("hand-built teacher: A is not real; the conjugate pairing is broken")
-    A = Ac.real.copy()
-    B = rng.standard_normal((n, 1))
-    C = rng.standard_normal((1, n)) / np.sqrt(n)
-    D = rng.standard_normal((1, 1))
     # A = U^-1 diag(l) U, so the columns of U^-1 are eigenvectors of A.
-    return HandTeacher(A=A, B=B, C=C, D=D, eigvals=lam, V=Uinv, seed=seed)
+    return HandTeacher(
+        A=Ac.real.copy(),
+        B=np.asarray(B, dtype=np.float64),
+        C=np.asarray(C, dtype=np.float64),
+        D=np.asarray(D, dtype=np.float64),
+        eigvals=lam,
+        V=Uinv,
+        seed=seed,
+        draw=draw,
+    )
 
 
-def white_noise(seed: int, batch: int = 64, T: int = 300, d_in: int = 1) -> torch.Tensor:
-    """One batch of i.i.d. N(0,1) input sequences, shape (batch, T, d_in), float64."""
+def white_noise(
+    seed: int, batch: int = 64, T: int = 300, d_in: int = 1, draw: str = "jax"
+) -> torch.Tensor:
+    """One batch of i.i.d. N(0,1) input sequences, shape (batch, T, d_in), float64.
+
+    ``draw="jax"`` (the paper's): the first batch of the paper's data loader with seed ``seed``
+    (:func:`curse_of_memory.tasks.jax_rng.white_noise_batch`); ``draw="numpy"``: a second draw
+    from torch's generator seeded ``seed``."""
+    _check_draw(draw)
+    if draw == "jax":
+        from curse_of_memory.tasks import jax_rng
+
+        return torch.as_tensor(jax_rng.white_noise_batch(seed, batch, T, d_in), dtype=DTYPE)
     gen = torch.Generator().manual_seed(int(seed))
     return torch.randn(batch, T, d_in, generator=gen, dtype=DTYPE)
 
@@ -312,8 +378,17 @@ GROUPS = {
     ],
 }
 
+#: the S4 student as the original stored it (Δ_raw in float32), computed beside the four students
+S4_PUBLISHED = "s4_published"
+
 #: display titles
-TITLES = {"rnn": "RNN", "crnn": "Complex diagonal", "lru": "LRU", "s4": "S4"}
+TITLES = {
+    "rnn": "RNN",
+    "crnn": "Complex diagonal",
+    "lru": "LRU",
+    "s4": "S4",
+    S4_PUBLISHED: "S4 (Δ_raw in float32)",
+}
 
 
 def layout_for(kind: str, model) -> ParamLayout:
@@ -325,17 +400,25 @@ def layout_for(kind: str, model) -> ParamLayout:
 
 
 def optimum_values(
-    kind: str, teacher: HandTeacher, s4_delta: float = 0.01
+    kind: str,
+    teacher: HandTeacher,
+    s4_delta: float = 0.01,
+    *,
+    scaling: str = "eig",
+    delta_raw_float32: bool = False,
 ) -> dict[str, np.ndarray]:
     """Every group's values (float64, 1-D, in its layout order) for a student equal to the teacher.
 
-    With d = eig(A), V its eigenvectors, b = V⁻¹B and c = CV (METHODS §5 Figs 4, 9):
-    rnn: A, B, C, D;  crnn: λ = d, B' = b, C' = c, D;
+    With (d, b, c) = ``teacher.modal(scaling)`` - by default d, V = eig(A) with unit-length
+    eigenvectors, b = V⁻¹B and c = CV (METHODS §5 Figs 4, 9):
+    rnn: A, B, C, D (no modal form);  crnn: λ = d, B' = b, C' = c, D;
     lru: ω_ν = log(−log|d|), ω_θ = log(arg d mod 2π), ω_γ = log √(1−|d|²), B' = b/γ, C' = c, D;
     s4:  Δ = ``s4_delta`` for every state (stored as softplus⁻¹ Δ),
          A = (log|d| + i·(arg d mod 2π))/Δ, B' = b/Δ, C' = c, D.
+    ``delta_raw_float32`` (s4 only): store softplus⁻¹ Δ rounded to float32, as the original did,
+    while A and B' use the exact Δ - the student is then slightly off the optimum (METHODS §7,
+    further notes).
     """
-    d, b, c = teacher.modal()
     D = teacher.D.reshape(-1)
     if kind == "rnn":
         return {
@@ -344,6 +427,11 @@ def optimum_values(
             "C": teacher.C.reshape(-1),
             "D": D,
         }
+    if kind not in GROUPS:
+        raise ConfigError("hessian.kind", f"unknown student {kind!r}", ", ".join(GROUPS))
+    if delta_raw_float32 and kind != "s4":
+        raise ConfigError("hessian", f"delta_raw_float32 applies to the s4 student, not {kind!r}")
+    d, b, c = teacher.modal(scaling)
     cplx = {}
     if kind == "crnn":
         cplx = {"lambda_re": d.real, "lambda_im": d.imag, "B": b}
@@ -356,31 +444,42 @@ def optimum_values(
             "omega_gamma": np.log(gamma),
             "B": b / gamma,
         }
-    elif kind == "s4":
+    else:  # s4
         if not s4_delta > 0:
             raise ConfigError("hessian.s4_delta", f"must be > 0, got {s4_delta}")
         theta = np.mod(np.angle(d), 2 * np.pi)
         delta = np.full(d.shape, float(s4_delta))
+        delta_raw = np.log(np.expm1(delta))
+        if delta_raw_float32:
+            delta_raw = delta_raw.astype(np.float32).astype(np.float64)
         cplx = {
             "A_re": np.log(np.abs(d)) / delta,
             "A_im": theta / delta,
-            "Delta": np.log(np.expm1(delta)),
+            "Delta": delta_raw,
             "B": b / delta,
         }
-    else:
-        raise ConfigError("hessian.kind", f"unknown student {kind!r}", ", ".join(GROUPS))
     Bv = cplx.pop("B")
     return {**cplx, "B_re": Bv.real, "B_im": Bv.imag, "C_re": c.real, "C_im": c.imag, "D": D}
 
 
-def student_at_optimum(kind: str, teacher: HandTeacher, s4_delta: float = 0.01):
-    """(model, layout, θ*) - the core-library model (float64, M = 1) set exactly to the teacher."""
+def student_at_optimum(
+    kind: str,
+    teacher: HandTeacher,
+    s4_delta: float = 0.01,
+    *,
+    scaling: str = "eig",
+    delta_raw_float32: bool = False,
+):
+    """(model, layout, θ*) - the core-library model (float64, M = 1) set exactly to the teacher
+    (:func:`optimum_values` for the keyword arguments)."""
     from curse_of_memory.models import build_model
 
     spec = dict(STUDENTS[kind][0], hidden=teacher.n)
     model = build_model(spec, members=1, d_in=1, d_out=1, dtype=DTYPE, draw=False)
     layout = layout_for(kind, model)
-    values = optimum_values(kind, teacher, s4_delta)
+    values = optimum_values(
+        kind, teacher, s4_delta, scaling=scaling, delta_raw_float32=delta_raw_float32
+    )
     theta = torch.as_tensor(np.concatenate([values[name] for name in layout.names]), dtype=DTYPE)
     if theta.numel() != layout.n_params:
         raise RuntimeError(f"{kind}: {theta.numel()} optimum values for {layout.n_params} params")
@@ -416,10 +515,19 @@ class HessianResult:
 
 
 def hessian_at_optimum(
-    kind: str, teacher: HandTeacher, x: torch.Tensor, s4_delta: float = 0.01
+    kind: str,
+    teacher: HandTeacher,
+    x: torch.Tensor,
+    s4_delta: float = 0.01,
+    *,
+    scaling: str = "eig",
+    delta_raw_float32: bool = False,
 ) -> HessianResult:
-    """Place ``kind`` at the teacher, check nothing, and return its full batch-loss Hessian."""
-    model, layout, theta = student_at_optimum(kind, teacher, s4_delta)
+    """Place ``kind`` at the teacher, check nothing, and return its full batch-loss Hessian
+    (:func:`optimum_values` for the keyword arguments)."""
+    model, layout, theta = student_at_optimum(
+        kind, teacher, s4_delta, scaling=scaling, delta_raw_float32=delta_raw_float32
+    )
     y = teacher_outputs(teacher, x)
     fwd = model_forward(model)
     loss = float(batch_loss_fn(fwd, layout, x, y)(theta))
@@ -445,6 +553,10 @@ def hessian_at_optimum(
 
 KINDS = ("rnn", "crnn", "lru", "s4")
 
+#: eigenvalues above this count as non-negligible in the summaries (the panels' axis starts at
+#: 1e-8; the original's eigenvalue ticks are 1e-7, 1, 1e7)
+EIG_COUNT_FLOOR = 1e-7
+
 
 def optimum_hessians(
     teacher_seed: int = 0,
@@ -453,14 +565,26 @@ def optimum_hessians(
     T: int = 300,
     s4_delta: float = 0.01,
     kinds: Sequence[str] = KINDS,
+    draw: str = "jax",
+    scaling: str = "eig",
+    s4_published: bool = True,
 ):
-    """(teacher, {kind: HessianResult}) for the Fig 4/9 students on one white-noise batch."""
+    """(teacher, {kind: HessianResult}) for the Fig 4/9 students on one white-noise batch.
+
+    ``draw`` picks the teacher's and the batch's random numbers (:data:`DRAWS`; "jax" is the
+    paper's), ``scaling`` the modal form of the diagonal students (:data:`MODAL_SCALINGS`; "eig" is
+    the paper's).  With ``s4_published`` and "s4" in ``kinds``, the result also holds
+    ``"s4_published"``: the S4 student with Δ_raw stored in float32 as the original did."""
     for key, val in (("batch", batch), ("T", T)):
         if not isinstance(val, int) or val < 1:
             raise ConfigError(f"hessian.{key}", f"must be a positive integer, got {val!r}")
-    teacher = hand_built_teacher(teacher_seed)
-    x = white_noise(data_seed, batch, T)
-    return teacher, {k: hessian_at_optimum(k, teacher, x, s4_delta) for k in kinds}
+    teacher = hand_built_teacher(teacher_seed, draw=draw)
+    x = white_noise(data_seed, batch, T, draw=draw)
+    out = {k: hessian_at_optimum(k, teacher, x, s4_delta, scaling=scaling) for k in kinds}
+    if s4_published and "s4" in kinds:
+        r = hessian_at_optimum("s4", teacher, x, s4_delta, scaling=scaling, delta_raw_float32=True)
+        out[S4_PUBLISHED] = replace(r, kind=S4_PUBLISHED)
+    return teacher, out
 
 
 def save_hessians(npz_path, json_path, teacher: HandTeacher, results: dict, settings: dict) -> dict:
@@ -478,6 +602,8 @@ def save_hessians(npz_path, json_path, teacher: HandTeacher, results: dict, sett
     summary = {
         "settings": dict(settings),
         "teacher": {
+            "draw": teacher.draw,
+            "seed": teacher.seed,
             "eigvals_re": teacher.eigvals.real,
             "eigvals_im": teacher.eigvals.imag,
             "moduli": np.abs(teacher.eigvals),
@@ -505,6 +631,7 @@ def save_hessians(npz_path, json_path, teacher: HandTeacher, results: dict, sett
             "n_params": int(sum(r.sizes)),
             "eig_max": float(r.eigvals[0]),
             "n_eig_above_1e-8": int((r.eigvals > 1e-8).sum()),
+            "n_eig_above_1e-7": int((r.eigvals > EIG_COUNT_FLOOR).sum()),
             "n_eig_above_1e-6_rel": int((r.eigvals > 1e-6 * top).sum()),
             "top10_eigvals": r.eigvals[:10],
         }
