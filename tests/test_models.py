@@ -271,7 +271,7 @@ def test_bad_specs(spec, field):
         ),
         (
             {"name": "s4", "hidden": 6, "init": "x"},
-            "model.init: unknown value 'x'; allowed: default, published",
+            "model.init: unknown value 'x'; allowed: default, published, delta_1",
         ),
         (
             {"name": "s4", "hidden": 6, "shared_delta": 1},
@@ -331,3 +331,15 @@ def test_impulse_response_any_block_size(spec):
         for b in (1, 2, 4, 8, 32):
             y = causal_conv_real(m.impulse_response(T, block=b), x[:, :, :T])
             assert _rel(y, ref[:, :, :T]) < 1e-12, (T, b)
+
+
+def test_s4_delta_1_init_has_the_default_eigenvalues():
+    """The Delta = 1 scheme (A = (log nu, theta)) parametrises the same lambda = nu e^{i theta}
+    as the default scheme (Delta = -log nu, A = (-1, theta / Delta)), with every Delta = 1."""
+    kw = dict(members=1, d_in=1, d_out=1, seeds=[3], init=[{"r_min": 0.9, "r_max": 1.0}])
+    spec = {"name": "s4", "hidden": 16, "shared_delta": False}
+    default = build_model({**spec, "init": "default"}, dtype=torch.float64, **kw)
+    delta_1 = build_model({**spec, "init": "delta_1"}, dtype=torch.float64, **kw)
+    assert torch.allclose(default.lam(), delta_1.lam(), rtol=1e-12, atol=1e-12)
+    assert torch.allclose(delta_1.delta(), torch.ones_like(delta_1.delta()))
+    assert not torch.allclose(default.delta(), delta_1.delta())

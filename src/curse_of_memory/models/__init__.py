@@ -72,6 +72,7 @@ from curse_of_memory.models.linear import (
     LRU_GAMMAS,
     LRU_PARAMS,
     S4,
+    S4_INITS,
     LinearRNN,
     PopulationModel,
 )
@@ -123,7 +124,7 @@ def _check_lru(spec: dict, field: str) -> None:
 
 
 def _check_s4(spec: dict, field: str) -> None:
-    _one_of(spec, field, "init", ("default", "published"), "unknown value")
+    _one_of(spec, field, "init", S4_INITS, "unknown value")
     if not isinstance(spec["shared_delta"], bool):
         raise ConfigError(
             f"{field}.shared_delta", f"{spec['shared_delta']!r} is not a boolean", "true, false"

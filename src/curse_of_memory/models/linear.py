@@ -412,7 +412,7 @@ class LRU(_Diagonal):
         return self.D
 
 
-S4_INITS = ("default", "published")
+S4_INITS = ("default", "published", "delta_1")
 
 
 class S4(_Diagonal):
@@ -453,12 +453,22 @@ class S4(_Diagonal):
     def draw_member(
         self, g: torch.Generator, *, r_min: float = 0.0, r_max: float = 1.0, **_
     ) -> dict[str, torch.Tensor]:
-        """Draw order: u (N, magnitudes), theta (D_m, N) ~ U[0, 2pi), B_re, B_im, C_re, C_im, D."""
+        """Draw order: u (N, magnitudes), theta (D_m, N) ~ U[0, 2pi), B_re, B_im, C_re, C_im, D.
+
+        Inits (METHODS §2.4): ``default`` Delta = -log nu, A = (-1, theta / Delta); ``published``
+        the same with theta divided by Delta_raw; ``delta_1`` Delta = 1, A = (log nu, theta), the
+        other scheme of the original code.  Each gives lambda = nu e^{i theta} (up to the
+        published phase error)."""
         Dm, N = self.d_in, self.hidden
         u = I.uniform(g, N)
         nu = torch.sqrt(u * (r_max**2 - r_min**2) + r_min**2)
         theta = I.uniform(g, Dm, N, low=0.0, high=2 * math.pi)
-        if self.shared_delta:
+        if self.init_mode == "delta_1":
+            delta = torch.ones(1 if self.shared_delta else N, dtype=torch.float64)
+            delta_raw = inv_softplus(delta)
+            a_re = torch.log(nu)[None].expand(Dm, N).clone()
+            a_im = theta.clone()
+        elif self.shared_delta:
             delta = torch.full((1,), 0.01, dtype=torch.float64)
             delta_raw = inv_softplus(delta)
             a_re = (torch.log(nu) / delta)[None].expand(Dm, N).clone()
@@ -466,8 +476,9 @@ class S4(_Diagonal):
             delta = -torch.log(nu)
             delta_raw = inv_softplus(delta)
             a_re = -torch.ones(Dm, N, dtype=torch.float64)
-        div = delta_raw if self.init_mode == "published" else delta  # METHODS §7 item 7
-        a_im = theta / div[None, :]
+        if self.init_mode != "delta_1":
+            div = delta_raw if self.init_mode == "published" else delta  # METHODS §7 item 7
+            a_im = theta / div[None, :]
         return {
             "A_re": a_re,
             "A_im": a_im,
