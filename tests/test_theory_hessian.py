@@ -115,3 +115,28 @@ def test_fig10_data_shapes_and_concentration_effect():
         assert np.all(np.diff(vals) <= 0)
         assert np.all((np.abs(d["lam"][k]) >= 0.99) & (np.abs(d["lam"][k]) <= 0.995))
         assert np.all(np.abs(np.angle(d["lam"][k])) <= d["theta0"][k])
+
+
+def test_fig10_default_draw_is_the_papers_and_numpy_is_a_second_draw():
+    """The paper's notebook draws b, c, u_ν, u_θ from PRNGKey(53) (tasks/jax_rng.py) and builds
+    ν = √(u_ν (r_max² − r_min²) + r_min²), θ = 2θ0 u_θ − θ0; b, c have E|b|² = 1 either way."""
+    from curse_of_memory.tasks import jax_rng
+
+    theta0s = [np.pi / 100, np.pi]
+    d = fig10_theory_hessians(theta0s)
+    assert str(d["draw"]) == "jax"
+    b, c, u_nu, u_th = jax_rng.ring_draws(53, 10)
+    nu = np.sqrt(u_nu * (0.995**2 - 0.99**2) + 0.99**2)
+    for k, t0 in enumerate(theta0s):
+        np.testing.assert_array_equal(d["b"][k], b)
+        np.testing.assert_array_equal(d["c"][k], c)
+        np.testing.assert_allclose(d["lam"][k], nu * np.exp(1j * (2 * t0 * u_th - t0)), rtol=1e-15)
+        np.testing.assert_allclose(d["H"][k], gauss_newton_diagonal(d["lam"][k], b, c, 0.99))
+    # the complex normals' real and imaginary parts are N(0, 1/2) in both draws
+    big_b, _, _, _ = jax_rng.ring_draws(53, 20000)
+    assert abs(np.mean(np.abs(big_b) ** 2) - 1) < 0.03
+    assert abs(np.var(big_b.real) - 0.5) < 0.02
+    other = fig10_theory_hessians(theta0s, draw="numpy")
+    assert str(other["draw"]) == "numpy" and not np.allclose(other["b"], d["b"])
+    with pytest.raises(UserError, match="draw"):
+        fig10_theory_hessians(theta0s, draw="torch")

@@ -1,14 +1,19 @@
 # Hessians at the optimum and Adam's effective learning rates: Figs 4, 9 and 10.
 #   hessians  the four students (dense RNN, complex diagonal, LRU, S4) set to the hand-built
-#             4-unit teacher; float64 Hessians of one batch loss -> results/hessian/
+#             4-unit teacher (hessian.draw: jax = the paper's draw, numpy = a second draw);
+#             float64 Hessians of one batch loss, and S4 with Delta_raw in float32 (the original's)
+#             -> results/hessian/
 #   fig4      Hessians of the RNN and the complex diagonal RNN + their effective lrs after training
-#   fig9      the same for the LRU and the S4-like SSM (+ fig9_published: S4 as-published init)
+#   fig9      the same for the LRU and the S4-like SSM (+ fig9_published: S4 as published, its
+#             init in the strip row and its Delta_raw in float32 in the Hessian column)
 #   theory_hessians  Gauss-Newton lambda-Hessians of a complex diagonal network (Fig 10 top)
 #   fig10_table      final loss vs theta0 of the trained cells, both remaps (Fig 10 bottom)
 #   fig10     theory lambda-Hessians for three phase ranges + final loss vs theta0 (both remaps)
 HESSIAN = CONFIG["hessian"]
+# draw: jax = the paper's teacher and batch (JAX's PRNG), numpy = a second draw (METHODS §5 Fig 4)
 HESSIAN_SETTINGS = {
-    key: HESSIAN[key] for key in ("teacher_seed", "data_seed", "batch", "T", "s4_delta")
+    key: HESSIAN[key]
+    for key in ("teacher_seed", "data_seed", "batch", "T", "s4_delta", "draw")
 }
 N_EIGVECS = HESSIAN["n_eigvecs"]
 # plotted numbers written beside fig4.pdf / fig9*.pdf (paper/figures/<stem>_<part>.csv)
@@ -44,7 +49,7 @@ rule hessians:
     conda:
         ENV
     params:
-        src=src_fingerprint("hessian", "models"),
+        src=src_fingerprint("hessian", "models", "tasks/jax_rng.py"),
         settings=HESSIAN_SETTINGS,
     script:
         "../scripts/hessians.py"
@@ -80,7 +85,8 @@ rule fig4:
 
 rule fig9:
     """Fig 9: as Fig 4 for the LRU and the S4-like SSM; fig9_published uses the S4 as-published
-    init run (METHODS §7 item 7) in the S4 row."""
+    init run (METHODS §7 item 7) in the S4 row and the S4 optimum with Delta_raw in float32
+    (METHODS §7, further notes) in the S4 Hessian column."""
     input:
         **HESSIAN_FILES,
         finals=[r["final"] for r in SINGLE_RUNS["fig9"].values()],
@@ -113,7 +119,8 @@ rule fig9:
 
 
 rule theory_hessians:
-    """Fig 10 top: Gauss-Newton lambda-Hessians of a complex diagonal network for three phase ranges."""
+    """Fig 10 top: Gauss-Newton lambda-Hessians of a complex diagonal network for three phase ranges
+    (theory.fig10.draw: jax = the paper's draw, numpy = a second draw)."""
     output:
         npz="results/theory/fig10_theory_hessians.npz",
         csv="results/theory/fig10_theory_hessians.csv",
@@ -123,7 +130,7 @@ rule theory_hessians:
     conda:
         ENV
     params:
-        src=src_fingerprint("hessian", "theory"),
+        src=src_fingerprint("hessian", "theory", "tasks/jax_rng.py"),
         fig10=CONFIG["theory"]["fig10"],
     script:
         "../scripts/theory_hessians.py"

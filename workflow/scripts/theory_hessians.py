@@ -1,8 +1,9 @@
 """Rule `theory_hessians`, Fig 10 top data (METHODS §4.6, §5 Fig 10): Gauss-Newton
 lambda-Hessians of a complex diagonal network with n eigenvalues on the ring [r_min, r_max],
-phases U[-theta0, theta0], b and c complex standard normal, input autocorrelation rho, one NumPy
-generator seeded `seed` per theta0 (so the three networks differ only in how concentrated the
-phases are).  params.fig10 -> output.npz and output.csv (results/theory/).
+phases U[-theta0, theta0], b and c complex standard normal, input autocorrelation rho.  Every
+theta0 uses the same random numbers, drawn from `seed` (so the three networks differ only in how
+concentrated the phases are) with `draw`: jax (the paper's PRNGKey(seed) draw) or numpy (a second
+draw, NumPy's default_rng(seed)).  params.fig10 -> output.npz and output.csv (results/theory/).
 
 output.npz keys:
   theta0 (k,)           phase ranges (radians);  theta0_over_pi (k,)
@@ -10,8 +11,9 @@ output.npz keys:
   H (k, 2n, 2n)         Hessians, rows/columns ordered [Re lam_1..n ; Im lam_1..n]
   eigvals (k, 2n)       eigenvalues of H, descending
   eigvecs (k, 2n, 2n)   eigvecs[k, :, j] is the unit eigenvector of eigvals[k, j]
-  rho, n, r_min, r_max, seed (scalars);  order (str) "[Re lam_1..n ; Im lam_1..n]"
-output.csv columns (one row per theta0): theta0, theta0_over_pi, top_eigval, min_eigval,
+  rho, n, r_min, r_max, seed (scalars);  draw (str) "jax" | "numpy";
+  order (str) "[Re lam_1..n ; Im lam_1..n]"
+output.csv columns (one row per theta0): draw, theta0, theta0_over_pi, top_eigval, min_eigval,
   n_eigvals_above_1e-8_top, diag_energy_fraction (sum of squared diagonal entries / sum of all
   squared entries of H), top_eigvec_ipr (sum v^4 of the top eigenvector: 1 = one coordinate,
   1/(2n) = spread over all).
@@ -28,8 +30,15 @@ from curse_of_memory.runlog import snakemake_log
 def main(smk):
     p = smk.params.fig10
     theta0 = np.pi * np.asarray(p["theta0_over_pi"], dtype=np.float64)
+    draw = p.get("draw", "jax")
     d = fig10_theory_hessians(
-        theta0, n=p["n"], r_min=p["r_min"], r_max=p["r_max"], rho=p["rho"], seed=p["seed"]
+        theta0,
+        n=p["n"],
+        r_min=p["r_min"],
+        r_max=p["r_max"],
+        rho=p["rho"],
+        seed=p["seed"],
+        draw=draw,
     )
     d.update(
         theta0_over_pi=np.asarray(p["theta0_over_pi"], dtype=np.float64),
@@ -44,6 +53,7 @@ def main(smk):
         H, vals, vecs = d["H"][k], d["eigvals"][k], d["eigvecs"][k]
         rows.append(
             dict(
+                draw=draw,
                 theta0=theta0[k],
                 theta0_over_pi=d["theta0_over_pi"][k],
                 top_eigval=vals[0],

@@ -11,10 +11,13 @@ Public interface
     (:func:`curse_of_memory.theory.moments.sensitivity_kernel`), not S_vis.
 ``ring_eigenvalues(n, r_min, r_max, theta0, generator) -> complex (n,)``
     nu uniform in area on the annulus [r_min, r_max], theta ~ U[-theta0, theta0] (METHODS §1.3).
-``fig10_theory_hessians(theta0s, n=10, r_min=0.99, r_max=0.995, rho=0.99, seed=53) -> dict``
-    The Fig 10 top data: keys ``theta0`` (k,), ``lam`` (k, n) complex, ``b``, ``c`` (k, n)
-    complex, ``H`` (k, 2n, 2n), ``eigvals`` (k, 2n) descending, ``eigvecs`` (k, 2n, 2n) with
-    ``eigvecs[k, :, j]`` the eigenvector of ``eigvals[k, j]``.
+``fig10_theory_hessians(theta0s, n=10, r_min=0.99, r_max=0.995, rho=0.99, seed=53, draw="jax")``
+    The Fig 10 top data (a dict): keys ``theta0`` (k,), ``lam`` (k, n) complex, ``b``, ``c``
+    (k, n) complex, ``H`` (k, 2n, 2n), ``eigvals`` (k, 2n) descending, ``eigvecs`` (k, 2n, 2n)
+    with ``eigvecs[k, :, j]`` the eigenvector of ``eigvals[k, j]``, ``rho``, ``draw``.
+    ``draw="jax"`` (the paper's): b, c, the moduli and the phases from ``PRNGKey(seed)``
+    (:func:`curse_of_memory.tasks.jax_rng.ring_draws`); ``draw="numpy"``: a second draw from
+    NumPy's ``default_rng(seed)``.  Either way every θ0 reuses the same random numbers.
 """
 
 from __future__ import annotations
@@ -59,14 +62,38 @@ def ring_eigenvalues(n, r_min, r_max, theta0, generator):
     return nu * np.exp(1j * theta)
 
 
-def fig10_theory_hessians(theta0s, n=10, r_min=0.99, r_max=0.995, rho=0.99, seed=53):
-    """Fig 10 top: one Hessian per theta0 (one NumPy generator per theta0, seeded ``seed``)."""
+#: the two draws of the Fig 10 top networks: the paper's (JAX's PRNG) and a second one (NumPy)
+FIG10_DRAWS = ("jax", "numpy")
+
+
+def _fig10_network(theta0, n, r_min, r_max, seed, draw):
+    """(lam, b, c) of one Fig 10 top network (see the module docstring)."""
+    if draw == "jax":
+        from curse_of_memory.tasks import jax_rng
+
+        # the paper's notebook: keys b, c, u_nu, u_theta from PRNGKey(seed); theta uniform on
+        # [-theta0, theta0) as 2 theta0 u - theta0; nu uniform in area on [r_min, r_max]
+        b, c, u_nu, u_th = jax_rng.ring_draws(seed, n)
+        nu = np.sqrt(u_nu * (r_max**2 - r_min**2) + r_min**2)
+        theta = 2 * theta0 * u_th - theta0
+        return nu * np.exp(1j * theta), b, c
+    gen = np.random.default_rng(seed)
+    lam = ring_eigenvalues(n, r_min, r_max, theta0, gen)
+    b = (gen.standard_normal(n) + 1j * gen.standard_normal(n)) / np.sqrt(2)
+    c = (gen.standard_normal(n) + 1j * gen.standard_normal(n)) / np.sqrt(2)
+    return lam, b, c
+
+
+def fig10_theory_hessians(
+    theta0s, n=10, r_min=0.99, r_max=0.995, rho=0.99, seed=53, draw="jax"
+) -> dict:
+    """Fig 10 top: one Hessian per theta0, every theta0 with the same random numbers (``draw``
+    from ``seed``; see the module docstring)."""
+    if draw not in FIG10_DRAWS:
+        raise UserError(f"theory.fig10.draw: unknown draw {draw!r} (one of {FIG10_DRAWS})")
     out = {k: [] for k in ("lam", "b", "c", "H", "eigvals", "eigvecs")}
     for theta0 in theta0s:
-        gen = np.random.default_rng(seed)
-        lam = ring_eigenvalues(n, r_min, r_max, theta0, gen)
-        b = (gen.standard_normal(n) + 1j * gen.standard_normal(n)) / np.sqrt(2)
-        c = (gen.standard_normal(n) + 1j * gen.standard_normal(n)) / np.sqrt(2)
+        lam, b, c = _fig10_network(float(theta0), n, r_min, r_max, seed, draw)
         H = gauss_newton_diagonal(lam, b, c, rho)
         H = 0.5 * (H + H.T)  # exact symmetry (the formula is symmetric up to round-off)
         vals, vecs = np.linalg.eigh(H)
@@ -76,4 +103,5 @@ def fig10_theory_hessians(theta0s, n=10, r_min=0.99, r_max=0.995, rho=0.99, seed
     res = {k: np.stack(v) for k, v in out.items()}
     res["theta0"] = np.asarray(theta0s, dtype=np.float64)
     res["rho"] = np.float64(rho)
+    res["draw"] = np.str_(draw)
     return res
