@@ -306,6 +306,28 @@ def strip_rows(fig, runs: Sequence[dict], *, ylim=None, hspace: float = 0.55) ->
     }
 
 
+def draw_note(draw: str | None, what: str = "teacher and batch") -> str | None:
+    """The stamp of a figure drawn from the second draw (``None`` for the paper's, "jax")."""
+    if draw is None or str(draw) == "jax":
+        return None
+    return f"{what}: second draw ({draw}), not the paper's"
+
+
+def stamp(fig, note: str | None) -> None:
+    """Write ``note`` small in the bottom-left corner of ``fig`` (nothing for ``None``)."""
+    if note:
+        fig.text(
+            0.005,
+            0.005,
+            note,
+            ha="left",
+            va="bottom",
+            fontsize=4.5,
+            color=style.COLORS["warning"],
+            alpha=0.8,
+        )
+
+
 def hessian_and_strips(
     models: Sequence[dict],
     runs: Sequence[dict],
@@ -314,12 +336,15 @@ def hessian_and_strips(
     n_vecs: int = 10,
     size=(5.9, 3.0),
     width_ratios=(4.0, 1.9),
+    note: str | None = None,
 ):
-    """Figs 4 / 9: Hessian columns (left, 4 in wide) and effective-lr strip rows (right).
+    """Figs 4 / 9: Hessian columns (left, 4 in wide) and effective-lr strip rows (right);
+    ``note`` (e.g. :func:`draw_note`) is stamped in the bottom-left corner.
 
     Returns (figure, {name: DataFrame} of plotted numbers)."""
     style.use()
     fig = plt.figure(figsize=size)
+    stamp(fig, note)
     left, right = fig.subfigures(1, 2, width_ratios=list(width_ratios), wspace=0.02)
     data = hessian_columns(left, models, eig_top=eig_top, n_vecs=n_vecs)
     present = [r for r in runs if not r.get("missing")]
@@ -501,6 +526,8 @@ def fig10(
     ax = bottom.add_axes([0.12, 0.3, 0.31, 0.6])  # ≈ 1.7 × 0.9 in
     data["loss"] = loss_vs_theta0(ax, table, remap, reference)
     rho = float(theory.get("rho", np.nan))
+    draw = str(theory["draw"]) if "draw" in theory else None
+    stamp(fig, draw_note(draw, "top: networks"))
     bottom.text(
         0.62,
         0.55,
