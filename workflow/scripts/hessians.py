@@ -16,7 +16,7 @@ def main(smk):
     print(f"teacher ({teacher.draw} draw, seed {teacher.seed}) eigenvalues:", teacher.eigvals)
     for kind, s in summary["models"].items():
         print(
-            f"{kind:5s} params={s['n_params']:3d} loss at optimum={s['loss_at_optimum']:.3e} "
+            f"{kind:12s} params={s['n_params']:3d} loss at optimum={s['loss_at_optimum']:.3e} "
             f"top eigenvalue={s['eig_max']:.4g} eigenvalues > 1e-7: {s['n_eig_above_1e-7']}"
         )
 

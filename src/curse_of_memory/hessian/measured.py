@@ -387,7 +387,7 @@ TITLES = {
     "crnn": "Complex diagonal",
     "lru": "LRU",
     "s4": "S4",
-    S4_PUBLISHED: "S4 (Δ_raw in float32)",
+    S4_PUBLISHED: r"S4 ($\Delta_\mathrm{raw}$ in float32)",
 }
 
 
