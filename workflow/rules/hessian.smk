@@ -161,6 +161,7 @@ rule fig10:
         theory=rules.theory_hessians.output.npz,
         table=rules.fig10_table.output[0],
         reference=reference_files("tables/fig10.parquet"),
+        readings=PUBLISHED_READINGS,
     output:
         pdf=report(
             "paper/figures/fig10.pdf",

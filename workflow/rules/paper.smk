@@ -131,10 +131,10 @@ rule glance:
     input:
         readings=PUBLISHED_READINGS,
         notes=DEVIATION_NOTES,
-        this_run=tables("fig3a", "fig3b", "fig10", "fig11")
+        this_run=tables("fig3a", "fig3b", "fig10", "fig10_published", "fig11")
         + tables("fig11", kind="history"),
         fit=rules.autocorrelation.output.fit,
-        reference=reference_tables("fig3a", "fig3b", "fig10", "fig11")
+        reference=reference_tables("fig3a", "fig3b", "fig10", "fig10_published", "fig11")
         + reference_tables("fig11", kind="history"),
         second=[str(p) for p in glance_tables(SECOND_REFERENCE_DIR)],
     output:

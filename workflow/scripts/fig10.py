@@ -3,15 +3,19 @@ METHODS §4.6, from the theory_hessians rule) for θ0 ∈ {π/100, π/10, π} on
 loss against θ0/π (from the Fig 10 training table) below.  fig10.pdf: default teacher remap;
 fig10_published.pdf: the as-published remap (METHODS §7 item 4) - where the pipeline recorded
 that both remaps coincide (or reused the default runs), the figure says so.  In a reduced tier
-the paper-tier reference run's losses are drawn beside this run's as hollow markers.
+the paper-tier reference run's losses are drawn beside this run's as hollow markers; the values
+read off the paper's published figure are crosses (on both variants: the paper's code ran with the
+as-published remap).
 
-input.theory (npz), input.table (results/tables/fig10.parquet), input.reference -> output.pdf and
+input.theory (npz), input.table (results/tables/fig10.parquet), input.reference, input.readings
+-> output.pdf and
 output.published (+ .png and the plotted numbers beside each:
 fig10[_published]_{hessian,spectrum,eigvecs,loss}.csv)."""
 
 import numpy as np
 import pandas as pd
 
+from curse_of_memory import published as P
 from curse_of_memory.errors import DataError
 from curse_of_memory.plotting import hessian_panels as hp
 from curse_of_memory.plotting import style
@@ -52,13 +56,20 @@ def main(smk):
     theory = load_theory(smk.input.theory)
     table = pd.read_parquet(smk.input.table)
     reference = pd.read_parquet(smk.input.reference) if smk.input.reference else None
+    readings = P.points(P.load(smk.input.readings), "10", "bottom")
     for out, remap in (
         (smk.output.pdf, "default"),
         (smk.output.published, "published"),
     ):
         note = published_note(table) if remap == "published" else None
         fig, data = hp.fig10(
-            theory, table, remap, n_vecs=smk.params.n_eigvecs, note=note, reference=reference
+            theory,
+            table,
+            remap,
+            n_vecs=smk.params.n_eigvecs,
+            note=note,
+            reference=reference,
+            published=readings,
         )
         style.save(fig, out, data=data, tier=smk.params.tier)
         print(out, "note:", note)

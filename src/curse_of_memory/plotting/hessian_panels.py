@@ -430,13 +430,14 @@ def theory_models(theory: dict) -> list[dict]:
     return out
 
 
-def loss_vs_theta0(ax, table, remap: str, reference=None):
+def loss_vs_theta0(ax, table, remap: str, reference=None, published=None):
     """Fig 10 bottom: final loss (mean ± SEM over seeds, best lr) against θ0/π, log–log.
 
     Flagged points (no eligible lr: the published NaN-skipping rule picked them) are open markers;
     a point whose every seed diverged is a cross at the top; ``reference`` (the paper-tier reference
-    run's table of the same format) is drawn as hollow markers on a dotted line.
-    Returns the plotted rows as a DataFrame."""
+    run's table of the same format) is drawn as hollow markers on a dotted line; ``published``
+    (readings of the paper's figure: columns series, x = θ0, published) as crosses in each model's
+    colour.  Returns the plotted rows as a DataFrame."""
     import pandas as pd
 
     rows = []
@@ -506,6 +507,22 @@ def loss_vs_theta0(ax, table, remap: str, reference=None):
                         }
                     )
                 )
+        p = published[published["series"] == model] if published is not None else None
+        if p is not None and len(p):
+            px = p["x"].to_numpy(float) / np.pi
+            overlay.published(ax, px, p["published"], color)
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "model": model,
+                        "remap": remap,
+                        "run": "published",
+                        "theta0": p["x"].to_numpy(float),
+                        "theta0_over_pi": px,
+                        "loss": p["published"].to_numpy(float),
+                    }
+                )
+            )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(r"$\theta_0/\pi$")
@@ -515,7 +532,14 @@ def loss_vs_theta0(ax, table, remap: str, reference=None):
 
 
 def fig10(
-    theory: dict, table, remap: str, *, n_vecs: int = 10, note: str | None = None, reference=None
+    theory: dict,
+    table,
+    remap: str,
+    *,
+    n_vecs: int = 10,
+    note: str | None = None,
+    reference=None,
+    published=None,
 ):
     """Fig 10 as one figure: theory λ-Hessians (top, 3 columns) and the training result (bottom).
     Returns (figure, {name: DataFrame})."""
@@ -524,7 +548,7 @@ def fig10(
     top, bottom = fig.subfigures(2, 1, height_ratios=[3.2, 1.5], hspace=0.02)
     data = hessian_columns(top, theory_models(theory), n_vecs=n_vecs, wspace=0.5)
     ax = bottom.add_axes([0.12, 0.3, 0.31, 0.6])  # ≈ 1.7 × 0.9 in
-    data["loss"] = loss_vs_theta0(ax, table, remap, reference)
+    data["loss"] = loss_vs_theta0(ax, table, remap, reference, published)
     rho = float(theory.get("rho", np.nan))
     draw = str(theory["draw"]) if "draw" in theory else None
     stamp(fig, draw_note(draw, "top: networks"))

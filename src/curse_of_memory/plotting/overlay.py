@@ -49,18 +49,10 @@ def published(ax, x, y, color="0.45", *, markersize: float = 3.5, legend: bool =
     ok = np.isfinite(x) & np.isfinite(y) & (y > 0)
     if not ok.any():
         return
-    label = None if not legend or _labelled(ax, PUBLISHED_LABEL) else PUBLISHED_LABEL
-    ax.plot(
-        x[ok],
-        y[ok],
-        ls="none",
-        marker="x",
-        ms=markersize,
-        mew=0.8,
-        color=color,
-        zorder=5,
-        label=label,
-    )
+    style = dict(ls="none", marker="x", ms=markersize, mew=0.8, zorder=5)
+    ax.plot(x[ok], y[ok], color=color, **style)
+    if legend and not _labelled(ax, PUBLISHED_LABEL):  # one grey entry, whatever the colours
+        ax.plot([], [], color="0.45", label=PUBLISHED_LABEL, **style)
 
 
 def diverged(ax, x, color) -> None:
