@@ -25,7 +25,8 @@ def main(smk):
     trained = "paper_teacher" if smk.input.reference else "this_run"
     primary = {"3": trained, "10": trained, "11": trained, "12": "this_run"}
     table = G.compare(readings, sources, primary)
-    devs = G.deviations(table, G.load_notes(smk.input.notes))
+    notes = G.load_notes(smk.input.notes)
+    devs = G.deviations(table, notes)
     with atomic_path(smk.output.csv) as tmp:
         table.merge(
             devs[["figure", "panel", "series", "quantity", "x", "checked", "found"]],
@@ -33,7 +34,7 @@ def main(smk):
             on=["figure", "panel", "series", "quantity", "x"],
         ).to_csv(tmp, index=False)
     with atomic_path(smk.output.tex) as tmp:
-        tmp.write_text(G.latex(table, devs, sources, smk.params.tier))
+        tmp.write_text(G.latex(table, devs, sources, smk.params.tier, G.other_notes(table, notes)))
 
 
 with snakemake_log(snakemake):

@@ -180,6 +180,13 @@ def _note_for(notes, r):
     return None
 
 
+def other_notes(table: pd.DataFrame, notes: list[dict]) -> list[dict]:
+    """Investigated deviations that concern no published reading (e.g. a figure the readings do
+    not cover), listed after the table."""
+    keys = {(str(f), p) for f, p in zip(table["figure"], table["panel"])}
+    return [n for n in notes if (str(n.get("figure")), n.get("panel")) not in keys]
+
+
 def deviations(table: pd.DataFrame, notes: list[dict]) -> pd.DataFrame:
     """The rows beyond ``FACTOR`` (or with no number of ours), with what was checked and found."""
     out = table[table["within"] != True].copy()  # noqa: E712 (None: no number of ours)
@@ -212,8 +219,11 @@ def _tex(s: str) -> str:
 X_SYMBOL = {"nu0": r"$\nu_0$", "theta0": r"$\theta_0$", "heads": "heads", "lag": "lag"}
 
 
-def latex(table: pd.DataFrame, devs: pd.DataFrame, sources: list[Source], tier: str) -> str:
-    """The section "Reproduction at a glance": the count, the table, the deviations."""
+def latex(
+    table: pd.DataFrame, devs: pd.DataFrame, sources: list[Source], tier: str, others=()
+) -> str:
+    """The section "Reproduction at a glance": the count, the table, the deviations (those of
+    the readings, then ``others``: investigated deviations no reading covers)."""
     judged = table[table["within"].notna()]
     n_in, n = int((judged["within"] == True).sum()), len(judged)  # noqa: E712
     keys = [s.key for s in sources]
@@ -283,5 +293,19 @@ def latex(table: pd.DataFrame, devs: pd.DataFrame, sources: list[Source], tier: 
             point = f"Fig {r['figure']}{r['panel'] if r['panel'] in ('A', 'B') else ''} "
             point += f"{r['series']}{x} ({_num(r['ratio'])})"
             lines.append(f"{_tex(point)} & {_tex(r['checked'])} & {_tex(r['found'])} " + r"\\")
+        lines += [r"\bottomrule", r"\end{longtable}}"]
+    if others:
+        lines += [
+            r"\subsection*{Other deviations investigated}",
+            r"{\small\begin{longtable}{p{0.17\linewidth}p{0.37\linewidth}p{0.37\linewidth}}",
+            r"\toprule point & what was checked & what was found \\",
+            r"\midrule\endhead",
+        ]
+        for n in others:
+            point = f"Fig {n.get('figure')} {n.get('panel', '')} {n.get('series', '')}".strip()
+            lines.append(
+                f"{_tex(point)} & {_tex(str(n.get('checked', '')))} & "
+                f"{_tex(str(n.get('found', '')))} " + r"\\"
+            )
         lines += [r"\bottomrule", r"\end{longtable}}"]
     return "\n".join(lines) + "\n"
