@@ -173,3 +173,38 @@ def test_missing_column_is_a_one_line_data_error():
 
     with pytest.raises(DataError, match="lacks columns"):
         agg.final_losses(pd.DataFrame({"member": [0]}))
+
+
+def test_median_over_seeds_beside_an_unchanged_mean():
+    """The best table carries the seed median at the chosen lr, by the rule of its mean (all
+    seeds; the finite seeds of a flagged point); the lr is still chosen on the mean."""
+    # lr 0.1: seeds 1, 2, 30 -> mean 11, median 2; lr 0.01: 5, 5, 5 -> mean 5, median 5
+    m = _metrics(
+        [
+            (0, 0.1, 0, [1.0], False),
+            (1, 0.1, 1, [2.0], False),
+            (2, 0.1, 2, [30.0], False),
+            (3, 0.01, 0, [5.0], False),
+            (4, 0.01, 1, [5.0], False),
+            (5, 0.01, 2, [5.0], False),
+        ]
+    )
+    t = agg.by_lr(agg.final_losses(m)).set_index("lr")
+    assert t.loc[0.1, "median"] == 2.0 and t.loc[0.1, "mean"] == pytest.approx(11.0)
+    b = agg.best_lr(t.reset_index()).iloc[0]
+    assert b["lr"] == 0.01 and b["mean"] == 5.0 and b["median"] == 5.0  # chosen on the mean
+    # a diverged seed: the median is NaN as the mean; a flagged point takes the finite seeds'
+    m = _metrics(
+        [
+            (0, 0.1, 0, [1.0], False),
+            (1, 0.1, 1, [3.0], False),
+            (2, 0.1, 2, [4.0], False),
+            (3, 0.1, 3, [np.nan], True),
+        ]
+    )
+    t = agg.by_lr(agg.final_losses(m))
+    assert math.isnan(t["median"].iloc[0]) and t["median_nan"].iloc[0] == 3.0
+    b = agg.best_lr(t).iloc[0]
+    assert b["flagged"] and b["mean"] == pytest.approx(8 / 3) and b["median"] == 3.0
+    empty = agg.best_lr(agg.by_lr(agg.final_losses(_metrics([(0, 0.1, 0, [np.nan], True)]))))
+    assert math.isnan(empty["median"].iloc[0])

@@ -2,8 +2,9 @@
 
 * A run's **final training loss** is the mean of its minibatch losses over the last epoch, i.e. the
   ``train_loss`` of its last logged epoch; a diverged run's final loss is NaN.
-* Per (configuration, lr): the mean and the SEM (ddof = 1) of the final losses over seeds, the
-  number of seeds and of diverged seeds.
+* Per (configuration, lr): the mean and the SEM (ddof = 1) of the final losses over seeds, their
+  median (by the same rule as the mean: NaN when a seed diverged; ``median_nan`` over the finite
+  seeds, beside ``mean_nan``), the number of seeds and of diverged seeds.
 * **Default rule:** an lr with any diverged seed is not eligible; the best lr of a configuration is
   the eligible lr with the lowest mean.  If no lr is eligible, the published rule picks it and the
   point is ``flagged``.
@@ -85,8 +86,9 @@ def _sem(x: np.ndarray) -> float:
 
 
 def by_lr(finals: pd.DataFrame, keys=None) -> pd.DataFrame:
-    """Per (configuration, lr): n_seeds, n_diverged, mean and sem (over all seeds; NaN when any
-    seed diverged), mean_nan and sem_nan (the published NaN-skipping values), eligible."""
+    """Per (configuration, lr): n_seeds, n_diverged, mean, sem and median (over all seeds; NaN
+    when any seed diverged), mean_nan, sem_nan and median_nan (over the finite seeds: the
+    published NaN-skipping values), eligible."""
     keys = [k for k in (keys or DEFAULT_KEYS) if k in finals.columns]
     rows = []
     for group, df in finals.groupby(keys + ["lr"], sort=True, dropna=False):
@@ -104,9 +106,12 @@ def by_lr(finals: pd.DataFrame, keys=None) -> pd.DataFrame:
                 mean_nan=float(finite.mean()) if len(finite) else math.nan,
                 sem_nan=_sem(finite),
                 eligible=bool(all_ok and len(loss) > 0),
+                median=float(np.median(loss)) if all_ok and len(loss) else math.nan,
+                median_nan=float(np.median(finite)) if len(finite) else math.nan,
             )
         )
     cols = keys + ["lr", "n_seeds", "n_diverged", "mean", "sem", "mean_nan", "sem_nan", "eligible"]
+    cols += ["median", "median_nan"]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -115,7 +120,9 @@ def best_lr(table: pd.DataFrame, keys=None) -> pd.DataFrame:
 
     Columns: keys, lr, mean, sem, n_seeds, n_diverged (at the chosen lr), n_diverged_total (all
     lrs), n_lrs, flagged (no eligible lr: the published rule chose), edge (the chosen lr is the
-    smallest or largest of a grid of >= 2), lr_published, mean_published, sem_published.
+    smallest or largest of a grid of >= 2), lr_published, mean_published, sem_published, and
+    median: the seed median at the chosen lr, by the rule that gave its mean (``median``, or
+    ``median_nan`` for a flagged point; the lr is chosen on the mean alone).
     """
     keys = [k for k in (keys or DEFAULT_KEYS) if k in table.columns]
     rows = []
@@ -125,12 +132,15 @@ def best_lr(table: pd.DataFrame, keys=None) -> pd.DataFrame:
         nan_ok = df[np.isfinite(df["mean_nan"])]
         pub = nan_ok.loc[nan_ok["mean_nan"].idxmin()] if len(nan_ok) else None
         eligible = df[df["eligible"] & np.isfinite(df["mean"])]
+        median = math.nan
         if len(eligible):
             pick = eligible.loc[eligible["mean"].idxmin()]
             lr, mean, sem, flagged = pick["lr"], pick["mean"], pick["sem"], False
+            median = pick.get("median", math.nan)
         elif pub is not None:
             pick = pub
             lr, mean, sem, flagged = pub["lr"], pub["mean_nan"], pub["sem_nan"], True
+            median = pub.get("median_nan", math.nan)
         else:
             pick, lr, mean, sem, flagged = None, math.nan, math.nan, math.nan, True
         lrs = df["lr"].to_numpy()
@@ -152,6 +162,7 @@ def best_lr(table: pd.DataFrame, keys=None) -> pd.DataFrame:
                 lr_published=float(pub["lr"]) if pub is not None else math.nan,
                 mean_published=float(pub["mean_nan"]) if pub is not None else math.nan,
                 sem_published=float(pub["sem_nan"]) if pub is not None else math.nan,
+                median=float(median),
             )
         )
     return pd.DataFrame(rows)
