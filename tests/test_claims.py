@@ -23,6 +23,10 @@ def _by_id(records):
     return {r["id"]: r for r in records}
 
 
+def _papers(records):
+    return [r for r in records if r["paper_claim"] != "beyond"]
+
+
 def _run(src, *ids):
     chosen = [c for c in C.CLAIMS if c.id in ids]
     assert len(chosen) == len(ids)
@@ -37,7 +41,37 @@ def test_every_figure_has_a_check_and_ids_are_unique():
     assert len(ids) == len(set(ids))
     for c in C.CLAIMS:
         assert c.id.startswith(c.figure + "."), c.id
-        assert c.criterion and c.claim and c.paper in {"C1", "C2", "C3", "C4", "fig"}
+        assert c.criterion and c.claim and c.paper in C.PAPER_CLAIMS and c.kind in C.KINDS
+        # the project's predictions are filed apart from the paper's claims, and only they
+        assert (c.paper == "beyond") == (c.kind == "prediction") == (c.figure == "fig_optimizers")
+
+
+def test_kinds_of_the_checks():
+    """What each check reads is a field of its registration: the training figures' checks read
+    trained runs except five closed forms or constructed optima; theory figures are closed forms;
+    the real-data figures are measured at initialisation."""
+    kinds = {c.id: c.kind for c in C.CLAIMS}
+    theory_in_training = {
+        "fig4.hessians_degenerate",
+        "fig4.top_eigenvalues_similar",
+        "fig4.eigenvectors_dense_vs_localised",
+        "fig9.hessian_structure",
+        "fig10.concentrated_phases_sharpen",
+    }
+    for cid, kind in kinds.items():
+        fig = cid.split(".")[0]
+        if cid in theory_in_training or fig in {"fig1", "fig2", "fig6", "fig7", "fig8"}:
+            assert kind == "theory", cid
+        elif fig in {"fig3", "fig4", "fig9", "fig10", "fig11"}:
+            assert kind == "trained", cid
+        elif fig in {"fig5", "fig12", "fig13", "fig14", "fig15"}:
+            assert kind == "init", cid
+        else:
+            assert kind == "prediction", cid
+    with pytest.raises(ValueError, match="kind"):
+        C.claim("figx.k", "figx", "C1", "c", "k", kind="guess")(lambda s: ({}, True))
+    with pytest.raises(ValueError, match="beyond"):
+        C.claim("figx.p", "figx", "C3", "c", "k", kind="prediction")(lambda s: ({}, True))
 
 
 def test_nothing_built_means_nothing_passes(tmp_path):
@@ -47,28 +81,62 @@ def test_nothing_built_means_nothing_passes(tmp_path):
         assert r["status"] == "not evaluated", r["id"]
         assert r["pass"] is False
         assert "not built" in r["reason"]
-    assert R.summary(records).startswith(f"claims: 0 pass, 0 fail, {len(records)} not evaluated")
+    n = len(_papers(records))
+    assert R.summary(records).startswith(f"claims: 0 pass, 0 fail, {n} not evaluated ({n} checks")
+    assert "beyond the paper (project predictions): 0 pass, 0 not borne out, 4 not evaluated" in (
+        R.summary(records)
+    )
 
 
-def test_a_check_that_raises_is_not_evaluated_never_pass(tmp_path):
+def test_a_check_that_raises_is_an_error_and_a_non_finite_value_is_not_evaluated(tmp_path):
     def broken(_src):
-        raise ZeroDivisionError("boom")
+        raise ZeroDivisionError("boom\nsecond line")
 
     def ok_but_nan(_src):
-        return {"x": math.nan}, True
+        return {"x": math.nan, "y": 1.0}, True
+
+    def fails_on_inf(_src):
+        return {"ratio": math.inf}, False
 
     recs = C.evaluate(
         _src(tmp_path),
         [
             C.Claim("figx.broken", "figx", "fig", "c", "k", broken),
             C.Claim("figx.nan", "figx", "fig", "c", "k", ok_but_nan),
+            C.Claim("figx.inf", "figx", "fig", "c", "k", fails_on_inf),
         ],
     )
-    assert recs[0]["status"] == "not evaluated" and recs[0]["pass"] is False
-    assert "ZeroDivisionError" in recs[0]["reason"]
-    # a NaN value is written as null so that the JSON stays valid
-    assert recs[1]["values"] == {"x": None}
+    # a crash is its own status, with the exception's one line; never a pass, never "not evaluated"
+    assert recs[0]["status"] == "error" and recs[0]["pass"] is False
+    assert recs[0]["reason"] == "ZeroDivisionError: boom second line"
+    assert recs[0]["reading"] == C.READINGS["error"]
+    # a verdict on a non-finite value is no verdict, pass or fail; the value is written as null
+    for r in recs[1:]:
+        assert r["status"] == "not evaluated" and r["pass"] is False
+        assert "non-finite or missing values" in r["reason"]
+    assert recs[1]["values"] == {"x": None, "y": 1.0}
     json.loads(json.dumps(recs, allow_nan=False))
+    summ = R.summary(recs)
+    assert summ.startswith("claims: 0 pass, 0 fail, 2 not evaluated, 1 error (3 checks")
+    assert "  ERROR figx.broken: ZeroDivisionError: boom second line" in summ.splitlines()
+    tex = R.to_latex(recs, "quick") + R.summary_to_latex(recs, "quick")
+    assert r"\textbf{ERROR}" in tex and "boom second line" in tex
+    assert "<b>error</b>" in R.to_html(recs, "quick")
+
+
+def test_the_cli_exits_non_zero_on_an_error(tmp_path, capsys, monkeypatch):
+    from curse_of_memory.claims import __main__ as cli
+
+    args = ["--figures", str(tmp_path), "--tables", str(tmp_path), "--results", str(tmp_path)]
+    assert cli.main(args) == 0  # nothing built: every check not evaluated, no error
+    capsys.readouterr()
+
+    def broken(_src):
+        raise KeyError("x")
+
+    monkeypatch.setattr(C, "CLAIMS", [C.Claim("figx.broken", "figx", "fig", "c", "k", broken)])
+    assert cli.main(args) == 1
+    assert "ERROR figx.broken" in capsys.readouterr().out
 
 
 # --- Fig 3: aggregated tables ------------------------------------------------------------------
@@ -187,7 +255,8 @@ def test_fig1_loss_landscape(tmp_path):
     assert all(x["status"] == "pass" for x in r.values())
     # the same curves with the teacher mislabelled: the minimum is not at the stated teacher
     d = pd.read_csv(src.figures / "fig1_B.csv")
-    d["lam_star"] = d["lam_star"].map(lambda v: round(v - 0.05, 2))
+    swap = {0.36: 0.68, 0.68: 0.36}  # two curves labelled with each other's teacher
+    d["lam_star"] = d["lam_star"].map(lambda v: swap.get(round(v, 2), v))
     d.to_csv(src.figures / "fig1_B.csv", index=False)
     src._cache.clear()
     assert _run(src, "fig1.minimum_at_teacher")["fig1.minimum_at_teacher"]["status"] == "fail"
@@ -353,9 +422,10 @@ def test_latex_html_and_summary(tmp_path):
     gap = next(l for l in body if l.startswith(r"\texttt{fig3.\allowbreak{}gap\_\allowbreak{}at"))
     assert r"\textit{ratio}\,=\,1" in gap and gap.endswith(r" & -- \tabularnewline")
     n_old = sum(len(r.get("superseded", [])) for r in recs)
-    assert tex.count("criterion replaced 2026-11-30") == n_old > 0
+    assert tex.count("criterion replaced 2026-1") == n_old > 0
     html = R.to_html(recs, "quick")
-    assert html.count("<tr>") == len(recs) + 1
+    assert html.count("<tr>") == len(recs) + 2  # the header, and the heading of the predictions
+    assert html.index("Beyond the paper") > html.index("fig3.gap_at_099")
     summ = R.summary(recs)
     for r in recs:
         assert (f"FAIL {r['id']}:" in summ) == (r["status"] == "fail")
@@ -377,23 +447,33 @@ def test_reference_outcome_column(tmp_path):
 
 def test_summary_table_per_paper_claim(tmp_path):
     recs = _mixed_records(tmp_path)
-    tex = R.summary_to_latex(recs, "quick")
+    tex = R.summary_to_latex(recs, "quick", lr_centred=True)
     assert tex.isascii()
     rows = [l for l in tex.splitlines() if l.startswith(r"\textbf{")]
     keys = [re.match(r"\\textbf\{([^}]*)\}", l).group(1) for l in rows]
-    assert keys == ["C1", "C2", "C3", "C4", "figure only"]
-    for key, row in zip(["C1", "C2", "C3", "C4", "fig"], rows):
+    # the paper's claims, then the project's own predictions apart, after a rule
+    assert keys == ["C1", "C2", "C3", "C4", "figure only", "beyond the paper"]
+    assert tex.splitlines()[tex.splitlines().index(rows[-1]) - 1] == r"\midrule"
+    for key, row in zip(["C1", "C2", "C3", "C4", "fig", "beyond"], rows):
         mine = [r for r in recs if r["paper_claim"] == key]
-        n = [sum(r["status"] == s for r in mine) for s in ("pass", "fail", "not evaluated")]
-        assert f" & {n[0]} & {n[1]} & {n[2]} & -- & " in row, (key, n, row)
-        for r in mine:  # every failing check is named, with its first number (3 significant digits)
-            issues = row.split(" & ")[-1].split(r"\newline")[0]
-            assert (R.tex_escape(r["id"], breakable=True) in issues) == (r["status"] == "fail")
+        n = [sum(r["status"] == s for r in mine) for s in C.STATUSES]
+        assert f" & {n[0]} & {n[1]} & {n[2]} & {n[3]} & -- & " in row, (key, n, row)
+        issues = row.split(" & ")[-1]
+        for r in mine:  # every non-passing check is named under what it is
+            named = R.tex_escape(r["id"], breakable=True) in issues
+            assert named == (r["status"] != "pass"), r["id"]
+        if any(r["status"] == "fail" for r in mine):
+            assert issues.startswith(r"\textit{disagrees with the paper at this tier:}")
     c3 = rows[2]
     assert r"fig3.\allowbreak{}gap\_\allowbreak{}at\_\allowbreak{}099" in c3
     assert r"(\textit{rnn 099}\,=\,$1.00{\times}10^{-4}$)" in c3
+    assert r"\textit{not evaluated} (fig3b\_\allowbreak{}best.\allowbreak{}parquet lacks" in c3
     assert "fig3, " not in c3 and "3, 4," in c3  # figures listed by number
     assert r"\label{tab:claims-summary}" in tex
+    # the counts of the paper's checks by what they read, and the quick tier's dependence
+    assert "(trained runs: 1 of 13 pass; closed form or constructed optimum: 0 of 19 pass" in tex
+    assert "not independent of the reference" in tex
+    assert "not independent" not in R.summary_to_latex(recs, "paper")
 
 
 def test_summary_is_short_even_with_many_failures():
@@ -560,13 +640,16 @@ def test_superseded_criteria_are_evaluated_and_reported(tmp_path):
     recs = _by_id(C.evaluate(_src(tmp_path), [c, plain]))
     r = recs["figx.changed"]
     assert r["status"] == "fail" and r["criterion"] == "new text"
+    # the old verdict as the old criterion computed it, with the non-finite value it used named
     assert r["superseded"][0] == {
         "criterion": "old text",
         "status": "pass",
         "values": {"x": 2.0, "y": None},
         "changed": "2026-11-30",
         "reason": "why",
+        "note": "non-finite values ['y'] entered this verdict",
     }
+    assert r["reading"] == C.READINGS["replaced"]  # fails now, the replaced criterion passed
     assert r["superseded"][1]["status"] == "not evaluated"
     assert r["superseded"][1]["note"] == "old input not built"
     assert "superseded" not in recs["figx.plain"]
@@ -583,7 +666,8 @@ def test_every_replaced_criterion_is_logged_in_the_docs():
     for c in changed:
         assert f"`{c.id}`" in log, c.id
         for old in c.superseded:
-            assert old.changed == "2026-11-30" and old.reason
+            assert old.changed in ("2026-11-30", "2026-12-07") and old.reason
+            assert f"### {old.changed}" in log
             assert old.criterion in log, f"old criterion of {c.id} not quoted in the change log"
 
 
@@ -635,7 +719,9 @@ def test_fig4_elr_present_passes_and_negative_momentum_does_not_count(tmp_path):
         ("crnn", "lambda_re"): ceil,
         ("crnn", "lambda_im"): ceil,
         ("crnn", "B_re"): ceil,
+        ("crnn", "B_im"): ceil,
         ("crnn", "C_re"): ceil,
+        ("crnn", "C_im"): ceil,
         ("crnn", "D"): ceil[:1],
     }
     src = _src(tmp_path)
@@ -669,7 +755,10 @@ def test_fig9_elr_min_is_over_positive_entries(tmp_path):
         ("s4", "A_im"): np.full(64, 1e-5),
         ("s4", "Delta"): np.full(64, 1e-5),
         ("s4", "B_re"): ceil,
+        ("s4", "B_im"): ceil,
         ("s4", "C_re"): ceil,
+        ("s4", "C_im"): ceil,
+        ("s4", "D"): ceil[:1],
     }
     src = _src(tmp_path)
     _elr_csv(src, "fig9", groups)
@@ -821,8 +910,9 @@ def _fig12_files(src, x, max_lag=200):
         src.figures / "fig12.csv", index=False
     )
     (src.results / "data").mkdir(parents=True, exist_ok=True)
+    n, T, _ = x.shape
     (src.results / "data" / "autocorrelation_fit.json").write_text(
-        json.dumps({"default": fit(c, start=1)})
+        json.dumps({"default": fit(c, start=1), "n_sequences": n, "seq_len": T, "max_lag": max_lag})
     )
 
 

@@ -1,17 +1,20 @@
 """``python -m curse_of_memory.claims [--figures DIR] [--tables DIR] [--results DIR]``: evaluate
-what exists and print the summary (no files written)."""
+what exists and print the summary (no files written).  Exit status 1 when a check raised (status
+``error``: a defect of the check, docs/CLAIMS.md "Outcomes"), else 0 whatever the verdicts."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from curse_of_memory.claims.core import Sources, evaluate
 from curse_of_memory.claims.render import summary
 
 
-def main(argv=None):
+def main(argv=None) -> int:
     """``python -m curse_of_memory.claims [--figures DIR] [--tables DIR] [--results DIR]``:
-    evaluate what exists and print the summary (no files written)."""
+    evaluate what exists and print the summary (no files written); exit status 1 when a check
+    raised."""
     import argparse
 
     p = argparse.ArgumentParser(description=main.__doc__)
@@ -21,7 +24,8 @@ def main(argv=None):
     a = p.parse_args(argv)
     recs = evaluate(Sources(Path(a.figures), Path(a.tables), Path(a.results)))
     print(summary(recs))
+    return 1 if any(r["status"] == "error" for r in recs) else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,10 +1,13 @@
 """The claims check as output: the console summary (and the end-of-run message of a Snakemake
-run), the LaTeX claims tables (every check; one row per claim of the paper), the HTML table of
-``snakemake --report``, and the LaTeX helpers the paper's other generated tables share
-(:func:`tex_escape`, :func:`tex_number`).
+run), the LaTeX claims tables (every check; one row per claim of the paper, the project's own
+predictions apart), the HTML table of ``snakemake --report``, and the LaTeX helpers the paper's
+other generated tables share (:func:`tex_escape`, :func:`tex_number`).
 
 Every function reads the records of :func:`curse_of_memory.claims.core.evaluate` (or
-``results/claims.json``)."""
+``results/claims.json``).  The paper's claims (C1-C4 and figure-only statements) are counted apart
+from the project's predictions (``paper_claim == "beyond"``), and the paper's checks by what they
+read (``kind``: trained runs, closed forms or constructed optima, measurements at
+initialisation); every non-passing check carries its ``reading`` (core.READINGS)."""
 
 from __future__ import annotations
 
@@ -13,11 +16,36 @@ import math
 import re
 from pathlib import Path
 
-from curse_of_memory.claims.core import PAPER_CLAIMS
+from curse_of_memory.claims.core import KINDS, PAPER_CLAIMS, READINGS, STATUSES
 
 
 def _counts(records) -> dict:
-    return {s: sum(r["status"] == s for r in records) for s in ("pass", "fail", "not evaluated")}
+    return {s: sum(r["status"] == s for r in records) for s in STATUSES}
+
+
+def _ours(records) -> list[dict]:
+    """The project's predictions beyond the paper."""
+    return [r for r in records if r.get("paper_claim") == "beyond"]
+
+
+def _papers(records) -> list[dict]:
+    """The checks of the paper's claims (C1-C4 and figure-only statements)."""
+    return [r for r in records if r.get("paper_claim") != "beyond"]
+
+
+def kind_counts(records) -> list[tuple[str, int, int]]:
+    """(kind label, passing, checks) per kind of the paper's checks that occurs, in KINDS order."""
+    out = []
+    for key, label in KINDS.items():
+        mine = [r for r in _papers(records) if r.get("kind") == key]
+        if mine:
+            out.append((label, sum(r["status"] == "pass" for r in mine), len(mine)))
+    return out
+
+
+def _counts_text(n: dict, fail_word: str = "fail") -> str:
+    text = f"{n['pass']} pass, {n['fail']} {fail_word}, {n['not evaluated']} not evaluated"
+    return text + (f", {n['error']} error" if n.get("error") else "")
 
 
 SUMMARY_MAX_LINES = 25
@@ -29,26 +57,42 @@ def _clip(text: str, n: int = SUMMARY_LINE_CHARS) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
 
 
+def _replaced_note(r: dict) -> str:
+    old = [o for o in r.get("superseded", []) if o.get("status") == "pass"]
+    return f" (criterion replaced {old[-1]['changed']}; old: pass)" if old else ""
+
+
 def summary(records: list[dict], details: str | None = DETAILS) -> str:
-    """At most 25 lines: the counts, one line (<= 160 characters) per failing check with its
-    numbers, then where the details are."""
-    n = _counts(records)
-    figs = sorted({r["figure"] for r in records}, key=_fig_key)
-    changed = sum(bool(r.get("superseded")) for r in records)
+    """At most 25 lines: the counts of the paper's checks (by kind), of the project's predictions,
+    of the paper-tier reference; one line per check that raised (ERROR), fails (FAIL; FINDING for
+    a project prediction) or changes its verdict on the seed medians (MEDIAN), with its numbers;
+    then where the details are."""
+    papers, ours = _papers(records), _ours(records)
+    n = _counts(papers)
+    figs = sorted({r["figure"] for r in papers}, key=_fig_key)
+    changed = sum(bool(r.get("superseded")) for r in papers)
     head = (
-        f"claims: {n['pass']} pass, {n['fail']} fail, {n['not evaluated']} not evaluated "
-        f"({len(records)} checks over {len(figs)} figures"
+        f"claims: {_counts_text(n)} "
+        f"({len(papers)} checks of the paper's claims over {len(figs)} figures"
         + (f"; {changed} with a replaced criterion" if changed else "")
         + ")"
     )
     lines = [_clip(head)]
-    ref = [r["reference"]["status"] for r in records if r.get("reference")]
-    if ref:
+    kinds = kind_counts(records)
+    if kinds:
+        lines.append(_clip("  " + "; ".join(f"{k}: {p} of {m} pass" for k, p, m in kinds)))
+    if ours:
         lines.append(
             _clip(
-                f"  paper-tier reference: {ref.count('pass')} pass, {ref.count('fail')} fail, "
-                f"{ref.count('not evaluated')} not evaluated ({len(ref)} training checks)"
+                f"  beyond the paper (project predictions): "
+                f"{_counts_text(_counts(ours), 'not borne out')} ({len(ours)} checks)"
             )
+        )
+    ref = [r["reference"]["status"] for r in records if r.get("reference")]
+    if ref:
+        nr = {s: ref.count(s) for s in STATUSES}
+        lines.append(
+            _clip(f"  paper-tier reference: {_counts_text(nr)} ({len(ref)} training checks)")
         )
     dead = [r["id"] for r in records if str(r.get("reason", "")).startswith("all seeds diverged")]
     if dead:
@@ -58,14 +102,20 @@ def summary(records: list[dict], details: str | None = DETAILS) -> str:
                 "(results/diagnostics/<experiment>/flags.csv)"
             )
         )
-    fails = [r for r in records if r["status"] == "fail"]
+    items = [f"  ERROR {r['id']}: {r.get('reason', '')}" for r in records if r["status"] == "error"]
+    for r in records:
+        if r["status"] == "fail":
+            vals = ", ".join(f"{k}={_fmt(v)}" for k, v in r["values"].items())
+            word = "FINDING" if r.get("paper_claim") == "beyond" else "FAIL"
+            items.append(f"  {word} {r['id']}{_replaced_note(r)}: {vals}")
+    items += [
+        f"  MEDIAN {r['id']}: {r['median_verdict']}" for r in records if r.get("median_verdict")
+    ]
     room = SUMMARY_MAX_LINES - len(lines) - (1 if details else 0)
-    shown = fails if len(fails) <= room else fails[: room - 1]
-    for r in shown:
-        vals = ", ".join(f"{k}={_fmt(v)}" for k, v in r["values"].items())
-        lines.append(_clip(f"  FAIL {r['id']}: {vals}"))
-    if len(shown) < len(fails):
-        lines.append(f"  ... and {len(fails) - len(shown)} more FAIL")
+    shown = items if len(items) <= room else items[: room - 1]
+    lines += [_clip(x) for x in shown]
+    if len(shown) < len(items):
+        lines.append(f"  ... and {len(items) - len(shown)} more FAIL, FINDING or MEDIAN lines")
     if details:
         lines.append(_clip(f"details: {details}"))
     return "\n".join(lines)
@@ -358,8 +408,23 @@ _STATUS_TEX = {
     "pass": r"\textcolor{passgreen}{pass}",
     "fail": r"\textcolor{failred}{\textbf{FAIL}}",
     "not evaluated": r"\textcolor{gray}{not eval.}",
+    "error": r"\textcolor{failred}{\textbf{ERROR}}",
 }
 NO_REFERENCE = "--"  # the paper-tier reference column of a record without a ``reference``
+# A reduced tier whose lr windows come from the reference (training.reduce.lr_centre: reference).
+LR_CENTRED_NOTE = (
+    "At this tier each training cell's learning-rate window is centred on the paper-tier "
+    "reference run's best learning rates (README, Tiers): its verdicts on trained runs are not "
+    "independent of the reference."
+)
+HISTORY_NOTE = (
+    "Criteria were written before the results they judge unless docs/CLAIMS.md marks them as "
+    "chosen after seeing data; a replaced criterion is shown with its old verdict."
+)
+OUTCOMES_NOTE = (
+    "Not evaluated: an input not built, a point missing or a value not finite where the check "
+    "reads one (never a pass); error: the check itself raised (a defect of the check)."
+)
 
 
 def _status_tex(status: str | None) -> str:
@@ -367,9 +432,15 @@ def _status_tex(status: str | None) -> str:
 
 
 def _reference_tex(rec: dict) -> str:
-    """The paper-tier reference outcome of a record (``rec["reference"]["status"]``), or ``--``."""
+    """The paper-tier reference outcome of a record (``rec["reference"]["status"]``), or ``--``;
+    with the seed medians' verdict where it differs."""
     ref = rec.get("reference")
-    return _status_tex(ref.get("status")) if isinstance(ref, dict) else NO_REFERENCE
+    if not isinstance(ref, dict):
+        return NO_REFERENCE
+    out = _status_tex(ref.get("status"))
+    if ref.get("median_verdict"):
+        out += r"\newline{\scriptsize median: " + _status_tex(ref["median"]["status"]) + "}"
+    return out
 
 
 def _values_tex(values: dict) -> str:
@@ -388,25 +459,85 @@ def _figure_label(stem: str) -> str:
     return m.group(1) if m else stem.replace("fig_", "").replace("_", " ")
 
 
-def to_latex(records: list[dict], tier: str) -> str:
-    """A longtable, one row per check: id and claim, criterion, measured values, outcome (with the
-    old verdict when the criterion was replaced) and the paper-tier reference outcome (``--``
-    where the record has none)."""
-    n = _counts(records)
+def _kinds_text(records) -> str:
+    return "; ".join(f"{k}: {p} of {m} pass" for k, p, m in kind_counts(records))
+
+
+def _outcome_tex(r: dict) -> str:
+    """Status, what a non-passing result is, the seed medians' verdict where it differs, and the
+    verdicts of replaced criteria."""
+    out = _STATUS_TEX[r["status"]]
+    if r["status"] == "fail" and r.get("reading"):
+        out += r"\newline{\scriptsize " + tex_escape(r["reading"]) + "}"
+    if r.get("median_verdict"):
+        out += r"\newline{\scriptsize seed median: " + _status_tex(r["median"]["status"]) + "}"
+    for old in r.get("superseded", []):
+        out += (
+            r"\newline{\scriptsize criterion replaced "
+            + tex_escape(old["changed"])
+            + "; old: "
+            + _status_tex(old["status"])
+            + "}"
+        )
+    return out
+
+
+def _row_tex(r: dict) -> str:
+    if r["status"] in ("not evaluated", "error"):
+        measured = r"\textit{" + tex_escape(r.get("reason", ""), breakable=True) + "}"
+    else:
+        measured = _values_tex(r["values"])
+    kind = KINDS.get(r.get("kind"), "")
+    return (
+        r"\texttt{"
+        + tex_escape(r["id"], breakable=True)
+        + r"}\newline{\scriptsize "
+        + tex_escape(r["claim"])
+        + "}"
+        + (r"\newline{\scriptsize\textit{reads: " + tex_escape(kind) + "}}" if kind else "")
+        + " & "
+        + tex_escape(r["criterion"])
+        + r" & {\scriptsize "
+        + measured
+        + "} & "
+        + _outcome_tex(r)
+        + " & "
+        + _reference_tex(r)
+        + r" \tabularnewline"
+    )
+
+
+def to_latex(records: list[dict], tier: str, lr_centred: bool = False) -> str:
+    """A longtable, one row per check: id, claim and what it reads, criterion, measured values,
+    outcome (with what a non-passing result is, the seed medians' verdict where it differs, and
+    the old verdict when the criterion was replaced) and the paper-tier reference outcome (``--``
+    where the record has none).  The project's own predictions come last, under their own
+    heading.  ``lr_centred``: this tier's lr windows were centred on the reference's best lrs."""
+    papers, ours = _papers(records), _ours(records)
     head = r"check & criterion & measured & outcome & paper-tier reference \\"
+    caption = (
+        r"\caption{Claims check ("
+        + tex_escape(tier)
+        + f" tier). The paper's claims: {_counts_text(_counts(papers))} over {len(papers)} checks"
+        + (f" ({tex_escape(_kinds_text(records))})" if kind_counts(records) else "")
+        + "."
+        + (
+            f" Beyond the paper, the project's own predictions (last rows, not claims of the "
+            f"paper): {_counts_text(_counts(ours), 'not borne out')}."
+            if ours
+            else ""
+        )
+        + f" {HISTORY_NOTE} {OUTCOMES_NOTE}"
+        + (f" {LR_CENTRED_NOTE}" if lr_centred else "")
+        + r"}\label{tab:claims}\\"
+    )
     lines = [
         "% generated by curse_of_memory.claims.render -- do not edit",
         r"{\footnotesize\setlength{\tabcolsep}{3pt}",
         r"\begin{longtable}{@{}>{\raggedright}p{0.24\linewidth}>{\raggedright}p{0.28\linewidth}"
         r">{\raggedright}p{0.22\linewidth}>{\raggedright}p{0.10\linewidth}"
         r">{\raggedright\arraybackslash}p{0.09\linewidth}@{}}",
-        r"\caption{Claims check ("
-        + tex_escape(tier)
-        + f" tier): {n['pass']} pass, {n['fail']} fail, "
-        f"{n['not evaluated']} not evaluated. Criteria were fixed before any result existed; a "
-        r"replaced criterion (it measured something other than the paper's statement) is shown "
-        r"with its old verdict. A check whose input was not built is reported as not evaluated, "
-        r"never as pass.}\label{tab:claims}\\",
+        caption,
         r"\toprule",
         head,
         r"\midrule\endfirsthead",
@@ -414,91 +545,124 @@ def to_latex(records: list[dict], tier: str) -> str:
         r"\bottomrule\endlastfoot",
     ]
     last_fig = None
-    for r in sorted(records, key=lambda r: _fig_key(r["figure"])):
+    for r in sorted(papers, key=lambda r: _fig_key(r["figure"])):
         if r["figure"] != last_fig:
             if last_fig is not None:
                 lines.append(r"\midrule")
             last_fig = r["figure"]
-        if r["status"] == "not evaluated":
-            measured = r"\textit{" + tex_escape(r.get("reason", ""), breakable=True) + "}"
-        else:
-            measured = _values_tex(r["values"])
-        outcome = _STATUS_TEX[r["status"]]
-        for old in r.get("superseded", []):
-            outcome += (
-                r"\newline{\scriptsize criterion replaced "
-                + tex_escape(old["changed"])
-                + "; old: "
-                + _status_tex(old["status"])
-                + "}"
-            )
-        lines.append(
-            r"\texttt{"
-            + tex_escape(r["id"], breakable=True)
-            + r"}\newline{\scriptsize "
-            + tex_escape(r["claim"])
-            + "} & "
-            + tex_escape(r["criterion"])
-            + r" & {\scriptsize "
-            + measured
-            + "} & "
-            + outcome
-            + " & "
-            + _reference_tex(r)
-            + r" \tabularnewline"
-        )
+        lines.append(_row_tex(r))
+    if ours:
+        lines += [
+            r"\midrule",
+            r"\multicolumn{5}{@{}l}{\textit{Beyond the paper: the project's own predictions "
+            r"(not claims of the paper)}}\tabularnewline",
+            r"\midrule",
+        ]
+        lines += [_row_tex(r) for r in ours]
     lines += [r"\end{longtable}}"]
     return "\n".join(lines) + "\n"
 
 
-def summary_to_latex(records: list[dict], tier: str) -> str:
-    """One table, one row per paper claim (C1..C4, then figure-only statements): the figures whose
-    checks support it, pass / fail / not-evaluated counts, the paper-tier reference counts (``--``
-    where no record has a reference), and the failing checks with their first measured number
-    (3 significant digits)."""
-    n = _counts(records)
+def _short_reason(reason: str, n: int = 70) -> str:
+    """A not-evaluated reason for the summary table: file paths cut to their names, clipped."""
+    text = re.sub(r"\S*/(\S+)", r"\1", str(reason or ""))
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+def _first_value_tex(r: dict) -> str:
+    first = next(iter(r["values"].items()), None)
+    if not first:
+        return ""
+    return (
+        r" (\textit{"
+        + tex_escape(str(first[0]).replace("_", " "))
+        + r"}\,=\,"
+        + tex_number(first[1])
+        + ")"
+    )
+
+
+def _id_tex(r: dict) -> str:
+    return r"\texttt{" + tex_escape(r["id"], breakable=True) + "}"
+
+
+def _non_passing_tex(recs: list[dict]) -> str:
+    """Every non-passing check of a row, grouped by what it is (core.READINGS): disagreements
+    and findings with their first measured number, replaced criteria with the old verdict, errors
+    and not-evaluated checks with why; then checks whose seed medians give another verdict."""
+    parts = []
+    fails = [r for r in recs if r["status"] == "fail"]
+    for key in ("disagrees", "replaced", "finding"):
+        mine = [r for r in fails if r.get("reading") == READINGS[key]]
+        if mine:
+            items = [
+                _id_tex(r) + (" (old: pass)" if key == "replaced" else _first_value_tex(r))
+                for r in mine
+            ]
+            parts.append(r"\textit{" + tex_escape(READINGS[key]) + ":} " + "; ".join(items))
+    errors = [r for r in recs if r["status"] == "error"]
+    if errors:
+        parts.append(
+            r"\textit{error:} "
+            + "; ".join(
+                _id_tex(r) + " (" + tex_escape(_short_reason(r.get("reason", ""))) + ")"
+                for r in errors
+            )
+        )
+    why = {}
+    for r in recs:
+        if r["status"] == "not evaluated":
+            why.setdefault(_short_reason(r.get("reason", "")), []).append(r)
+    for reason, mine in why.items():
+        parts.append(
+            r"\textit{not evaluated} ("
+            + tex_escape(reason, breakable=True)
+            + "): "
+            + ", ".join(_id_tex(r) for r in mine)
+        )
+    med = [r for r in recs if r.get("median_verdict")]
+    if med:
+        parts.append(
+            r"\textit{seed median gives another verdict:} "
+            + "; ".join(
+                _id_tex(r) + " (median: " + _status_tex(r["median"]["status"]) + ")" for r in med
+            )
+        )
+    return r"\newline ".join(parts) if parts else NO_REFERENCE
+
+
+def summary_to_latex(records: list[dict], tier: str, lr_centred: bool = False) -> str:
+    """One table, one row per paper claim (C1..C4, then figure-only statements) and, apart, one
+    row for the project's own predictions: the figures whose checks support it, pass / fail /
+    not-evaluated / error counts, the paper-tier reference counts (``--`` where no record has a
+    reference), and every non-passing check with what it is (core.READINGS)."""
+    papers, ours = _papers(records), _ours(records)
     rows = []
-    for key in ("C1", "C2", "C3", "C4", "fig"):
+    for key in ("C1", "C2", "C3", "C4", "fig", "beyond"):
         recs = [r for r in records if r.get("paper_claim") == key]
         if not recs:
             continue
+        if key == "beyond" and rows:
+            rows.append(r"\midrule")
         c = _counts(recs)
         figs = sorted({r["figure"] for r in recs}, key=_fig_key)
         refs = [r["reference"] for r in recs if isinstance(r.get("reference"), dict)]
         if refs:
-            rc = {
-                s: sum(x.get("status") == s for x in refs)
-                for s in ("pass", "fail", "not evaluated")
-            }
-            ref = f"{rc['pass']} / {rc['fail']} / {rc['not evaluated']}"
+            rc = {s: sum(x.get("status") == s for x in refs) for s in STATUSES}
+            ref = f"{rc['pass']} / {rc['fail']} / {rc['not evaluated']}" + (
+                f" / {rc['error']}" if rc["error"] else ""
+            )
         else:
             ref = NO_REFERENCE
-        fails = []
-        for r in recs:
-            if r["status"] != "fail":
-                continue
-            first = next(iter(r["values"].items()), None)
-            num = (
-                (
-                    r" (\textit{"
-                    + tex_escape(str(first[0]).replace("_", " "))
-                    + r"}\,=\,"
-                    + tex_number(first[1])
-                    + ")"
-                )
-                if first
-                else ""
-            )
-            fails.append(r"\texttt{" + tex_escape(r["id"], breakable=True) + "}" + num)
+        issues = _non_passing_tex(recs)
         changed = [r["id"] for r in recs if r.get("superseded")]
-        issues = "; ".join(fails) if fails else NO_REFERENCE
         if changed:
             issues += (
                 r"\newline{\scriptsize replaced criteria: "
                 + ", ".join(r"\texttt{" + tex_escape(i, breakable=True) + "}" for i in changed)
                 + "}"
             )
-        name = key if key != "fig" else "figure only"
+        name = {"fig": "figure only", "beyond": "beyond the paper"}.get(key, key)
         rows.append(
             r"\textbf{"
             + tex_escape(name)
@@ -506,29 +670,44 @@ def summary_to_latex(records: list[dict], tier: str) -> str:
             + tex_escape(PAPER_CLAIMS[key])
             + "} & "
             + ", ".join(tex_escape(_figure_label(f)) for f in figs)
-            + f" & {c['pass']} & {c['fail']} & {c['not evaluated']} & {ref} & "
+            + f" & {c['pass']} & {c['fail']} & {c['not evaluated']} & {c['error']} & {ref} & "
             + issues
             + r" \tabularnewline"
         )
+    n = _counts(papers)
+    kinds = kind_counts(records)
+    caption = (
+        r"\caption{Verdict per claim of the paper ("
+        + tex_escape(tier)
+        + f" tier): {_counts_text(n)} over {len(papers)} checks of the paper's claims"
+        + (f" ({tex_escape(_kinds_text(records))})" if kinds else "")
+        + "."
+        + (
+            " The project's own predictions (the optimizer study) are counted apart in the last "
+            f"row ({_counts_text(_counts(ours), 'not borne out')}): a prediction that fails is a "
+            "finding beyond the paper, not evidence against it."
+            if ours
+            else ""
+        )
+        + " Figures: the figures whose checks support the claim. Paper-tier reference: pass / "
+        "fail / not evaluated (/ error) of the same checks at the paper's scale (-- where not "
+        "available). Last column: every non-passing check and what it is (details in "
+        r"Table~\ref{tab:claims}). "
+        + HISTORY_NOTE
+        + (f" {LR_CENTRED_NOTE}" if lr_centred else "")
+        + r"}\label{tab:claims-summary}"
+    )
     return (
         "\n".join(
             [
                 "% generated by curse_of_memory.claims.render -- do not edit",
                 r"\begin{table}[htbp]\centering\footnotesize\setlength{\tabcolsep}{3pt}",
-                r"\caption{Verdict per claim of the paper ("
-                + tex_escape(tier)
-                + f" tier): {n['pass']} "
-                f"pass, {n['fail']} fail, {n['not evaluated']} not evaluated over "
-                f"{len(records)} checks. "
-                r"Figures: the figures whose checks support the claim. Paper-tier reference: "
-                r"pass / fail / not evaluated of the same checks at the paper's scale (-- where "
-                r"not available). Known criterion issues: the failing checks, with their first "
-                r"measured number (details in Table~\ref{tab:claims}).}\label{tab:claims-summary}",
-                r"\begin{tabular}{@{}>{\raggedright}p{0.27\linewidth}>{\raggedright}p{0.11\linewidth}"
-                r"ccc>{\raggedright}p{0.09\linewidth}>{\raggedright\arraybackslash}p{0.30\linewidth}@{}}",
+                caption,
+                r"\begin{tabular}{@{}>{\raggedright}p{0.24\linewidth}>{\raggedright}p{0.10\linewidth}"
+                r"cccc>{\raggedright}p{0.09\linewidth}>{\raggedright\arraybackslash}p{0.29\linewidth}@{}}",
                 r"\toprule",
-                r"paper claim & figures & pass & fail & not eval. & paper-tier reference & "
-                r"known criterion issues (failing checks) \\",
+                r"paper claim & figures & pass & fail & not eval. & err. & paper-tier reference & "
+                r"non-passing checks: what each is \\",
                 r"\midrule",
                 *rows,
                 r"\bottomrule",
@@ -540,35 +719,53 @@ def summary_to_latex(records: list[dict], tier: str) -> str:
     )
 
 
-def to_html(records: list[dict], tier: str) -> str:
-    """The claims as one HTML table, for `snakemake --report`."""
+def to_html(records: list[dict], tier: str, lr_centred: bool = False) -> str:
+    """The claims as one HTML table, for `snakemake --report` (the project's predictions last,
+    under their own heading)."""
     from html import escape
 
-    colour = {"pass": "#1a7f37", "fail": "#b22222", "not evaluated": "#777"}
-    rows = []
-    for r in sorted(records, key=lambda r: _fig_key(r["figure"])):
+    colour = {"pass": "#1a7f37", "fail": "#b22222", "not evaluated": "#777", "error": "#b22222"}
+
+    def row(r):
         measured = (
             r.get("reason")
-            if r["status"] == "not evaluated"
+            if r["status"] in ("not evaluated", "error")
             else ", ".join(f"{k}={_fmt(v)}" for k, v in r["values"].items())
         )
-        old = "".join(
+        extra = ""
+        if r["status"] == "fail" and r.get("reading"):
+            extra += f"<br><small>{escape(r['reading'])}</small>"
+        if r.get("median_verdict"):
+            extra += f"<br><small>seed median: {escape(r['median']['status'])}</small>"
+        extra += "".join(
             f"<br><small>criterion replaced {escape(o['changed'])}; old: "
             f"{escape(o['status'])}</small>"
             for o in r.get("superseded", [])
         )
         ref = r.get("reference")
         ref = escape(ref.get("status", "")) if isinstance(ref, dict) else "&ndash;"
-        rows.append(
-            f"<tr><td><code>{escape(r['id'])}</code><br><small>{escape(r['claim'])}</small></td>"
-            f"<td>{escape(r['criterion'])}</td><td><small>{escape(measured or '')}</small></td>"
-            f"<td style='color:{colour[r['status']]}'><b>{escape(r['status'])}</b>{old}</td>"
+        kind = KINDS.get(r.get("kind"), "")
+        return (
+            f"<tr><td><code>{escape(r['id'])}</code><br><small>{escape(r['claim'])}</small>"
+            + (f"<br><small><i>reads: {escape(kind)}</i></small>" if kind else "")
+            + f"</td><td>{escape(r['criterion'])}</td>"
+            f"<td><small>{escape(measured or '')}</small></td>"
+            f"<td style='color:{colour[r['status']]}'><b>{escape(r['status'])}</b>{extra}</td>"
             f"<td>{ref}</td></tr>"
         )
-    head = escape(summary(records, None).splitlines()[0])
+
+    rows = [row(r) for r in sorted(_papers(records), key=lambda r: _fig_key(r["figure"]))]
+    if _ours(records):
+        rows.append(
+            "<tr><th colspan='5'>Beyond the paper: the project's own predictions (not claims of "
+            "the paper)</th></tr>"
+        )
+        rows += [row(r) for r in _ours(records)]
+    head = "<br>".join(escape(x) for x in summary(records, None).splitlines()[:3])
+    notes = HISTORY_NOTE + " " + OUTCOMES_NOTE + (f" {LR_CENTRED_NOTE}" if lr_centred else "")
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Claims check</title></head><body>"
-        f"<h2>Claims check ({escape(tier)} tier)</h2><p>{head}</p>"
+        f"<h2>Claims check ({escape(tier)} tier)</h2><p>{head}</p><p>{escape(notes)}</p>"
         "<table border='1' cellpadding='4' style='border-collapse:collapse'>"
         "<tr><th>check</th><th>criterion</th><th>measured</th><th>outcome</th>"
         "<th>paper-tier reference</th></tr>" + "".join(rows) + "</table></body></html>\n"

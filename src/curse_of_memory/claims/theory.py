@@ -20,8 +20,15 @@ from curse_of_memory.claims.core import (
     Superseded,
     _finite,
     _log_slope,
+    _need,
+    _values,
     claim,
 )
+
+# The paper's curves (config theory.rhos and theory.lambda_stars): a check "for every ρ" or "for
+# every λ*" needs all of them, so that a missing curve is not evaluated instead of skipped.
+RHOS = (0.0, 0.9, 0.99, 0.999, 1.0)  # Figs 1A, 2, 8
+LAMBDA_STARS = (0.36, 0.68, 0.84, 0.92, 0.96, 0.98, 0.99)  # Figs 1B, 1C, 6
 
 
 def _curves(df, by):
@@ -38,6 +45,7 @@ def _fig1a(src):
     var = d[d["curve"] == "variance"]
     if sens.empty or var.empty:
         raise NotEvaluated("fig1_A.csv needs curve = rho and variance rows")
+    _need(sens["rho"].unique(), RHOS, "fig1_A.csv (ρ curves)")
     return sens, var
 
 
@@ -47,6 +55,7 @@ def _fig1a(src):
     "C1",
     "Every sensitivity curve E[(∂λ h)²] diverges as λ → 1.",
     "for every ρ: value at 1−λ = 1e−4 / value at 1−λ = 1e−1 ≥ 1000",
+    kind="theory",
 )
 def _fig1_div(src):
     sens, _ = _fig1a(src)
@@ -67,6 +76,7 @@ def _fig1_div(src):
     "The sensitivity grows much faster than the activity (grey curve) as λ → 1.",
     "for every ρ: log-log slope of the sensitivity against 1/(1−λ) over 1−λ ∈ [1e−4, 1e−3] ≥ "
     "the grey curve's slope + 0.5",
+    kind="theory",
 )
 def _fig1_faster(src):
     sens, var = _fig1a(src)
@@ -86,9 +96,11 @@ def _fig1_faster(src):
     "C1",
     "Larger input autocorrelation ρ gives higher sensitivity curves.",
     "at every plotted λ ≥ 0.5 the sensitivity is non-decreasing in ρ (relative tolerance 1e−9)",
+    kind="theory",
 )
 def _fig1_order(src):
     sens, _ = _fig1a(src)
+    _values(sens[sens["lam"] >= 0.5], "value", "fig1_A.csv")
     s = sens[sens["lam"] >= 0.5].pivot_table(index="lam", columns="rho", values="value")
     r = s.to_numpy()
     viol = int(np.sum(r[:, 1:] < r[:, :-1] * (1 - 1e-9)))
@@ -97,11 +109,33 @@ def _fig1_order(src):
     ] >= 2
 
 
+def _fig1_lam_star(src, name, x, pole=False):
+    """Fig 1B/C: one loss curve per λ* of the paper, without a NaN.  ``pole``: +inf is allowed
+    (the closed form's value at λ = 1, never a minimum); the checks read the minimum and its
+    neighbours, which must be finite."""
+    d = src.csv(name, ["lam_star", x, "loss"])
+    _need(d["lam_star"].unique(), LAMBDA_STARS, f"{name} (λ* curves)")
+    y = d["loss"].to_numpy(float)
+    if np.isnan(y).any() or np.isneginf(y).any() or (not pole and np.isinf(y).any()):
+        raise NotEvaluated(f"{name}: {int(np.sum(~np.isfinite(y)))} non-finite loss value(s)")
+    return d
+
+
+def _argmin(g, y):
+    """Index of the finite minimum of ``g[y]`` (a curve without one is not evaluated)."""
+    i = g[y].idxmin()
+    if not np.isfinite(g.loc[i, y]):
+        raise NotEvaluated("no finite minimum on the plotted curve")
+    return i
+
+
 def _min_curv(g, x, y):
     g = g.sort_values(x).reset_index(drop=True)
-    i = int(g[y].idxmin())
+    i = int(_argmin(g, y))
     if i == 0 or i == len(g) - 1:
         raise NotEvaluated("minimum at the edge of the plotted grid")
+    if not np.all(np.isfinite(g[y].iloc[i - 1 : i + 2])):
+        raise NotEvaluated("a non-finite loss beside the minimum")
     h = float(g[x].iloc[i + 1] - g[x].iloc[i - 1]) / 2
     curv = (g[y].iloc[i + 1] + g[y].iloc[i - 1] - 2 * g[y].iloc[i]) / h**2
     return float(g[x].iloc[i]), float(curv)
@@ -113,12 +147,13 @@ def _min_curv(g, x, y):
     "C1",
     "Each 1-D loss L(λ; λ*) is minimal (zero) at the teacher value.",
     "for every λ*: the grid argmin of the loss is within 0.002 of λ* (2 grid steps)",
+    kind="theory",
 )
 def _fig1_min(src):
-    d = src.csv("fig1_B.csv", ["lam_star", "lam", "loss"])
+    d = _fig1_lam_star(src, "fig1_B.csv", "lam", pole=True)
     v = {}
     for ls, g in _curves(d, "lam_star").items():
-        v[f"dist_{ls:g}"] = abs(float(g.loc[g["loss"].idxmin(), "lam"]) - ls)
+        v[f"dist_{ls:g}"] = abs(float(g.loc[_argmin(g, "loss"), "lam"]) - ls)
     return v, bool(v) and all(x <= THRESHOLDS["grid_tol"] for x in v.values())
 
 
@@ -129,9 +164,10 @@ def _fig1_min(src):
     "As λ* → 1 the minimum becomes an ever narrower notch (the loss sharpens without bound).",
     "finite-difference curvature at the argmin strictly increases with λ*, and "
     "curvature(λ* = 0.99) / curvature(λ* = 0.36) ≥ 1000",
+    kind="theory",
 )
 def _fig1_sharp(src):
-    d = src.csv("fig1_B.csv", ["lam_star", "lam", "loss"])
+    d = _fig1_lam_star(src, "fig1_B.csv", "lam", pole=True)
     curv = {ls: _min_curv(g, "lam", "loss")[1] for ls, g in _curves(d, "lam_star").items()}
     keys = sorted(curv)
     v = {f"curv_{k:g}": curv[k] for k in keys}
@@ -147,9 +183,10 @@ def _fig1_sharp(src):
     "Along the angle, a notch that narrows as λ* → 1 sits on a rising plateau.",
     "half-width at half maximum of L(θ) is non-increasing in λ* with width(0.36)/width(0.99) ≥ 10, "
     "and max L(θ) increases with λ*",
+    kind="theory",
 )
 def _fig1_angle(src):
-    d = src.csv("fig1_C.csv", ["lam_star", "theta", "loss"])
+    d = _fig1_lam_star(src, "fig1_C.csv", "theta")
     w, mx = {}, {}
     for ls, g in _curves(d, "lam_star").items():
         half = g["loss"].max() / 2
@@ -175,6 +212,7 @@ def _fig2_slopes(src, name):
     norm, grey = d[d["curve"] == "rho"], d[d["curve"].astype(str).str.startswith("without")]
     if norm.empty or grey.empty:
         raise NotEvaluated(f"{name} needs curve = rho and without_* rows")
+    _need(norm["rho"].unique(), RHOS, f"{name} (ρ curves)")
     slopes, last = {}, {}
     for rho, g in _curves(norm, "rho").items():
         slopes[rho] = _log_slope(1 / (1 - g["lam"]), g["value"], 10**3.5, 1e4)
@@ -229,6 +267,7 @@ _FIG2_LEFT_CRIT = (
             "1−λ = 1e−4",
         ),
     ],
+    kind="theory",
 )
 def _fig2_left(src):
     return _fig2_check(src, "fig2_left.csv", grey_gap=False)
@@ -241,6 +280,7 @@ def _fig2_left(src):
     "With γ and the exp parametrisation the sensitivity saturates for ρ < 1, grows only like "
     "(1−λ)^−1 for ρ = 1, and sits orders of magnitude below the unnormalised curve.",
     _FIG2_CRIT,
+    kind="theory",
 )
 def _fig2_right(src):
     return _fig2_check(src, "fig2_right.csv")
@@ -253,6 +293,9 @@ def _fig2_right(src):
 # ---------------------------------------------------------------------------------------------
 def _fig6_curv(src):
     d = src.csv("fig6_optimum.csv", ["param", "column", "lam_star", "curvature_autodiff"])
+    _values(d, "curvature_autodiff", "fig6_optimum.csv")
+    for (p, col), g in d.groupby(["param", "column"]):
+        _need(g["lam_star"].unique(), LAMBDA_STARS, f"fig6_optimum.csv ({p} {col})")
     return {
         (p, c, float(ls)): float(x)
         for p, c, ls, x in d[["param", "column", "lam_star", "curvature_autodiff"]].itertuples(
@@ -268,6 +311,7 @@ def _fig6_curv(src):
     "Polar parametrisation: both curvatures at the optimum explode as λ* → 1.",
     "polar magnitude and angle curvature at the optimum: increasing in λ*, 0.99 vs 0.36 ratio "
     "≥ 1000",
+    kind="theory",
 )
 def _fig6_polar(src):
     c = _fig6_curv(src)
@@ -290,6 +334,7 @@ def _fig6_polar(src):
     "still grows with λ*.",
     "exp magnitude curvature at the optimum ≤ 1 for every λ* with max/min ≤ 10; exp angle "
     "curvature at 0.99 / at 0.36 ≥ 10",
+    kind="theory",
 )
 def _fig6_exp(src):
     c = _fig6_curv(src)
@@ -315,6 +360,7 @@ def _fig6_exp(src):
     "the loss is periodic in the angle: many basins for small λ*, a flat landscape near 1.",
     "opt curvature within 5 % of 1 (magnitude) and of π² (angle) for every λ*; #local minima of "
     "the angle loss ≥ 5 for λ* = 0.36 and ≤ 1 for λ* = 0.99",
+    kind="theory",
 )
 def _fig6_opt(src):
     c = _fig6_curv(src)
@@ -330,7 +376,8 @@ def _fig6_opt(src):
     loss = d[(d["param"] == "opt") & (d["column"] == "angle")]
     nmin = {}
     for ls in (0.36, 0.99):
-        y = loss[np.isclose(loss["lam_star"], ls)].sort_values("x")["loss"].to_numpy(float)
+        y = loss[np.isclose(loss["lam_star"], ls)].sort_values("x")
+        y = _values(y, "loss", f"fig6_curves.csv opt angle λ* = {ls}")
         if len(y) < 3:
             raise NotEvaluated(f"fig6_curves.csv lacks the opt angle loss at λ* = {ls}")
         nmin[ls] = int(np.sum((y[1:-1] < y[:-2]) & (y[1:-1] < y[2:])))
@@ -427,6 +474,7 @@ _FIG7_REASON = (
             _FIG7_REASON,
         )
     ],
+    kind="theory",
 )
 def _fig7_pub(src):
     return _fig7(src, "fig7_published_summary.csv")
@@ -443,6 +491,7 @@ def _fig7_pub(src):
             _FIG7_CRIT_OLD, lambda src: _fig7_old(src, "fig7_loss.csv"), "2026-11-30", _FIG7_REASON
         )
     ],
+    kind="theory",
 )
 def _fig7_def(src):
     return _fig7(src, "fig7_summary.csv")
@@ -460,12 +509,14 @@ def _fig7_def(src):
     "appears and dominates.",
     "argmax at ρ = 0 within 0.05 of conj(λ0) = 0.99 e^{−iπ/4}; argmax at ρ = 1 within 0.05 of "
     "λ = 0.99; |S| near 1 / |S| near conj(λ0) non-decreasing in ρ",
+    kind="theory",
 )
 def _fig8(src):
     d = src.csv(
         "fig8_summary.csv",
         ["rho", "abs_S_at_conj_lam0", "abs_S_at_lam_near_1", "argmax_re", "argmax_im"],
     ).sort_values("rho")
+    _need(d["rho"].unique(), RHOS, "fig8_summary.csv (ρ)")
     conj = 0.99 * complex(math.cos(math.pi / 4), -math.sin(math.pi / 4))
     v, ratios = {}, []
     for r in d.itertuples(index=False):
