@@ -786,3 +786,68 @@ def test_row_yaml_syntax_error_names_line_and_column(repo):
     assert "config.yaml line " in line and "column" in line and "YAML syntax error" in line
     assert f"at line {line_no} column" in line  # the flow sequence opened on the device line
     assert "Traceback" not in proc.stderr
+
+
+# --- the shipped reference run: checked before anything reads it, its absence said once ---------
+REFERENCE = Path("results/reference/paper")
+
+
+@pytest.fixture(scope="module")
+def ref_repo(tmp_path_factory):
+    return copy_repo(tmp_path_factory.mktemp("reference"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "damage,table,args",
+    [
+        ("edited", "fig3a_best", ["-n"]),  # the default (quick) tier: lr windows, Fig 3, claims
+        ("truncated", "fig3a_best", ["-n"]),  # was an ArrowInvalid traceback at DAG build
+        ("truncated", "fig11_best", ["-n", "--config", "tier=test"]),  # was fig11.py's traceback
+        ("truncated", "fig3a_best", ["-n", "--config", "tier=paper", "runs=reference"]),
+    ],
+    ids=["edited-quick", "truncated-quick", "truncated-test", "truncated-runs-reference"],
+)
+def test_row_edited_or_truncated_reference_file(ref_repo, damage, table, args):
+    """One value changed in a reference table (or the file cut short) stops the run before the
+    DAG is built, with one line naming the file and how to restore it; nothing is written."""
+    rel = REFERENCE / "tables" / f"{table}.parquet"
+    path = ref_repo / rel
+    shipped = path.read_bytes()
+    before = _files(ref_repo / "results")
+    try:
+        if damage == "edited":
+            frame = pd.read_parquet(path)
+            frame.loc[0, "mean"] *= 1.5
+            frame.to_parquet(path, index=False)
+        else:
+            path.write_bytes(shipped[:500])
+        proc = snakemake(ref_repo, *args, timeout=300)
+    finally:
+        path.write_bytes(shipped)
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    (line,) = _errors(proc.stderr)
+    assert str(rel) in line and f"restore it with `git checkout -- {rel}`" in line, line
+    assert f"({damage})" in line
+    assert "Traceback" not in proc.stderr and "ArrowInvalid" not in proc.stderr
+    assert _files(ref_repo / "results") == before
+
+
+@pytest.mark.slow
+def test_row_missing_reference_is_said_once_with_what_changes(ref_repo):
+    """`rm -rf results/` removes the shipped reference: the quick tier still runs, and says once
+    what changes without it and how to restore it."""
+    away = ref_repo.parent / "reference-away"
+    (ref_repo / REFERENCE).rename(away)
+    try:
+        proc = snakemake(ref_repo, "-n", timeout=300)
+    finally:
+        away.rename(ref_repo / REFERENCE)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = [line for line in proc.stderr.splitlines() if "reference" in line.lower()]
+    assert len(lines) == 1, lines
+    (line,) = lines
+    assert line.startswith("warning: no paper-tier reference run")
+    assert "lr windows fall back to the centres of the paper's grids" in line
+    assert "no paper-tier reference is drawn" in line and "judged in the claims" in line
+    assert "restore it with `git checkout -- results/reference`" in line

@@ -1,5 +1,7 @@
 """Source fingerprints and the reduced tiers' lr window centred on a reference run."""
 
+import json
+
 import pandas as pd
 import pytest
 from repo_copy import ROOT
@@ -91,3 +93,129 @@ def test_pack_cli_names_a_run_folder_it_cannot_pack_in_one_line(tmp_path, capsys
     assert len(err) == 1 and err[0].startswith("error: ")
     assert ("--fingerprint" if has_runs else "none of the paper's experiments") in err[0]
     assert not (tmp_path / "out").exists()  # nothing written
+
+
+# --- file hashes of a reference folder ---------------------------------------------------------
+def _fake_paper_run(root):
+    """A finished 'paper-tier' run folder with one trained Fig 4 cell, its tables and a CSV."""
+    from curse_of_memory import io
+    from curse_of_memory.train import run_cell
+
+    cell = {
+        "experiment": "fig4",
+        "cell": "rnn",
+        "model": {"name": "rnn", "hidden": 4},
+        "optimizer": {"name": "adam"},
+        "task": {"T": 10, "batch": 2, "teacher_hidden": 3},
+        "points": [{"nu0": 0.9, "theta0": 3.14}],
+        "lrs": [0.01],
+        "seeds": [0],
+        "steps": 4,
+        "steps_per_epoch": 2,
+        "validation_batches": 1,
+        "device": "cpu",
+    }
+    run_cell(cell, root / "results" / "runs" / "fig4" / "rnn", state_dir="none")
+    for kind in ("best", "by_lr", "history"):
+        frame = pd.DataFrame({"cell": ["rnn"], "lr": [0.01], "kind": [kind]})
+        io.write_parquet(root / "results" / "tables" / f"fig4_{kind}.parquet", frame)
+    io.write_csv(root / "paper" / "figures" / "fig4_spectrum.csv", pd.DataFrame({"x": [1.0]}))
+    return root
+
+
+def _pack(run, out):
+    from curse_of_memory.provenance import pack
+
+    return pack(
+        run,
+        out,
+        command="c",
+        started="s",
+        finished="f",
+        wall_seconds=1.0,
+        commit=None,
+        fingerprint="0",
+    )
+
+
+@pytest.fixture
+def packed(tmp_path):
+    out = tmp_path / "reference"
+    prov = _pack(_fake_paper_run(tmp_path / "run"), out)
+    return out, prov
+
+
+def test_pack_records_the_sha256_of_every_file_it_ships(packed):
+    import hashlib
+    import json
+
+    from curse_of_memory.provenance import verify_reference
+
+    out, prov = packed
+    shipped = sorted(
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*")
+        if p.is_file() and p.name not in ("provenance.json", "README.md")
+    )
+    assert sorted(prov["files"]) == shipped and "tables/fig4_best.parquet" in shipped
+    for rel, rec in prov["files"].items():
+        data = (out / rel).read_bytes()
+        assert rec == {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    assert json.loads((out / "provenance.json").read_text())["files"] == prov["files"]
+    verify_reference(out)  # as packed: no error
+
+
+@pytest.mark.parametrize("damage", ["edited", "truncated", "missing"])
+def test_verify_reference_names_a_changed_file_and_how_to_restore_it(packed, damage):
+    from curse_of_memory.errors import DataError
+    from curse_of_memory.provenance import verify_reference
+
+    out, _ = packed
+    table = out / "tables" / "fig4_best.parquet"
+    data = table.read_bytes()
+    if damage == "edited":  # same size, one byte changed: only the hash can tell
+        table.write_bytes(data[:100] + bytes([data[100] ^ 1]) + data[101:])
+    elif damage == "truncated":
+        table.write_bytes(data[: len(data) // 2])
+    else:
+        table.unlink()
+    with pytest.raises(DataError) as exc:
+        verify_reference(out)
+    message = str(exc.value)
+    assert "\n" not in message and f"git checkout -- {table}" in message
+    assert {"edited": "(edited)", "truncated": "(truncated)", "missing": "is missing"}[
+        damage
+    ] in message
+
+
+@pytest.mark.parametrize("index", ["no-hashes", "unreadable"])
+def test_verify_reference_refuses_a_folder_it_cannot_check(packed, index):
+    from curse_of_memory.errors import DataError
+    from curse_of_memory.provenance import main, verify_reference
+
+    out, prov = packed
+    path = out / "provenance.json"
+    if index == "no-hashes":  # packed before hashes were kept: `hash` records them
+        path.write_text(json.dumps({k: v for k, v in prov.items() if k != "files"}))
+    else:
+        path.write_text(path.read_text()[:50])
+    with pytest.raises(DataError) as exc:
+        verify_reference(out)
+    assert "\n" not in str(exc.value) and f"git checkout -- {out}" in str(exc.value)
+    if index == "no-hashes":
+        assert "provenance hash" in str(exc.value)
+        assert main(["hash", str(out)]) == 0
+        verify_reference(out)
+        again = json.loads(path.read_text())
+        assert again["files"] == prov["files"] and again["command"] == prov["command"]
+
+
+def test_every_shipped_reference_folder_matches_its_hashes():
+    """The committed reference folders carry the sha256 of every file but README.md, and match."""
+    from curse_of_memory.provenance import file_hashes, read_provenance, verify_reference
+
+    folders = sorted(p.parent for p in (ROOT / "results" / "reference").glob("*/provenance.json"))
+    assert folders, "no reference folder is shipped"
+    for folder in folders:
+        verify_reference(folder)
+        assert read_provenance(folder)["files"] == file_hashes(folder)

@@ -22,6 +22,13 @@ paper's training grids (10 seeds, 10,000 steps, every lr) for every training fig
 
 ``python -m curse_of_memory.provenance pack RUN_DIR OUT_DIR --command ... --started ... --finished
 ...`` builds that folder from a finished paper-tier pipeline run in ``RUN_DIR``.
+
+**File hashes.** ``provenance.json`` records the sha256 and size of every other file of the folder
+(``files``; the folder's ``README.md`` is documentation and is left out).  :func:`verify_reference`
+checks them before the pipeline reads anything from the folder, so an edited, truncated or missing
+file stops the run with one line naming the file and how to restore it, instead of being drawn and
+judged as the reference.  ``pack`` records them; ``python -m curse_of_memory.provenance hash DIR``
+records them for a folder packed before hashes were kept.
 """
 
 from __future__ import annotations
@@ -81,6 +88,93 @@ def read_provenance(ref_dir: str | Path = REFERENCE_DIR) -> dict | None:
             f"{path}: unreadable ({exc.__class__.__name__}); restore it with "
             f"`git checkout -- {path}`"
         ) from None
+
+
+# --- file hashes ----------------------------------------------------------------------------------
+# files of a reference folder that are not hashed: the index itself and its documentation
+UNHASHED = ("provenance.json", "README.md")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_hashes(folder: str | Path) -> dict[str, dict]:
+    """``{relative path: {"sha256": hex, "bytes": size}}`` of every file of a reference folder
+    except provenance.json and README.md (POSIX paths, sorted)."""
+    folder = Path(folder)
+    out = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_file() and rel not in UNHASHED:
+            out[rel] = {"sha256": _sha256(path), "bytes": path.stat().st_size}
+    return out
+
+
+def verify_reference(folder: str | Path = REFERENCE_DIR) -> None:
+    """Check every file listed in the folder's provenance.json against its recorded sha256 and
+    size; raise :class:`DataError` (one line naming the file and how to restore it) at the first
+    file that is missing, truncated or edited.  A folder without provenance.json has nothing to
+    check (the caller says what its absence means)."""
+    from curse_of_memory.errors import DataError
+
+    folder = Path(folder)
+    prov = read_provenance(folder)
+    if prov is None:
+        return
+    files = prov.get("files") if isinstance(prov, dict) else None
+    if not isinstance(files, dict) or not files:
+        raise DataError(
+            f"{folder}/provenance.json records no file hashes ('files'), so the reference's "
+            f"files cannot be checked; restore the folder with `git checkout -- {folder}`, or "
+            f"record them with `python -m curse_of_memory.provenance hash {folder}` if its files "
+            "are as packed"
+        )
+    for rel, rec in sorted(files.items()):
+        path = folder / rel
+        restore = f"restore it with `git checkout -- {path}`"
+        if Path(rel).is_absolute() or ".." in Path(rel).parts or not isinstance(rec, dict):
+            raise DataError(
+                f"{folder}/provenance.json: bad entry {rel!r} under 'files'; restore the folder "
+                f"with `git checkout -- {folder}`"
+            )
+        if not path.is_file():
+            raise DataError(f"{path} is missing from the reference run; {restore}")
+        size = path.stat().st_size
+        if size != rec.get("bytes"):
+            change = "truncated" if size < rec.get("bytes", 0) else "edited"
+            raise DataError(
+                f"{path} holds {size} bytes, the reference run recorded {rec.get('bytes')} "
+                f"({change}); {restore}"
+            )
+        if _sha256(path) != rec.get("sha256"):
+            raise DataError(
+                f"{path} differs from the sha256 recorded in {folder}/provenance.json (edited); "
+                f"{restore}"
+            )
+
+
+def record_hashes(folder: str | Path) -> dict:
+    """Write the sha256 of every file of a reference folder into its provenance.json (the other
+    fields are kept as they are); returns the new provenance."""
+    from curse_of_memory import io
+    from curse_of_memory.errors import DataError
+
+    folder = Path(folder)
+    prov = read_provenance(folder)
+    if prov is None:
+        raise DataError(
+            f"{folder}/provenance.json is missing; give a folder made by "
+            "`python -m curse_of_memory.provenance pack`"
+        )
+    prov = {k: v for k, v in prov.items() if k != "files"}
+    prov["files"] = file_hashes(folder)
+    io.write_json(folder / "provenance.json", prov)
+    return prov
 
 
 # --- packing ------------------------------------------------------------------------------------
@@ -240,8 +334,10 @@ def pack(
         "experiments": experiments,
         "cells": cells,
     }
-    io.write_json(out_dir / "provenance.json", prov)
     io.write_text(out_dir / "README.md", readme(prov))
+    # last: the hashes of every file written above (checked before the pipeline reads the folder)
+    prov["files"] = file_hashes(out_dir)
+    io.write_json(out_dir / "provenance.json", prov)
     return prov
 
 
@@ -309,7 +405,9 @@ as trained) |
 wall time |
 | `runs/fig4/*/`, `runs/fig9/*/` | `final.pt` (final parameters, per-entry effective lrs; load \
 with `torch.load(..., weights_only=True)`) and `cell.yaml` |
-| `provenance.json` | the facts above, per cell: members, steps, wall seconds, config hash |
+| `provenance.json` | the facts above, per cell: members, steps, wall seconds, config hash; the \
+sha256 and size of every other file but this README (`files`), checked before the pipeline reads \
+the folder |
 
 ## Cells
 | experiment | cell | runs | wall seconds |
@@ -341,9 +439,25 @@ def main(argv=None) -> int:
     )
     f = sub.add_parser("fingerprint", help="print the training fingerprint of a package folder")
     f.add_argument("package_root", nargs="?", default=str(Path(__file__).resolve().parent))
+    h = sub.add_parser(
+        "hash", help="record the sha256 of every file of a reference folder in its provenance.json"
+    )
+    h.add_argument("folder", nargs="?", default=str(REFERENCE_DIR))
+    v = sub.add_parser("verify", help="check a reference folder's files against their sha256")
+    v.add_argument("folder", nargs="?", default=str(REFERENCE_DIR))
     a = ap.parse_args(argv)
     if a.verb == "fingerprint":
         print(training_fingerprint(a.package_root))
+        return 0
+    if a.verb == "hash":
+        prov = record_hashes(a.folder)
+        print(f"{a.folder}: sha256 of {len(prov['files'])} files recorded", file=sys.stderr)
+        return 0
+    if a.verb == "verify":
+        verify_reference(a.folder)
+        if read_provenance(a.folder) is None:
+            raise UserError(f"{a.folder}/provenance.json is missing; nothing to verify")
+        print(f"{a.folder}: every file matches its recorded sha256", file=sys.stderr)
         return 0
     run_dir = Path(a.run_dir)
     if not any((run_dir / "results" / "runs" / e).is_dir() for e in PAPER_EXPERIMENTS):

@@ -188,7 +188,24 @@ CELLS, SKIPPED_CELLS = _cell_table(CONFIG)
 # runs=train (default) trains every cell; runs=reference (tier=paper only) takes the reference's
 # runs and tables instead, so the paper tier's figures, tables and claims build without training.
 RUNS = CONFIG["runs"]
-REFERENCE = read_provenance(REFERENCE_DIR)
+
+
+def _verified_references():
+    """Every reference folder under results/reference is checked file by file against the sha256
+    its provenance.json records, before anything reads it: an edited, truncated or missing file
+    stops here with one line naming it and how to restore it."""
+    from curse_of_memory.provenance import verify_reference
+
+    for folder in sorted(REFERENCE_DIR.parent.glob("*/provenance.json")):
+        try:
+            verify_reference(folder.parent)
+        except UserError as exc:
+            sys.stderr.write(f"error: {exc}\n")
+            sys.exit(1)
+    return read_provenance(REFERENCE_DIR)
+
+
+REFERENCE = _verified_references()
 TRAINING_FINGERPRINT = src_fingerprint(*TRAINING_SOURCES)
 if RUNS == "reference":
     if TIER != "paper":
@@ -238,6 +255,42 @@ if _REDUCE["lr_centre"] == "reference" and "lrs" in _REDUCE:
         )
         if _window is not None:
             _entry["cell"]["lrs"] = _window
+
+if REFERENCE is None and RUNS == "train":
+    # a missing reference changes what this run shows: say so once, with the way back
+    _lost = [
+        "no paper-tier reference is drawn in Figs 3, 10 and 11 or judged in the claims"
+    ]
+    if _REDUCE["lr_centre"] == "reference" and "lrs" in _REDUCE:
+        _lost.insert(0, "the lr windows fall back to the centres of the paper's grids")
+    print(
+        f"warning: no paper-tier reference run ({REFERENCE_DIR}/provenance.json is missing): "
+        f"{'; '.join(_lost)}; restore it with `git checkout -- results/reference`",
+        file=sys.stderr,
+    )
+
+
+def check_training_device():
+    """Snakefile `onstart` (the executor is known there, not while the DAG is built): device: cuda,
+    training jobs to run on this machine (a local executor, not --profile slurm) and a torch that
+    sees no GPU is one line and exit status 1 before any job runs."""
+    from curse_of_memory.device import ALLOW_CPU_ENV
+
+    no = ("", "0", "false", "no")
+    allow_cpu = os.environ.get(ALLOW_CPU_ENV, "") not in no
+    if CONFIG["device"] != "cuda" or not workflow.local_exec or allow_cpu:
+        return
+    if not any(job.rule.name == "train_cell" for job in workflow.dag.needrun_jobs()):
+        return
+    import torch
+
+    if not torch.cuda.is_available():
+        config_error(
+            f"device: cuda, but torch {torch.__version__} cannot use a GPU on this machine "
+            "(torch.cuda.is_available() is False) and the training jobs run here; set device: "
+            "auto or cpu, install a CUDA build of torch, or run on a GPU cluster "
+            "(--profile slurm)"
+        )
 
 
 def reference_files(*relpaths):
