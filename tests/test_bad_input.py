@@ -851,3 +851,24 @@ def test_row_missing_reference_is_said_once_with_what_changes(ref_repo):
     assert "lr windows fall back to the centres of the paper's grids" in line
     assert "no paper-tier reference is drawn" in line and "judged in the claims" in line
     assert "restore it with `git checkout -- results/reference`" in line
+
+
+@pytest.mark.slow
+def test_row_python_tag_in_config_yaml_names_its_line(repo):
+    """A tag the safe loader refuses: Snakemake only says 'not valid JSON or YAML'; the
+    Snakefile's check names the line first."""
+    config = repo / "config.yaml"
+    shipped = config.read_text()
+    try:
+        config.write_text(shipped.replace("device: auto", "device: !!python/object:os.system", 1))
+        before = _files(repo / "results")
+        proc = snakemake(repo, "-n", timeout=300)
+    finally:
+        config.write_text(shipped)
+    line_no = next(
+        n for n, text in enumerate(shipped.splitlines(), 1) if text.startswith("device: auto")
+    )
+    assert proc.returncode == 1 and _files(repo / "results") == before
+    (line,) = _errors(proc.stderr, "error: config:")
+    assert f"config.yaml line {line_no}: the YAML tag !!python/object:os.system" in line
+    assert "remove the tag" in line and "Traceback" not in proc.stderr

@@ -1,12 +1,14 @@
 """Config-time checks of config.yaml that the schema cannot express (for workflow/rules/common.smk).
 
-* :func:`yaml_problem`: a YAML file read strictly - a syntax error (with line and column) or a key
-  given twice in one mapping (YAML keeps only the last one, so a repeated ``heads-2:`` would
+* :func:`yaml_problem`: a YAML file read strictly - a syntax error (with line and column), a tag the
+  safe loader refuses (``!!python/object:...``; Snakemake only says the file is not valid YAML) or
+  a key given twice in one mapping (YAML keeps only the last one, so a repeated ``heads-2:`` would
   silently replace the first).  Merge keys (``<<: *anchor``) are not repeats.
 * :func:`coerce`: strings where the schema wants a number, an integer, a boolean or null are
   converted - YAML 1.1 reads ``1e-3`` (no dot) as a string, and ``--config`` values nested in a
   mapping arrive as strings (``'64'``); an integer where the schema wants a string (``hf_date:
   20231101``) becomes that string.  What cannot be converted is left for the schema to report.
+  :func:`numbers_from_text` does the same for a file without a schema (the train CLI's CELL.yaml).
 * :func:`data_problem` and :func:`training_memory_problem`: settings that are valid one by one but
   would make a job fail or silently do less (a partial batch, a window beyond the cache, task
   lengths whose T x T data matrices do not fit in memory).
@@ -78,6 +80,28 @@ def _duplicate(node, path, seen_nodes):
     return None
 
 
+def _foreign_tag(node, seen_nodes):
+    """(tag, line) of the first node whose explicit tag the safe loader cannot build (e.g.
+    ``!!python/object:...``, which would run code), else None."""
+    if id(node) in seen_nodes:
+        return None
+    seen_nodes.add(id(node))
+    if node.tag != _MERGE_TAG and node.tag not in yaml.SafeLoader.yaml_constructors:
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!", 1)
+        return tag, node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        children = [n for pair in node.value for n in pair]
+    elif isinstance(node, yaml.SequenceNode):
+        children = node.value
+    else:
+        children = []
+    for child in children:
+        found = _foreign_tag(child, seen_nodes)
+        if found:
+            return found
+    return None
+
+
 def yaml_problem(path: str | os.PathLike) -> str | None:
     """One line describing a syntax error or a repeated key in the YAML file ``path``, else None."""
     name = str(path)
@@ -106,6 +130,13 @@ def yaml_problem(path: str | os.PathLike) -> str | None:
         return f"{name}: invalid YAML ({' '.join(str(exc).split())}); fix the YAML"
     if root is None:
         return None
+    tagged = _foreign_tag(root, set())
+    if tagged:
+        tag, line = tagged
+        return (
+            f"{name} line {line}: the YAML tag {tag} is not allowed (a config holds plain values: "
+            "numbers, strings, lists and mappings); remove the tag"
+        )
     found = _duplicate(root, [], set())
     if found:
         key, where, line, first = found
@@ -187,6 +218,21 @@ def coerce(value, schema: dict, root: dict | None = None):
     if isinstance(value, list):
         subs = [p["items"] for p in parts if isinstance(p.get("items"), dict)]
         return [coerce(item, {"allOf": subs}, root) if subs else item for item in value]
+    return value
+
+
+def numbers_from_text(value, keep: tuple = ()):
+    """``value`` with every string that reads as a number as YAML 1.2 reads it (``1e-3``, which
+    YAML 1.1 leaves as text) turned into that int or float, as :func:`coerce` does where the schema
+    wants a number; for files without a schema (a CELL.yaml).  Top-level keys in ``keep`` (names
+    that may look like numbers) stay as they are."""
+    if isinstance(value, dict):
+        return {k: v if k in keep else numbers_from_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [numbers_from_text(v) for v in value]
+    if isinstance(value, str):
+        converted = _convert(value, {"integer", "number"})
+        return converted if not isinstance(converted, str) else value
     return value
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from curse_of_memory import __version__, io
+from curse_of_memory.config_io import numbers_from_text
 from curse_of_memory.errors import ConfigError, DataError, cli_errors
 
 STATE_MARKER = ".curse-of-memory-state"
@@ -70,8 +71,9 @@ def run_cell(
 ) -> dict:
     """Train a cell (dict as in CELL.yaml) and write its folder; return the summary dict.
 
-    Validation happens before anything is written.  ``state_dir=False``-like value ``"none"``
-    disables checkpoints."""
+    Validation happens before anything is written; an older ``summary.json`` in ``out_dir`` is
+    removed before training starts (it marks a finished cell), the other files are replaced as the
+    new ones are written.  ``state_dir=False``-like value ``"none"`` disables checkpoints."""
     import pandas as pd
     import torch
 
@@ -94,6 +96,8 @@ def run_cell(
         sdir = Path(state_dir)
     if sdir is not None:
         _check_state_dir(sdir, out_dir)
+    # an older run's summary.json would mark this folder finished while its files are rewritten
+    (out_dir / "summary.json").unlink(missing_ok=True)
     if sdir is not None and not sdir.exists():
         sdir.mkdir(parents=True)
         io.write_text(
@@ -254,7 +258,8 @@ def load_cell_file(path: str | os.PathLike) -> dict:
         raise ConfigError(
             str(p), f"is not valid YAML{where}", "a YAML mapping (see docs/CELL_FORMAT.md)"
         )
-    return cell
+    # `1e-3` is text to YAML 1.1 (PyYAML); read it as the number config.yaml would make of it
+    return numbers_from_text(cell, keep=("experiment", "cell")) if isinstance(cell, dict) else cell
 
 
 @cli_errors

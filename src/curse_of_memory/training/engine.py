@@ -168,6 +168,12 @@ def validate_cell(cell: dict) -> dict:
             raise ConfigError(
                 f"points[{i}].theta0", f"{th!r} is outside (0, pi]", "a number in (0, 3.14159]"
             )
+        if {"nu0": nu0, "theta0": th} in out:  # the same members twice, counted as more seeds
+            raise ConfigError(
+                f"points[{i}]",
+                f"{{nu0: {nu0!r}, theta0: {th!r}}} is listed twice",
+                "each value once",
+            )
         out.append({"nu0": nu0, "theta0": th})
     c["points"] = out
     lrs = c["lrs"]
@@ -176,14 +182,16 @@ def validate_cell(cell: dict) -> dict:
     for i, lr in enumerate(lrs):
         if _num(lr, f"lrs[{i}]") <= 0:
             raise ConfigError(f"lrs[{i}]", f"{lr!r} is not positive", "a number > 0")
+        if float(lr) in [float(x) for x in lrs[:i]]:
+            raise ConfigError("lrs", f"{lr!r} is listed twice", "each value once")
     c["lrs"] = [float(x) for x in lrs]
     seeds = c["seeds"]
     if not isinstance(seeds, list) or not seeds:
         raise ConfigError("seeds", "must be a non-empty list", "distinct integers >= 0")
     for i, s in enumerate(seeds):
         _int(s, f"seeds[{i}]", lo=0)
-    if len(set(seeds)) != len(seeds):
-        raise ConfigError("seeds", "contains duplicates", "distinct integers >= 0")
+        if s in seeds[:i]:
+            raise ConfigError("seeds", f"{s!r} is listed twice", "each value once")
     c.setdefault("device", "auto")
     c.setdefault("dtype", "float32")
     if c["dtype"] not in ("float32", "float64"):
