@@ -55,7 +55,10 @@ def _run_fig3(tmp_path, panel_a, panel_b, reference=None):
         reference.to_parquet(ref[0])
     smk = SimpleNamespace(
         input=SimpleNamespace(
-            panel_a=[paths["panel_a"]], panel_b=[paths["panel_b"]], reference=ref
+            panel_a=[paths["panel_a"]],
+            panel_b=[paths["panel_b"]],
+            reference=ref,
+            readings=str(ROOT / "resources/published/readings.csv"),
         ),
         output=SimpleNamespace(
             pdf=str(tmp_path / "fig3.pdf"), published=str(tmp_path / "fig3_published.pdf")
@@ -76,6 +79,8 @@ def test_fig3_marks_a_point_whose_every_seed_diverged(tmp_path):
     left = _best("fig3a", ["rnn", "lru"], NU0, dead={("rnn", 0.99)})
     right = _best("fig3b", RIGHT_CELLS, [0.99], dead={("crnn", 0.99)})
     a, b = _run_fig3(tmp_path, left, right)
+    assert set(a["source"]) == {"this run", "published"}  # the paper's readings are drawn too
+    a, b = a[a["source"] == "this run"], b[b["source"] == "this run"]
     assert (tmp_path / "fig3.pdf").stat().st_size > 0 and (
         tmp_path / "fig3_published.pdf"
     ).stat().st_size > 0
@@ -89,7 +94,7 @@ def test_fig3_builds_when_every_point_diverged(tmp_path, cells):
     left = _best("fig3a", cells, NU0, dead={(c, n) for c in cells for n in NU0})
     right = _best("fig3b", RIGHT_CELLS, [0.99], dead={(c, 0.99) for c in RIGHT_CELLS})
     a, _ = _run_fig3(tmp_path, left, right)
-    assert a["all_diverged"].all()
+    assert a.loc[a["source"] == "this run", "all_diverged"].all()
 
 
 def test_fig3_draws_the_reference_beside_the_run(tmp_path):

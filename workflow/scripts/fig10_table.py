@@ -20,6 +20,7 @@ COLS = [
     "lr",
     "mean",
     "sem",
+    "median",
     "n_seeds",
     "n_diverged",
     "n_diverged_total",

@@ -15,7 +15,8 @@ from curse_of_memory.plotting import overlay, style
 from curse_of_memory.plotting.axes import quiet_minor_labels
 from curse_of_memory.runlog import snakemake_log
 
-COLUMNS = ["heads", "cell", "lr", "mean", "sem", "n_seeds", "n_diverged_total", "flagged", "edge"]
+COLUMNS = ["heads", "cell", "lr", "mean", "sem", "median", "n_seeds", "n_diverged_total", "flagged"]
+COLUMNS += ["edge"]
 
 
 def heads(cell):
@@ -58,6 +59,8 @@ def loss_panel(ax, best, ref, pub):
     )
     dead = overlay.all_diverged(best)
     overlay.diverged(ax, best["heads"].to_numpy(float)[dead], style.COLORS["rnn"])
+    if "median" in best:
+        overlay.median(ax, best["heads"], best["median"], style.COLORS["rnn"])
     overlay.reference(ax, ref["heads"], ref["mean"], style.COLORS["rnn"])
     overlay.published(ax, pub["x"], pub["published"])
     if ax.get_legend_handles_labels()[0]:  # above the panel: the points fill the axes
@@ -124,12 +127,12 @@ def main(smk):
     dead = loss_panel(ax_l, best, ref, pub_l)
     curves = elr_panel(ax_r, best, hist, pub_r)
     fig.tight_layout()
-    left = best[COLUMNS].assign(source="this run", all_diverged=dead)
+    left = best.reindex(columns=COLUMNS).assign(source="this run", all_diverged=dead)
     if len(ref):
         left = pd.concat(
             [
                 left,
-                ref[COLUMNS].assign(
+                ref.reindex(columns=COLUMNS).assign(
                     source="paper-tier reference", all_diverged=overlay.all_diverged(ref)
                 ),
             ],

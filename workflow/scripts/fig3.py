@@ -85,6 +85,7 @@ def published_rows(readings, panel, x_of_row):
             "nu0": pts["x"],
             "x": [x_of_row(r) for _, r in pts.iterrows()],
             "loss": pts["published"],
+            "all_diverged": False,
         }
     )
 
@@ -114,6 +115,8 @@ def plot(best, path, published, tier, ref=None, readings=None):
         )
         dead = overlay.all_diverged(d, m)
         overlay.diverged(ax_a, x[dead], color)
+        med = d["median"] if "median" in d and not published else pd.Series(np.nan, d.index)
+        overlay.median(ax_a, x, med, color)
         rows_a.append(
             pd.DataFrame(
                 {
@@ -123,6 +126,7 @@ def plot(best, path, published, tier, ref=None, readings=None):
                     "x": x,
                     "loss": d[m],
                     "sem": d[s],
+                    "median": med,
                     "lr": d[lr],
                     "n_seeds": d["n_seeds"],
                     "n_diverged": d["n_diverged_total"],
@@ -181,6 +185,7 @@ def plot(best, path, published, tier, ref=None, readings=None):
         d = at99[(at99["experiment"] == exp) & (at99["cell"] == cell)]
         val = float(d[m].iloc[0]) if len(d) else math.nan
         err = float(d[s].iloc[0]) if len(d) else math.nan
+        med = float(d["median"].iloc[0]) if len(d) and "median" in d and not published else math.nan
         dead = bool(len(d) and overlay.all_diverged(d, m).any())
         rows_b.append(
             {
@@ -191,6 +196,7 @@ def plot(best, path, published, tier, ref=None, readings=None):
                 "cell": cell,
                 "loss": val,
                 "sem": err,
+                "median": med,
                 "lr": float(d[lr].iloc[0]) if len(d) else math.nan,
                 "flagged": bool(d["flagged"].iloc[0]) if len(d) else None,
                 "all_diverged": dead,
@@ -232,6 +238,7 @@ def plot(best, path, published, tier, ref=None, readings=None):
             )
         elif r["all_diverged"]:
             overlay.diverged(ax_b, [r["x"]], color)
+        overlay.median(ax_b, [r["x"]], [r["median"]], color)
     for r in ref_b:
         overlay.reference(ax_b, [r["x"]], [r["loss"]], style.COLORS[ABLATION[int(r["x"])][2]])
     if not published:  # the gamma-init as-published point (METHODS §7 item 5), open marker at x = 4

@@ -464,6 +464,8 @@ def loss_vs_theta0(ax, table, remap: str, reference=None, published=None):
         )
         if flagged.any():
             ax.plot(x[flagged], y[flagged], "o", ms=3.5, mfc="white", mec=color, mew=0.6)
+        med = d["median"].to_numpy(float) if "median" in d else np.full_like(y, np.nan)
+        overlay.median(ax, x, med, color)
         dead = ~np.isfinite(y) & (
             d["n_diverged"].to_numpy(float) > 0 if "n_diverged" in d else True
         )
@@ -479,6 +481,7 @@ def loss_vs_theta0(ax, table, remap: str, reference=None, published=None):
                     "theta0_over_pi": x,
                     "loss": y,
                     "sem": err,
+                    "median": med,
                     "flagged": flagged,
                     "all_diverged": dead,
                     **{c: d[c].to_numpy() for c in keep},

@@ -5,6 +5,9 @@ the values read off the paper's published figures, and task points whose every s
   ``REFERENCE_LABEL`` once per axis;
 * ``published(ax, x, y, color="0.45")``: crosses (grey by default), labelled ``PUBLISHED_LABEL``
   once per axis;
+* ``median(ax, x, y, color)``: a short horizontal bar at the seed median beside a plotted seed
+  mean (a mean carried by one or two seeds stands apart from its bar), labelled ``MEDIAN_LABEL``
+  once per axis;
 * ``diverged(ax, x, color)``: a cross at the top edge of the axis for each x whose seeds all
   diverged (no finite loss to plot), labelled ``DIVERGED_LABEL`` once per axis.
 """
@@ -16,6 +19,7 @@ import numpy as np
 REFERENCE_LABEL = "paper tier (reference run)"
 DIVERGED_LABEL = "all seeds diverged"
 PUBLISHED_LABEL = "published (read off the figure)"
+MEDIAN_LABEL = "seed median"
 
 
 def _labelled(ax, label: str) -> bool:
@@ -53,6 +57,17 @@ def published(ax, x, y, color="0.45", *, markersize: float = 3.5, legend: bool =
     ax.plot(x[ok], y[ok], color=color, **style)
     if legend and not _labelled(ax, PUBLISHED_LABEL):  # one grey entry, whatever the colours
         ax.plot([], [], color="0.45", label=PUBLISHED_LABEL, **style)
+
+
+def median(ax, x, y, color, *, markersize: float = 4.0) -> None:
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    ok = np.isfinite(x) & np.isfinite(y) & (y > 0)
+    if not ok.any():
+        return
+    style = dict(ls="none", marker="_", ms=markersize, mew=0.9, zorder=4)
+    ax.plot(x[ok], y[ok], color=color, **style)
+    if not _labelled(ax, MEDIAN_LABEL):
+        ax.plot([], [], color="0.3", label=MEDIAN_LABEL, **style)
 
 
 def diverged(ax, x, color) -> None:
