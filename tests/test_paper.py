@@ -49,7 +49,10 @@ def test_numbers_na_when_not_evaluated_and_values_when_evaluated(tmp_path):
     assert defs["RnnLruRatioNinetyNine"] == "n/a"
     assert defs["TierNote"] == ""  # the paper tier carries no reduced-tier mark
     assert defs["SeedsTraining"] == "10" and defs["StepsTraining"] == "10{,}000"
-    assert defs["ClaimsNotEvaluated"] == str(len(recs))
+    paper_claims = [r for r in recs if r.get("kind") != "prediction"]  # predictions apart
+    assert 0 < len(paper_claims) < len(recs)
+    assert defs["ClaimsNotEvaluated"] == defs["ClaimsTotal"] == str(len(paper_claims))
+    assert defs["PredictionsTotal"] == str(len(recs) - len(paper_claims))
     r = next(r for r in recs if r["id"] == "fig3.gap_at_099")
     r.update(status="pass", values={"ratio": 1234.5, "rnn_099": 1.5e-3, "lru_099": 2e-7})
     defs = numbers.macros(

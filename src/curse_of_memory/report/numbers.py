@@ -41,7 +41,10 @@ RUN_NUMBERS = (
     "ClaimsPass",
     "ClaimsFail",
     "ClaimsNotEvaluated",
+    "ClaimsError",
     "ClaimsFigures",
+    "PredictionsTotal",
+    "PredictionsPass",
     "TheoryNote",
     "DataNote",
     "SignalWindows",
@@ -95,7 +98,11 @@ def macros(
         v = r["values"].get(key) if r and r.get("status") != "not evaluated" else None
         out[name] = "n/a" if v is None else _tex_number(v)
     b = training_budget(training or {})
-    n = {s: sum(r["status"] == s for r in records) for s in ("pass", "fail", "not evaluated")}
+    # the paper's claims; the project's own predictions (kind "prediction") are counted apart
+    paper_recs = [r for r in records if r.get("kind") != "prediction"]
+    own = [r for r in records if r.get("kind") == "prediction"]
+    statuses = ("pass", "fail", "not evaluated", "error")
+    n = {s: sum(r["status"] == s for r in paper_recs) for s in statuses}
     out |= {
         "TierName": tex_escape(tier),
         "TierNote": ""
@@ -113,11 +120,14 @@ def macros(
         "StepsTraining": f"{b['steps']:,}".replace(",", "{,}"),
         "LrsPerGrid": tex_escape(b["lrs"]),
         "DataSource": tex_escape(data_source or "not recorded"),
-        "ClaimsTotal": str(len(records)),
+        "ClaimsTotal": str(len(paper_recs)),
         "ClaimsPass": str(n["pass"]),
         "ClaimsFail": str(n["fail"]),
         "ClaimsNotEvaluated": str(n["not evaluated"]),
-        "ClaimsFigures": str(len({r["figure"] for r in records})),
+        "ClaimsError": str(n["error"]),
+        "ClaimsFigures": str(len({r["figure"] for r in paper_recs})),
+        "PredictionsTotal": str(len(own)),
+        "PredictionsPass": str(sum(r["status"] == "pass" for r in own)),
     }
     res, pap = resolved or {}, paper or {}
     reduced = {sec: tier != "paper" and res.get(sec) != pap.get(sec) for sec in ("theory", "data")}
