@@ -108,8 +108,11 @@ def test_missing_numbers_are_not_judged_and_deviations_carry_the_notes():
     row16 = devs[(devs["figure"] == "11") & (devs["panel"] == "left") & (devs["x"] == 16)]
     assert row16["checked"].iloc[0] == "C"
     assert devs[devs["figure"] == "3"]["checked"].eq("not investigated yet").all()
-    others = G.other_notes(table, notes)
+    others = G.other_notes(devs, notes)
     assert [n["figure"] for n in others] == [9]
+    # a note whose point is now within the factor is still listed, after the table
+    close = G.compare(readings, [G.Source("ours", "ours", _tables(1.0))], {"11": "ours"})
+    assert len(G.other_notes(G.deviations(close, notes), notes)) == 3
     tex = G.latex(table, devs, [src], "quick", others)
     assert r"\textbf{0 of" in tex and "Other deviations investigated" in tex and "S4F" in tex
 

@@ -34,7 +34,7 @@ def main(smk):
             on=["figure", "panel", "series", "quantity", "x"],
         ).to_csv(tmp, index=False)
     with atomic_path(smk.output.tex) as tmp:
-        tmp.write_text(G.latex(table, devs, sources, smk.params.tier, G.other_notes(table, notes)))
+        tmp.write_text(G.latex(table, devs, sources, smk.params.tier, G.other_notes(devs, notes)))
 
 
 with snakemake_log(snakemake):

@@ -180,11 +180,10 @@ def _note_for(notes, r):
     return None
 
 
-def other_notes(table: pd.DataFrame, notes: list[dict]) -> list[dict]:
-    """Investigated deviations that concern no published reading (e.g. a figure the readings do
-    not cover), listed after the table."""
-    keys = {(str(f), p) for f, p in zip(table["figure"], table["panel"])}
-    return [n for n in notes if (str(n.get("figure")), n.get("panel")) not in keys]
+def other_notes(devs: pd.DataFrame, notes: list[dict]) -> list[dict]:
+    """Investigated deviations that no row of ``devs`` (the points beyond the factor) shows: a
+    figure the readings do not cover, or a point now within the factor, listed after the table."""
+    return [n for n in notes if not any(_note_for([n], r) for _, r in devs.iterrows())]
 
 
 def deviations(table: pd.DataFrame, notes: list[dict]) -> pd.DataFrame:
