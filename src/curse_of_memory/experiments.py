@@ -6,7 +6,9 @@ fixed before any run:
 
 * seeds: the first ``seeds`` seeds of the cell;
 * learning rates: the ``lrs`` central values of the cell's grid (for an even excess, the window
-  leans towards the start of the grid, i.e. the larger lrs as the grids are listed);
+  leans towards the start of the grid, i.e. the larger lrs as the grids are listed); with
+  ``lr_centre: reference`` the workflow then re-centres each window on the paper-tier reference
+  run's best lrs (``provenance.reference_lr_window``);
 * steps: divided by ``steps_divisor`` (the cosine schedule runs over the cell's own steps); the
   epoch length stays unless ``steps_per_epoch`` is given (never longer than the run);
 * validation batches: ``validation_batches`` if given.

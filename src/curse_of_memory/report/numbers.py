@@ -65,7 +65,14 @@ def training_budget(training: dict) -> dict:
     seeds, steps = d.get("seeds", 10), d.get("steps", 10000)
     seeds = min(seeds, r.get("seeds", seeds))
     steps = steps // r.get("steps_divisor", 1)
-    lrs = f"{r['lrs']} central values of the paper's" if "lrs" in r else "the paper's full"
+    if "lrs" not in r:
+        lrs = "the paper's full"
+    elif r.get("lr_centre") == "reference":
+        lrs = (
+            f"{r['lrs']} consecutive values, centred on the reference run's best lr, of the paper's"
+        )
+    else:
+        lrs = f"{r['lrs']} central values of the paper's"
     return {"seeds": seeds, "steps": steps, "lrs": lrs}
 
 
