@@ -57,7 +57,31 @@ rule all:
         all_targets,
 
 
+onstart:
+    check_training_device()
+
+
 onsuccess:
+    # The claims summary only when this run's DAG holds the claims job: results/claims.json is then
+    # of this run's tier (the tier is a params value of the rule, so a change reruns it).  A run
+    # without it (e.g. `snakemake fig3`) may leave one from another tier or older outputs.
+    import contextlib
+    import io
     from curse_of_memory.claims.render import print_run_summary
 
-    print_run_summary(rules.claims.output.json, None if LATEXMK else TEX_HINT)
+    _claims = rules.claims.output.json
+    if any(job.rule.name == "claims" for job in workflow.dag.jobs):
+        _text = io.StringIO()
+        with contextlib.redirect_stdout(_text):
+            print_run_summary(_claims)
+        _summary = _text.getvalue()
+        if _summary.startswith("claims:"):  # labelled with the tier that built it
+            _summary = _summary.replace("claims:", f"claims ({TIER} tier):", 1)
+        print(_summary, end="")
+    elif Path(_claims).exists():
+        print(
+            f"claims: not checked by this run ({_claims} may be from another tier or older "
+            f"outputs); `snakemake --cores all --config tier={TIER}` checks them"
+        )
+    if not LATEXMK:
+        print(TEX_HINT)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -398,3 +400,228 @@ def test_same_config_twice_is_bit_identical_and_summary_records_provenance(tmp_p
     )
     assert s["git_commit"] == (head.stdout.strip() or None)
     assert s["git_commit"] is None or re.fullmatch(r"[0-9a-f]{40}", s["git_commit"])
+
+
+# --- an interrupted PDF build, the end-of-run summary ---------------------------------------------
+TINY_TEX = r"""\documentclass{article}
+\begin{document}
+A one-page stand-in for paper/main.tex: the rule, not the paper, is under test.
+\end{document}
+"""
+# Test-only pdflatex: the first call runs the real pdflatex (its aux, log and PDF are written),
+# then announces its pid and waits to be killed - a pdflatex killed during a build.
+PDFLATEX = """#!/bin/sh
+if [ ! -e "$COM_TEST_PDF_HOLD/go" ]; then
+    "$COM_TEST_REAL_PDFLATEX" "$@"
+    echo $$ > "$COM_TEST_PDF_HOLD/held.tmp" && mv "$COM_TEST_PDF_HOLD/held.tmp" \\
+        "$COM_TEST_PDF_HOLD/held"
+    while [ ! -e "$COM_TEST_PDF_HOLD/go" ]; do sleep 0.1; done
+    exit 0
+fi
+exec "$COM_TEST_REAL_PDFLATEX" "$@"
+"""
+PLANTED_CLAIMS = [
+    {
+        "id": "fig1.planted",
+        "figure": "fig1",
+        "claim": "planted by the test",
+        "criterion": "none",
+        "values": {"x": 1.0},
+        "pass": True,
+        "status": "pass",
+    }
+]
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """A test-tier tree in which every output of the run exists (empty placeholders, as after a
+    finished run) except paper/main.pdf, with a one-page paper/main.tex: the PDF rule runs alone.
+    results/claims.json holds one planted record."""
+    repo = copy_repo(tmp_path_factory.mktemp("finished") / "repo")
+    listing = _smk(repo, "--summary", "paper/main.pdf", "--config", "tier=test", timeout=300)
+    assert listing.returncode == 0, listing.stderr[-3000:]
+    outputs = [row.split("\t")[0] for row in listing.stdout.splitlines()[1:] if "\t" in row]
+    assert "results/claims.json" in outputs and "paper/main.pdf" in outputs
+    (repo / "paper" / "main.tex").write_text(TINY_TEX)
+    stamp = time.time()
+    for rel in outputs:
+        if rel != "paper/main.pdf":
+            path = repo / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(PLANTED_CLAIMS) if rel == "results/claims.json" else "")
+            os.utime(path, (stamp, stamp))
+    return repo
+
+
+@pytest.mark.slow
+def test_interrupted_pdf_build_is_rebuilt_by_the_next_run(finished, tmp_path):
+    """pdflatex killed during the build, then a plain rerun: a PDF (latexmk used to reuse the
+    killed build's state, answer 'Nothing to do ... pdflatex: gave an error', exit 12, forever)."""
+    real = shutil.which("pdflatex")
+    if not shutil.which("latexmk") or not real:
+        pytest.skip("latexmk/pdflatex are not installed (TeX is optional; .ci/run installs it)")
+    repo = finished
+    wrap, hold = tmp_path / "bin", tmp_path / "hold"
+    wrap.mkdir()
+    hold.mkdir()
+    (wrap / "pdflatex").write_text(PDFLATEX)
+    (wrap / "pdflatex").chmod(0o755)
+    env = _env(
+        repo,
+        PATH=os.pathsep.join([str(wrap), os.environ["PATH"]]),
+        COM_TEST_PDF_HOLD=str(hold),
+        COM_TEST_REAL_PDFLATEX=real,
+    )
+    args = ["--cores", "1", "paper/main.pdf", "--config", "tier=test"]
+    first = subprocess.Popen(
+        [sys.executable, "-m", "snakemake", *args],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        _wait_for(lambda: (hold / "held").exists(), "pdflatex to finish its first pass", first)
+        os.kill(int((hold / "held").read_text()), signal.SIGKILL)
+        out, err = first.communicate(timeout=WAIT_S)
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait()
+    assert first.returncode == 1 and "Error in rule paper_pdf" in err, err[-3000:]
+    assert not (repo / "paper" / "main.pdf").exists()
+    (hold / "go").write_text("")
+    again = _smk(repo, *args, env=env)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert (repo / "paper" / "main.pdf").read_bytes().startswith(b"%PDF")
+    # the claims job is in this run's DAG: its summary is shown, labelled with the tier
+    shown = [line for line in again.stdout.splitlines() if line.startswith("claims")]
+    assert shown and shown[0].startswith("claims (test tier): 1 pass"), again.stdout[-2000:]
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory):
+    """A copy of the repository with nothing built."""
+    return copy_repo(tmp_path_factory.mktemp("fresh") / "repo")
+
+
+@pytest.mark.slow
+def test_summary_of_a_run_that_did_not_check_the_claims_is_not_shown(fresh):
+    """A results/claims.json left by another tier (or older outputs) is not printed as this run's
+    summary when this run did not rebuild it."""
+    claims = fresh / "results" / "claims.json"
+    claims.parent.mkdir(parents=True, exist_ok=True)
+    claims.write_text(json.dumps(PLANTED_CLAIMS))  # e.g. from a quick-tier run
+    try:
+        r = _smk(
+            fresh, "--cores", "1", "--config", "tier=test", "--", "results/cells/fig4/rnn.yaml"
+        )
+    finally:
+        claims.unlink()
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "1 pass" not in r.stdout + r.stderr
+    lines = [line for line in r.stdout.splitlines() if line.startswith("claims")]
+    assert lines == [
+        "claims: not checked by this run (results/claims.json may be from another tier or older "
+        "outputs); `snakemake --cores all --config tier=test` checks them"
+    ]
+
+
+# --- a failing training job, device: cuda without a GPU, the Slurm profile ----------------------
+@pytest.mark.slow
+def test_failing_training_job_prints_its_error_line_on_the_console(fresh):
+    """The train CLI's one `error:` line reaches the console before Snakemake's job report (the
+    job's output goes to its log)."""
+    cell = fresh / "results" / "cells" / "fig4" / "rnn.yaml"
+    r = _smk(fresh, "--cores", "1", "--config", "tier=test", "--", str(cell.relative_to(fresh)))
+    assert r.returncode == 0 and cell.exists(), r.stderr[-3000:]
+    spec = yaml.safe_load(cell.read_text())
+    cell.write_text(yaml.safe_dump(dict(spec, seeds=spec["seeds"] + spec["seeds"][:1])))
+    target = "results/runs/fig4/rnn/metrics.parquet"
+    r = _smk(fresh, "--cores", "1", "--config", "tier=test", "--", target)
+    assert r.returncode == 1
+    err = r.stderr.splitlines()
+    wanted = f"error: seeds: {spec['seeds'][0]} is listed twice; allowed: each value once"
+    assert wanted in err, r.stderr[-3000:]
+    assert err.index(wanted) < next(i for i, s in enumerate(err) if "Error in rule train_cell" in s)
+    log = (fresh / "results/logs/train_cell/fig4/rnn.log").read_text()
+    assert wanted in log
+
+
+@pytest.mark.slow
+def test_device_cuda_without_a_gpu_stops_before_any_job(fresh):
+    """device: cuda where the training jobs would run on this machine and torch sees no GPU: one
+    line, exit 1, no job run (a dry run, or a cluster run, cannot know: it goes on)."""
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU that torch can use")
+    env = _env(fresh)
+    env.pop("CURSE_OF_MEMORY_ALLOW_CPU", None)
+    target = [
+        "--config",
+        "tier=test",
+        "device=cuda",
+        "--",
+        "results/runs/fig4/crnn/metrics.parquet",
+    ]
+    r = _smk(fresh, "--cores", "1", *target, env=env)
+    assert r.returncode == 1
+    (line,) = [s for s in r.stderr.splitlines() if s.startswith("error:")]
+    assert line.startswith("error: config: device: cuda, but torch") and "device: " in line
+    assert "set device: auto or cpu" in line and "Traceback" not in r.stderr
+    assert not (fresh / "results/cells/fig4/crnn.yaml").exists()  # nothing ran
+    dry = _smk(fresh, "-n", *target, env=env)
+    assert dry.returncode == 0, dry.stderr[-3000:]
+
+
+def test_slurm_profile_prints_a_failed_jobs_log():
+    """A cluster job's stderr goes to its Slurm log; the profile prints the job's own log (with the
+    training's `error:` line) on the console."""
+    profile = yaml.safe_load((ROOT / "slurm" / "config.yaml").read_text())
+    assert profile.get("show-failed-logs") is True
+
+
+# --- every snakemake command of the README parses and dry-runs ----------------------------------
+def _readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    fence = re.compile(r"^```[^\n]*\n(.*?)^```", flags=re.S | re.M)
+    lines = [line for block in fence.findall(text) for line in block.splitlines()]
+    lines += [" ".join(span.split()) for span in re.findall(r"`([^`]+)`", fence.sub("", text))]
+    commands = []
+    for line in lines:
+        line = line.split(" #", 1)[0].strip()
+        start = line.find("snakemake ")
+        if start < 0 or line.startswith("#") or not re.match(r"(.*(&&|\s)|)snakemake ", line):
+            continue
+        command = line[start:]
+        if command not in commands:
+            commands.append(command)
+    return commands
+
+
+# commands a dry run cannot check, and why
+README_SKIPPED = {
+    "--report": "a report needs the outputs of a finished run",
+    "<": "a placeholder (<test|quick|paper>), not a command",
+}
+
+
+@pytest.mark.slow
+def test_every_readme_snakemake_command_dry_runs(fresh):
+    """Each `snakemake ...` line of README.md (code blocks and inline code) dry-runs in a copy of
+    the repository (`-n` added; the Slurm profile's lines too, as no job is submitted)."""
+    commands = _readme_commands()
+    assert len(commands) >= 10 and "snakemake --cores all" in commands
+    failed = []
+    for command in commands:
+        if any(key in command for key in README_SKIPPED):
+            continue
+        args = shlex.split(command)[1:]
+        r = _smk(fresh, "-n", *args, timeout=300)
+        if r.returncode != 0:
+            said = [s for s in (r.stdout + r.stderr).splitlines() if "rror" in s] or [""]
+            failed.append(f"{command}\n    {said[-1].strip()}")
+    assert not failed, "README commands that do not dry-run:\n" + "\n".join(failed)

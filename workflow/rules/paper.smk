@@ -153,7 +153,12 @@ rule glance:
 
 
 rule paper_pdf:
-    """paper/main.pdf with latexmk (aux files in results/latex; the PDF is moved in atomically)."""
+    """paper/main.pdf with latexmk (aux files in results/latex; the PDF is moved in atomically).
+
+    -gg: latexmk first removes what it generated in results/latex and builds from scratch, so the
+    state of an interrupted build (a killed pdflatex recorded as an error, a half-written .aux) is
+    never reused: a rerun after Ctrl-C or a kill builds the PDF.
+    """
     input:
         # everything else first, so the PDF is the last node of the run
         lambda wc: paper_sources() + upstream_targets() + diagnostics_targets(),
@@ -165,7 +170,7 @@ rule paper_pdf:
     conda:
         ENV
     shell:
-        "(cd paper && latexmk -pdf -interaction=nonstopmode -halt-on-error"
+        "(cd paper && latexmk -gg -pdf -interaction=nonstopmode -halt-on-error"
         " -outdir=../results/latex main.tex) > {log} 2>&1"
         " && cp results/latex/main.pdf paper/.main.pdf.tmp"
         " && mv paper/.main.pdf.tmp paper/main.pdf"

@@ -23,7 +23,12 @@ rule write_cell:
 if RUNS == "train":
 
     rule train_cell:
-        """Train one cell's population: python -m curse_of_memory.train CELL.yaml --out DIR."""
+        """Train one cell's population: python -m curse_of_memory.train CELL.yaml --out DIR.
+
+        The job's output goes to its log; when it fails, its `error:` line (else the log's last
+        lines) is also written to stderr, so that it reaches the console before Snakemake's job
+        report (on a Slurm cluster the profile's show-failed-logs prints the log instead).
+        """
         input:
             cell="results/cells/{experiment}/{cell}.yaml",
         output:
@@ -50,6 +55,8 @@ if RUNS == "train":
         shell:
             "{params.python} -m curse_of_memory.train {input.cell} --out {params.out}"
             " --threads {threads} > {log} 2>&1"
+            " || (status=$?; tr '\\r' '\\n' < {log} | grep -E '^error:' >&2"
+            " || tr '\\r' '\\n' < {log} | tail -n 5 >&2; exit $status)"
 
 else:
 
