@@ -134,7 +134,9 @@ rule glance:
         this_run=tables("fig3a", "fig3b", "fig10", "fig10_published", "fig11")
         + tables("fig11", kind="history"),
         fit=rules.autocorrelation.output.fit,
-        reference=reference_tables("fig3a", "fig3b", "fig10", "fig10_published", "fig11")
+        reference=reference_tables(
+            "fig3a", "fig3b", "fig10", "fig10_published", "fig11"
+        )
         + reference_tables("fig11", kind="history"),
         second=[str(p) for p in glance_tables(SECOND_REFERENCE_DIR)],
     output:
