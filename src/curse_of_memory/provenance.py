@@ -254,6 +254,9 @@ def _member_tables(run_dir: Path, experiments) -> tuple:
                     "config_hash": s["config_hash"],
                     "threads": s.get("threads"),
                     "device": s.get("device"),
+                    # which draw of the teacher recipe (METHODS §3.1); cells older than the
+                    # setting were trained on the PyTorch draw
+                    "teacher_rng": s["config"].get("task", {}).get("teacher_rng", "torch"),
                 }
             )
     members = pd.concat(members, ignore_index=True)
@@ -314,8 +317,10 @@ def pack(
             io.torch_save(out_dir / "runs" / exp / cdir.name / "final.pt", final)
             _copy(cdir / "cell.yaml", out_dir / "runs" / exp / cdir.name / "cell.yaml")
     devices = sorted({str(c["device"]) for c in cells})
+    rngs = sorted({c["teacher_rng"] for c in cells})
     prov = {
         "tier": tier,
+        "teacher_rng": rngs[0] if len(rngs) == 1 else ", ".join(rngs),
         "commit": commit,
         "training_fingerprint": fingerprint,
         "device": ", ".join(devices),
@@ -381,6 +386,11 @@ the paper is not part of it.  The default run draws these numbers beside its own
 and judges every training claim on both; `snakemake --cores all --config tier=paper runs=reference`
 rebuilds every paper-tier figure, table and claim from this folder without training.
 
+- **Teacher:** `task.teacher_rng: {prov.get("teacher_rng", "torch")}` ({
+        "the paper's own draw, JAX's PRNGKey(42) recomputed in NumPy"
+        if prov.get("teacher_rng") == "jax"
+        else "a second draw of the teacher recipe, not the paper's"
+    }; docs/METHODS.md §3.1)
 - **Made with:** `{prov["command"]}`
 - **Code:** commit `{prov["commit"]}`, training fingerprint `{prov["training_fingerprint"]}`
   (the pipeline compares it with the checkout's and says in the PDF when they differ)
