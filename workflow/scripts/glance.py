@@ -15,11 +15,12 @@ from curse_of_memory.runlog import snakemake_log
 
 def main(smk):
     readings = P.load(smk.input.readings)
-    fit = list(smk.input.fit)
+    fit = smk.input.fit
+    fit = [fit] if isinstance(fit, str) else list(fit)  # one path, or none
     sources = [
         G.load_source("this_run", f"this run ({smk.params.tier})", smk.input.this_run, *fit[:1]),
-        G.load_source("paper_teacher", "paper tier, paper's teacher", smk.input.reference),
-        G.load_source("second_teacher", "paper tier, second teacher", smk.input.second),
+        G.load_source("paper_teacher", "paper's teacher", smk.input.reference),
+        G.load_source("second_teacher", "2nd teacher", smk.input.second),
     ]
     # the paper-tier numbers when this run is not itself the paper tier's
     trained = "paper_teacher" if smk.input.reference else "this_run"

@@ -235,8 +235,9 @@ def latex(
         r"\texttt{resources/published/}); ``ours'' is the paper-tier reference run on the "
         r"paper's own teacher draw for the training figures (Figs 3, 10 bottom, 11; Fig 10 at "
         r"$\theta_0 < \pi$ with the as-published teacher remap, as the paper's code ran) and this "
-        r"run's embeddings for Fig 12; ratio = ours / published. The second teacher is an "
-        r"independent draw of the same recipe (METHODS \S 3.1); this run is the "
+        r"run's embeddings for Fig 12; ratio = ours / published. The columns ``paper's "
+        r"teacher'' and ``2nd teacher'' are the two paper-tier reference runs; the second teacher "
+        r"is an independent draw of the same recipe (METHODS \S 3.1); this run is the "
         + _tex(tier)
         + " tier. Per column: "
         + "; ".join(
@@ -247,7 +248,7 @@ def latex(
         )
         + ".",
         "",
-        r"{\small\setlength{\tabcolsep}{3pt}",
+        r"{\scriptsize\setlength{\tabcolsep}{2.5pt}",
         r"\begin{longtable}{llllr" + "r" * len(keys) + "rc}",
         r"\toprule",
         "Fig & panel & series & $x$ & published & "
@@ -279,6 +280,10 @@ def latex(
         lines.append(" & ".join(cells) + r" \\")
     lines += [r"\bottomrule", r"\end{longtable}}", ""]
     lines.append(r"\subsection*{Deviations beyond " + f"{FACTOR:g}" + r"$\times$}")
+    lines.append(
+        "Each point of ours beyond the factor (ratio in brackets), with what was checked and "
+        r"what was found (\texttt{resources/published/deviations.yaml})."
+    )
     if devs.empty:
         lines.append("None.")
     else:
@@ -287,11 +292,14 @@ def latex(
             r"\toprule point (ratio) & what was checked & what was found \\",
             r"\midrule\endhead",
         ]
+        groups: dict[tuple[str, str], list[str]] = {}  # one row per note, its points together
         for _, r in devs.iterrows():
             x = "" if not np.isfinite(r["x"]) else f" {r['x']:g}"
             point = f"Fig {r['figure']}{r['panel'] if r['panel'] in ('A', 'B') else ''} "
             point += f"{r['series']}{x} ({_num(r['ratio'])})"
-            lines.append(f"{_tex(point)} & {_tex(r['checked'])} & {_tex(r['found'])} " + r"\\")
+            groups.setdefault((r["checked"], r["found"]), []).append(point)
+        for (checked, found), points in groups.items():
+            lines.append(f"{_tex('; '.join(points))} & {_tex(checked)} & {_tex(found)} " + r"\\")
         lines += [r"\bottomrule", r"\end{longtable}}"]
     if others:
         lines += [
