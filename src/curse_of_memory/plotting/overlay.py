@@ -48,26 +48,26 @@ def reference(ax, x, y, color, *, markersize: float = 3.0) -> None:
     )
 
 
-def published(ax, x, y, color="0.45", *, markersize: float = 3.5, legend: bool = True) -> None:
+def _marks(ax, x, y, color, label, legend_color, legend, **style) -> None:
+    """Unconnected markers at the finite positive (x, y), in ``color``; one legend entry per
+    axis in ``legend_color``, whatever the colours of the marks."""
     x, y = np.asarray(x, float), np.asarray(y, float)
     ok = np.isfinite(x) & np.isfinite(y) & (y > 0)
     if not ok.any():
         return
-    style = dict(ls="none", marker="x", ms=markersize, mew=0.8, zorder=5)
-    ax.plot(x[ok], y[ok], color=color, **style)
-    if legend and not _labelled(ax, PUBLISHED_LABEL):  # one grey entry, whatever the colours
-        ax.plot([], [], color="0.45", label=PUBLISHED_LABEL, **style)
+    ax.plot(x[ok], y[ok], color=color, ls="none", **style)
+    if legend and not _labelled(ax, label):
+        ax.plot([], [], color=legend_color, ls="none", label=label, **style)
+
+
+def published(ax, x, y, color="0.45", *, markersize: float = 3.5, legend: bool = True) -> None:
+    _marks(ax, x, y, color, PUBLISHED_LABEL, "0.45", legend, marker="x", ms=markersize, mew=0.8,
+           zorder=5)  # fmt: skip
 
 
 def median(ax, x, y, color, *, markersize: float = 4.0) -> None:
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    ok = np.isfinite(x) & np.isfinite(y) & (y > 0)
-    if not ok.any():
-        return
-    style = dict(ls="none", marker="_", ms=markersize, mew=0.9, zorder=4)
-    ax.plot(x[ok], y[ok], color=color, **style)
-    if not _labelled(ax, MEDIAN_LABEL):
-        ax.plot([], [], color="0.3", label=MEDIAN_LABEL, **style)
+    _marks(ax, x, y, color, MEDIAN_LABEL, "0.3", True, marker="_", ms=markersize, mew=0.9,
+           zorder=4)  # fmt: skip
 
 
 def diverged(ax, x, color) -> None:
