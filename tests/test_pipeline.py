@@ -123,7 +123,7 @@ def test_a_reference_run_is_drawn_judged_and_rebuilt_without_training(built):
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     left = pd.read_csv(built / "paper/figures/fig3_a.csv")
-    assert set(left["source"]) == {"this run", "paper-tier reference"}
+    assert set(left["source"]) == {"this run", "paper-tier reference", "published"}
     mine, theirs = (
         left[left["source"] == s].sort_values(["model", "nu0"])["loss"].to_numpy()
         for s in ("this run", "paper-tier reference")
