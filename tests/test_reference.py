@@ -150,3 +150,14 @@ def test_retraining_a_reference_cell_reproduces_it(tmp_path):
     else:
         assert np.allclose(mine, ref, rtol=1e-3), platform.processor()
     assert math.isfinite(summary["members"][0]["final_train_loss"])
+
+
+def test_the_main_reference_is_on_the_papers_teacher_and_the_second_on_the_other_draw():
+    """results/reference/paper was trained on the paper's own teacher draw (the default), the
+    second folder on the PyTorch draw; each cell of each says so."""
+    assert PROV["teacher_rng"] == "jax"
+    assert all(c["teacher_rng"] == "jax" for c in PROV["cells"])
+    second = json.loads((REF.parent / "paper-torch-teacher" / "provenance.json").read_text())
+    assert second["teacher_rng"] == "torch" and second["runs"] >= 2805
+    cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
+    assert cfg["training"]["defaults"]["task"]["teacher_rng"] == "jax"
