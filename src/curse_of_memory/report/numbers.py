@@ -33,6 +33,7 @@ CLAIM_NUMBERS = {
 RUN_NUMBERS = (
     "TierName",
     "TierNote",
+    "TeacherDraw",
     "SeedsTraining",
     "StepsTraining",
     "LrsPerGrid",
@@ -123,6 +124,9 @@ def macros(
             + tex_escape(b["lrs"])
             + " lr grid]} "
         ),
+        "TeacherDraw": "the paper's own teacher draw"
+        if ((training or {}).get("defaults", {}).get("task", {}).get("teacher_rng", "jax")) == "jax"
+        else "a second teacher draw (not the paper's)",
         "SeedsTraining": str(b["seeds"]),
         "StepsTraining": f"{b['steps']:,}".replace(",", "{,}"),
         "LrsPerGrid": tex_escape(b["lrs"]),
