@@ -232,7 +232,9 @@ def test_granted_but_unusable_gpu_fails_clearly_and_is_retried(cluster, repo):
     # one attempt plus the profile's one retry, each a failed Slurm job asking for a GPU
     assert [j["JobState"] for j in jobs] == ["FAILED", "FAILED"], jobs
     assert all("gpu:1" in j.get("TresPerJob", "") for j in jobs)
-    assert len(re.findall(r"Error in rule train_cell", output)) == 2, _tail(result)
+    # each attempt is reported (show-failed-logs also prints the failed job's own log, which
+    # repeats the report: at least the two attempts, counted exactly by Slurm's job states above)
+    assert len(re.findall(r"Error in rule train_cell", output)) >= 2, _tail(result)
     assert not (repo / target).exists()
 
     log = next((repo / "results/logs/train_cell").rglob("*.log")).read_text()
