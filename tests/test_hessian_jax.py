@@ -10,17 +10,13 @@ Nothing here uses the project's models, layouts or recurrences: the teacher is d
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
+from jax_oracle import import_jax, jax_paper_mode
 
 from curse_of_memory import hessian as hs
 
-if os.environ.get("CI"):
-    import jax  # CI installs the test extra: a missing JAX is a failure there, not a skip
-else:
-    jax = pytest.importorskip("jax", reason="jax is in the test extra (pip install -e .[test])")
+jax = import_jax()
 import jax.numpy as jnp  # noqa: E402
 
 BATCH, T, N = 64, 300, 4
@@ -29,12 +25,8 @@ BATCH, T, N = 64, 300, 4
 @pytest.fixture(scope="module")
 def paper_mode():
     """JAX's 64-bit mode and the non-partitionable threefry of the paper's code, restored after."""
-    old = (jax.config.jax_threefry_partitionable, jax.config.jax_enable_x64)
-    jax.config.update("jax_threefry_partitionable", False)
-    jax.config.update("jax_enable_x64", True)
-    yield
-    jax.config.update("jax_threefry_partitionable", old[0])
-    jax.config.update("jax_enable_x64", old[1])
+    with jax_paper_mode(jax, x64=True):
+        yield
 
 
 # --- the paper's draw, with jax.random ---------------------------------------------------------

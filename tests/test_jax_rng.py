@@ -6,29 +6,21 @@ JAX in the non-partitionable threefry mode of its 0.4 series, as the paper's cod
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
+from jax_oracle import import_jax, jax_paper_mode
 
 from curse_of_memory.tasks import jax_rng as R
 
-if os.environ.get("CI"):
-    import jax  # CI installs the test extra: a missing JAX is a failure there, not a skip
-else:
-    jax = pytest.importorskip("jax", reason="jax is in the test extra (pip install -e .[test])")
+jax = import_jax()
 import jax.numpy as jnp  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
 def paper_mode():
     """JAX as the paper ran it: non-partitionable threefry; 64-bit mode only where asked."""
-    old = (jax.config.jax_threefry_partitionable, jax.config.jax_enable_x64)
-    jax.config.update("jax_threefry_partitionable", False)
-    jax.config.update("jax_enable_x64", False)
-    yield
-    jax.config.update("jax_threefry_partitionable", old[0])
-    jax.config.update("jax_enable_x64", old[1])
+    with jax_paper_mode(jax, x64=False):
+        yield
 
 
 def _raw(key):

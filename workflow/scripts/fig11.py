@@ -15,8 +15,18 @@ from curse_of_memory.plotting import overlay, style
 from curse_of_memory.plotting.axes import quiet_minor_labels
 from curse_of_memory.runlog import snakemake_log
 
-COLUMNS = ["heads", "cell", "lr", "mean", "sem", "median", "n_seeds", "n_diverged_total", "flagged"]
-COLUMNS += ["edge"]
+COLUMNS = [
+    "heads",
+    "cell",
+    "lr",
+    "mean",
+    "sem",
+    "median",
+    "n_seeds",
+    "n_diverged_total",
+    "flagged",
+    "edge",
+]
 
 
 def heads(cell):

@@ -75,8 +75,10 @@ def cols(published):
 
 def published_rows(readings, panel, x_of_row):
     """The published readings of one panel as plotted rows (source "published")."""
-    pts = P.points(readings, "3", panel) if readings is not None else readings
-    if pts is None or pts.empty:
+    if readings is None:
+        return pd.DataFrame()
+    pts = P.points(readings, "3", panel)
+    if pts.empty:
         return pd.DataFrame()
     return pd.DataFrame(
         {
