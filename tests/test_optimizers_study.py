@@ -163,6 +163,39 @@ def test_figure_on_synthetic_and_empty_tables(tmp_path):
     assert (tmp_path / "empty.pdf").exists()
 
 
+def test_paper_scale_reference_is_drawn_beside_with_its_grid_edges(tmp_path):
+    """The reference's rows are drawn and written with source "paper-tier reference"; a best lr
+    at the top (bottom) of the cell's paper grid is found as such."""
+    mod = _script()
+    grid = [0.032, 0.01, 0.0032, 0.001, 3.2e-4, 1e-4, 3.2e-5]
+    grids = dict.fromkeys(PAPERLIKE, grid)
+    ref_best = _best(PAPERLIKE)
+    ref_best.loc[ref_best["cell"] == "rnn-muon", "lr"] = [0.032, 0.01, 3.2e-5]
+    ref = co.edge_sides(co.curves(ref_best), grids)
+    muon = ref[ref["cell"] == "rnn-muon"]
+    assert list(muon["edge_side"]) == ["top", "", "bottom"]
+    assert (ref.loc[ref["all_diverged"], "edge_side"] == "").all()
+    assert co.grid_extensions(ref) == {"rnn-muon": ["top", "bottom"]}
+    mod.plot(co.curves(_best(PAPERLIKE)), tmp_path / "f.pdf", tier="quick", ref=ref)
+    back = pd.read_csv(tmp_path / "f.csv", keep_default_na=False)
+    assert sorted(set(back["source"])) == [mod.REFERENCE, mod.THIS_RUN]
+    assert (back["source"] == mod.REFERENCE).sum() == len(ref)
+    tex = co.lr_table(ref, grids, "paper", reference=True)
+    assert r"\label{tab:optimizers-reference}" in tex and "reference run" in tex
+    n = co.numbers(ref, prefix="Ref")
+    assert set(n) == {"Ref" + k for k in co.numbers(ref)} and n["RefOptDenseAdamLoss"] == "10"
+
+
+def test_grid_edge_rule_adds_one_half_decade_value_beyond_the_edge():
+    grid = [0.032, 0.01, 0.0032, 0.001, 3.2e-4, 1e-4, 3.2e-5]
+    assert co.extended_grid(grid, ["top"]) == [0.1] + grid
+    assert co.extended_grid(grid, ["bottom"]) == grid + [1e-5]
+    adafactor = [0.32, 0.1, 0.032, 0.01, 0.0032, 0.001, 3.2e-4]
+    assert co.extended_grid(adafactor, ["top", "bottom"]) == [1.0] + adafactor + [1e-4]
+    assert co.extended_grid([0.1, 0.032], ["top"]) == [0.32, 0.1, 0.032]
+    assert co.extended_grid(grid, []) == grid
+
+
 def test_config_cells_and_grids():
     """14 cells (muon not on the LRU), one 7-value grid per optimizer, the same for every
     architecture; the quick tier keeps 3 nu0 including 0.99."""

@@ -91,19 +91,20 @@ def test_pack_cli_names_a_run_folder_it_cannot_pack_in_one_line(tmp_path, capsys
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ")
-    assert ("--fingerprint" if has_runs else "none of the paper's experiments") in err[0]
+    assert ("--fingerprint" if has_runs else "none of the reference's experiments") in err[0]
     assert not (tmp_path / "out").exists()  # nothing written
 
 
 # --- file hashes of a reference folder ---------------------------------------------------------
-def _fake_paper_run(root):
-    """A finished 'paper-tier' run folder with one trained Fig 4 cell, its tables and a CSV."""
+def _fake_paper_run(root, experiment="fig4", cell_name="rnn"):
+    """A finished 'paper-tier' run folder with one trained cell (Fig 4's by default), its tables
+    and a CSV."""
     from curse_of_memory import io
     from curse_of_memory.train import run_cell
 
     cell = {
-        "experiment": "fig4",
-        "cell": "rnn",
+        "experiment": experiment,
+        "cell": cell_name,
         "model": {"name": "rnn", "hidden": 4},
         "optimizer": {"name": "adam"},
         "task": {"T": 10, "batch": 2, "teacher_hidden": 3},
@@ -115,15 +116,15 @@ def _fake_paper_run(root):
         "validation_batches": 1,
         "device": "cpu",
     }
-    run_cell(cell, root / "results" / "runs" / "fig4" / "rnn", state_dir="none")
+    run_cell(cell, root / "results" / "runs" / experiment / cell_name, state_dir="none")
     for kind in ("best", "by_lr", "history"):
-        frame = pd.DataFrame({"cell": ["rnn"], "lr": [0.01], "kind": [kind]})
-        io.write_parquet(root / "results" / "tables" / f"fig4_{kind}.parquet", frame)
+        frame = pd.DataFrame({"cell": [cell_name], "lr": [0.01], "kind": [kind]})
+        io.write_parquet(root / "results" / "tables" / f"{experiment}_{kind}.parquet", frame)
     io.write_csv(root / "paper" / "figures" / "fig4_spectrum.csv", pd.DataFrame({"x": [1.0]}))
     return root
 
 
-def _pack(run, out):
+def _pack(run, out, **kw):
     from curse_of_memory.provenance import pack
 
     return pack(
@@ -135,6 +136,7 @@ def _pack(run, out):
         wall_seconds=1.0,
         commit=None,
         fingerprint="0",
+        **kw,
     )
 
 
@@ -219,3 +221,37 @@ def test_every_shipped_reference_folder_matches_its_hashes():
     for folder in folders:
         verify_reference(folder)
         assert read_provenance(folder)["files"] == file_hashes(folder)
+
+
+def test_a_later_run_is_added_to_a_reference_with_its_own_facts(packed, tmp_path):
+    """pack --add: the optimizer study trained after the paper's figures joins the folder; the
+    totals cover both runs, the later run's command and times are kept apart, and every file is
+    hashed again."""
+    from curse_of_memory.errors import UserError
+    from curse_of_memory.provenance import main, verify_reference
+
+    out, first = packed
+    run = _fake_paper_run(tmp_path / "later", "optimizers", "rnn-adam")
+    prov = _pack(run, out, add=True, experiments=["optimizers"])
+    assert prov["experiments"] == ["fig4", "optimizers"]
+    assert prov["runs"] == first["runs"] + 1 and prov["run_steps"] == first["run_steps"] + 4
+    assert [c["cell"] for c in prov["cells"]] == ["rnn", "rnn-adam"]
+    (added,) = prov["additions"]
+    assert added["experiments"] == ["optimizers"] and added["runs"] == 1
+    assert prov["command"] == first["command"] and prov["started"] == first["started"]
+    members = pd.read_parquet(out / "runs" / "members.parquet")
+    epochs = pd.read_parquet(out / "runs" / "epochs.parquet")
+    assert sorted(members["experiment"].astype(str)) == ["fig4", "optimizers"]
+    assert set(epochs["cell"].astype(str)) == {"rnn", "rnn-adam"}
+    assert (out / "tables" / "optimizers_best.parquet").exists()
+    assert "## Added: optimizers" in (out / "README.md").read_text()
+    verify_reference(out)
+    with pytest.raises(UserError, match="already holds optimizers"):
+        _pack(run, out, add=True, experiments=["optimizers"])
+    with pytest.raises(UserError, match="has no fig9"):
+        _pack(run, out, add=True, experiments=["fig9"])
+    # the CLI: one line, nothing written, for a folder without a reference to add to
+    args = ["pack", str(run), str(tmp_path / "empty"), "--command", "c", "--started", "s"]
+    with pytest.raises(SystemExit):
+        main(args + ["--finished", "f", "--wall-seconds", "1", "--fingerprint", "0", "--add"])
+    assert not (tmp_path / "empty").exists()

@@ -48,6 +48,10 @@ REFERENCE_DIR = Path("results/reference/paper")
 TRAINING_FIGURES = ("fig3", "fig4", "fig9", "fig10", "fig11")
 # experiments of the paper's figures (the optimizer study goes beyond the paper)
 PAPER_EXPERIMENTS = ("fig3a", "fig3b", "fig4", "fig9", "fig10", "fig10_published", "fig11")
+# what a reference folder may hold: the paper's experiments and the optimizer study
+REFERENCE_EXPERIMENTS = PAPER_EXPERIMENTS + ("optimizers",)
+# the figure an experiment's plotted numbers (paper/figures/<figure>*.csv) belong to
+_FIGURE_OF = {"fig3a": "fig3", "fig3b": "fig3", "fig10_published": "fig10"}
 # runs whose final parameters a figure reads
 FINAL_PARAMS_EXPERIMENTS = ("fig4", "fig9")
 TRAINING_SOURCES = ("models", "tasks", "training", "train.py", "device.py")
@@ -279,21 +283,100 @@ def pack(
     fingerprint: str,
     tier: str = "paper",
     note: str = "",
+    experiments: list[str] | None = None,
+    add: bool = False,
 ) -> dict:
-    """Build the reference folder ``out_dir`` from the finished paper-tier run in ``run_dir``."""
+    """Build the reference folder ``out_dir`` from the finished paper-tier run in ``run_dir``.
+
+    ``experiments``: which of :data:`REFERENCE_EXPERIMENTS` to take (default: every one the run
+    trained).  ``add=True`` adds them to the reference already in ``out_dir`` instead (a later
+    run, e.g. the optimizer study trained after the paper's figures): its members, per-epoch losses
+    and tables join the folder's, its cells join ``cells``, the totals (runs, run-steps, diverged
+    runs, training-job time) cover both, and the later run's own facts (command, times, commit,
+    fingerprint, machine) are recorded under ``additions``; the first run's stay at the top."""
+    import pandas as pd
     import torch
 
     from curse_of_memory import io
 
     run_dir, out_dir = Path(run_dir), Path(out_dir)
-    if out_dir.is_dir() and any(out_dir.iterdir()):
+    if not add and out_dir.is_dir() and any(out_dir.iterdir()):
         # packing over an older reference would mix its files with the new run's
         raise UserError(
             f"{out_dir} already holds files (an older reference?); move it away first "
-            f"(e.g. `git rm -r {out_dir}`) or pack into an empty folder"
+            f"(e.g. `git rm -r {out_dir}`), pack into an empty folder, or add to it with --add"
         )
-    experiments = [e for e in PAPER_EXPERIMENTS if (run_dir / "results" / "runs" / e).is_dir()]
+    trained = [e for e in REFERENCE_EXPERIMENTS if (run_dir / "results" / "runs" / e).is_dir()]
+    if experiments is None:
+        experiments = trained
+    unknown = [e for e in experiments if e not in REFERENCE_EXPERIMENTS]
+    if unknown:
+        raise UserError(
+            f"cannot pack experiment(s) {', '.join(unknown)}: a reference holds "
+            f"{', '.join(REFERENCE_EXPERIMENTS)}"
+        )
+    absent = [e for e in experiments if e not in trained]
+    if absent:
+        raise UserError(
+            f"{run_dir}/results/runs has no {', '.join(absent)}; train them there first "
+            "(`snakemake --cores all --config tier=paper results/tables/<experiment>_best.parquet`)"
+        )
+    if not experiments:
+        raise UserError(
+            f"{run_dir}/results/runs holds none of the reference's experiments "
+            f"({', '.join(REFERENCE_EXPERIMENTS)}); give the root of the checkout that ran the "
+            "paper tier"
+        )
+    old = None
+    if add:
+        old = read_provenance(out_dir)
+        if old is None:
+            raise UserError(
+                f"--add: {out_dir}/provenance.json is missing; pack a first run into the folder "
+                "without --add"
+            )
+        verify_reference(out_dir)
+        again = [e for e in experiments if e in old["experiments"]]
+        if again:
+            raise UserError(
+                f"{out_dir} already holds {', '.join(again)}; pack those into a new folder, or "
+                "leave them out with --experiments"
+            )
     members, epochs, cells, slims = _member_tables(run_dir, experiments)
+    rngs = sorted({c["teacher_rng"] for c in cells})
+    if old is not None and rngs != [old.get("teacher_rng", "torch")]:
+        raise UserError(
+            f"{run_dir} trained on teacher_rng {', '.join(rngs)}, the reference in {out_dir} on "
+            f"{old.get('teacher_rng', 'torch')}; one reference holds one teacher draw"
+        )
+    run = {
+        "experiments": list(experiments),
+        "command": command,
+        "started": started,
+        "finished": finished,
+        "wall_seconds": round(float(wall_seconds), 1),
+        "train_seconds": round(sum(c["wall_seconds"] for c in cells), 1),
+        "commit": commit,
+        "training_fingerprint": fingerprint,
+        "device": ", ".join(sorted({str(c["device"]) for c in cells})),
+        "machine": _machine(),
+        "torch": torch.__version__,
+        "threads_per_job": sorted({c["threads"] for c in cells if c["threads"] is not None}),
+        "runs": int(len(members)),
+        "run_steps": int(sum(c["members"] * c["steps"] for c in cells)),
+        "diverged_runs": int((members["diverged_step"] >= 0).sum()),
+        "note": note,
+    }
+    if old is not None:  # the new runs join the shipped ones, categories rebuilt over both
+        joined = []
+        for name, new in (("members", members), ("epochs", epochs)):
+            both = pd.concat(
+                [pd.read_parquet(out_dir / "runs" / f"{name}.parquet"), new], ignore_index=True
+            )
+            for col in ("experiment", "cell"):
+                both[col] = both[col].astype(str).astype("category")
+            joined.append(both)
+        members, epochs = joined
     for exp, cell, slim in slims:  # each cell's settings (schedule, steps), without the member list
         io.write_json(out_dir / "runs" / exp / cell / "summary.json", slim)
     io.write_parquet(out_dir / "runs" / "members.parquet", members)
@@ -306,8 +389,9 @@ def pack(
         _copy(
             run_dir / "results" / "tables" / "fig10.parquet", out_dir / "tables" / "fig10.parquet"
         )
+    figures = {_FIGURE_OF.get(e, e) for e in experiments}
     for csv in sorted((run_dir / "paper" / "figures").glob("*.csv")):
-        if csv.name.split("_")[0].split(".")[0] in TRAINING_FIGURES:
+        if csv.name.split("_")[0].split(".")[0] in figures & set(TRAINING_FIGURES):
             _copy(csv, out_dir / "figures" / csv.name)
     for exp in FINAL_PARAMS_EXPERIMENTS:
         if exp not in experiments:
@@ -316,29 +400,30 @@ def pack(
             final = torch.load(cdir / "final.pt", map_location="cpu", weights_only=True)
             io.torch_save(out_dir / "runs" / exp / cdir.name / "final.pt", final)
             _copy(cdir / "cell.yaml", out_dir / "runs" / exp / cdir.name / "cell.yaml")
-    devices = sorted({str(c["device"]) for c in cells})
-    rngs = sorted({c["teacher_rng"] for c in cells})
-    prov = {
-        "tier": tier,
-        "teacher_rng": rngs[0] if len(rngs) == 1 else ", ".join(rngs),
-        "commit": commit,
-        "training_fingerprint": fingerprint,
-        "device": ", ".join(devices),
-        "machine": _machine(),
-        "torch": torch.__version__,
-        "threads_per_job": sorted({c["threads"] for c in cells if c["threads"] is not None}),
-        "started": started,
-        "finished": finished,
-        "wall_seconds": round(float(wall_seconds), 1),
-        "train_seconds_total": round(sum(c["wall_seconds"] for c in cells), 1),
-        "runs": int(len(members)),
-        "run_steps": int(sum(c["members"] * c["steps"] for c in cells)),
-        "diverged_runs": int((members["diverged_step"] >= 0).sum()),
-        "command": command,
-        "note": note,
-        "experiments": experiments,
-        "cells": cells,
-    }
+    if old is None:
+        prov = {"tier": tier, "teacher_rng": rngs[0] if len(rngs) == 1 else ", ".join(rngs)}
+        prov |= {k: run[k] for k in ("commit", "training_fingerprint", "device", "machine")}
+        prov |= {k: run[k] for k in ("torch", "threads_per_job", "started", "finished")}
+        prov |= {
+            "wall_seconds": run["wall_seconds"],
+            "train_seconds_total": run["train_seconds"],
+            "runs": run["runs"],
+            "run_steps": run["run_steps"],
+            "diverged_runs": run["diverged_runs"],
+            "command": command,
+            "note": note,
+            "experiments": list(experiments),
+            "cells": cells,
+            "additions": [],
+        }
+    else:
+        prov = {k: v for k, v in old.items() if k != "files"}
+        prov["train_seconds_total"] = round(prov["train_seconds_total"] + run["train_seconds"], 1)
+        for key in ("runs", "run_steps", "diverged_runs"):
+            prov[key] = int(prov[key] + run[key])
+        prov["experiments"] = list(prov["experiments"]) + list(experiments)
+        prov["cells"] = list(prov["cells"]) + cells
+        prov["additions"] = list(prov.get("additions", [])) + [run]
     io.write_text(out_dir / "README.md", readme(prov))
     # last: the hashes of every file written above (checked before the pipeline reads the folder)
     prov["files"] = file_hashes(out_dir)
@@ -370,19 +455,43 @@ def _machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
 
 
+def _addition_md(run: dict) -> str:
+    """The README's paragraph on a run added to the reference after the first one."""
+    hours = run["wall_seconds"] / 3600
+    return f"""
+## Added: {", ".join(run["experiments"])}
+- **Made with:** `{run["command"]}`
+- **Code:** commit `{run["commit"]}`, training fingerprint `{run["training_fingerprint"]}`
+- **Machine:** {run["machine"]}; device `{run["device"]}`, torch {run["torch"]},
+  {", ".join(str(t) for t in run["threads_per_job"])} thread(s) per training job
+- **When:** {run["started"]} to {run["finished"]}, {run["wall_seconds"]:.0f} s wall
+  ({hours:.2f} h; {run["train_seconds"]:.0f} s of training-job time)
+- **Size:** {run["runs"]} runs, {run["run_steps"]:,} run-steps, {run["diverged_runs"]} diverged runs
+{("- **Note:** " + run["note"] + chr(10)) if run.get("note") else ""}"""
+
+
 def readme(prov: dict) -> str:
+    additions = prov.get("additions", [])
+    first = [e for e in prov["experiments"] if not any(e in a["experiments"] for a in additions)]
     hours = prov["wall_seconds"] / 3600
     rows = "\n".join(
         f"| {c['experiment']} | {c['cell']} | {c['members']} | {c['wall_seconds']:.0f} |"
         for c in prov["cells"]
     )
+    optimizers = (
+        "The optimizer study beyond the paper (experiment `optimizers`, its full grid) was trained "
+        "later and added to the folder (below)."
+        if any("optimizers" in a["experiments"] for a in additions)
+        else "The optimizer study beyond the paper is not part of it."
+    )
+    added = "".join(_addition_md(a) for a in additions)
     # a backslash at a line end below joins the two lines (a Markdown table row is one line)
     return f"""# Paper-tier reference run
 
 One run of the paper's training grids, exactly as `config.yaml` states them (every task point,
 every lr, 10 seeds, 10,000 steps; single runs for Figs 4 and 9), for every training figure of the
-paper (Figs 3, 4, 9, 10 bottom, 11 and their as-published variants).  The optimizer study beyond
-the paper is not part of it.  The default run draws these numbers beside its own reduced ones
+paper (Figs 3, 4, 9, 10 bottom, 11 and their as-published variants).  {optimizers}
+The default run draws these numbers beside its own reduced ones
 and judges every training claim on both; `snakemake --cores all --config tier=paper runs=reference`
 rebuilds every paper-tier figure, table and claim from this folder without training.
 
@@ -391,16 +500,17 @@ rebuilds every paper-tier figure, table and claim from this folder without train
         if prov.get("teacher_rng") == "jax"
         else "a second draw of the teacher recipe, not the paper's"
     }; docs/METHODS.md §3.1)
+- **Experiments:** {", ".join(first)}{"" if not additions else " (the first run, described here)"}
 - **Made with:** `{prov["command"]}`
 - **Code:** commit `{prov["commit"]}`, training fingerprint `{prov["training_fingerprint"]}`
   (the pipeline compares it with the checkout's and says in the PDF when they differ)
 - **Machine:** {prov["machine"]}; device `{prov["device"]}`, torch {prov["torch"]},
   {", ".join(str(t) for t in prov["threads_per_job"])} thread(s) per training job
 - **When:** {prov["started"]} to {prov["finished"]}, {prov["wall_seconds"]:.0f} s wall
-  ({hours:.2f} h; {prov["train_seconds_total"]:.0f} s of training-job time)
-- **Size:** {prov["runs"]} runs, {prov["run_steps"]:,} run-steps, \
-{prov["diverged_runs"]} diverged runs
-{("- **Note:** " + prov["note"] + chr(10)) if prov.get("note") else ""}
+  ({hours:.2f} h)
+- **Size (whole folder):** {prov["runs"]} runs, {prov["run_steps"]:,} run-steps, \
+{prov["diverged_runs"]} diverged runs, {prov["train_seconds_total"]:.0f} s of training-job time
+{("- **Note:** " + prov["note"] + chr(10)) if prov.get("note") else ""}{added}
 ## Files
 | path | what |
 |---|---|
@@ -416,8 +526,8 @@ wall time |
 | `runs/fig4/*/`, `runs/fig9/*/` | `final.pt` (final parameters, per-entry effective lrs; load \
 with `torch.load(..., weights_only=True)`) and `cell.yaml` |
 | `provenance.json` | the facts above, per cell: members, steps, wall seconds, config hash; the \
-sha256 and size of every other file but this README (`files`), checked before the pipeline reads \
-the folder |
+runs added later (`additions`); the sha256 and size of every other file but this README \
+(`files`), checked before the pipeline reads the folder |
 
 ## Cells
 | experiment | cell | runs | wall seconds |
@@ -433,7 +543,9 @@ def main(argv=None) -> int:
         description="Pack a finished paper-tier run into the reference folder.",
     )
     sub = ap.add_subparsers(dest="verb", required=True)
-    p = sub.add_parser("pack", help="build results/reference/paper from a finished paper-tier run")
+    p = sub.add_parser(
+        "pack", help="build (or add to) results/reference/paper from a finished paper-tier run"
+    )
     p.add_argument("run_dir", help="root of the checkout that ran the paper tier")
     p.add_argument("out_dir", nargs="?", default=str(REFERENCE_DIR))
     p.add_argument("--command", required=True, help="the exact command that ran the paper tier")
@@ -442,6 +554,18 @@ def main(argv=None) -> int:
     p.add_argument("--wall-seconds", type=float, required=True)
     p.add_argument("--commit", default=None)
     p.add_argument("--note", default="", help="how the run went (interruptions, shared machine)")
+    p.add_argument(
+        "--experiments",
+        nargs="+",
+        default=None,
+        help=f"which experiments to take (default: every one of {', '.join(REFERENCE_EXPERIMENTS)} "
+        "the run trained)",
+    )
+    p.add_argument(
+        "--add",
+        action="store_true",
+        help="add the experiments to the reference already in out_dir (a later run)",
+    )
     p.add_argument(
         "--fingerprint",
         default=None,
@@ -470,10 +594,10 @@ def main(argv=None) -> int:
         print(f"{a.folder}: every file matches its recorded sha256", file=sys.stderr)
         return 0
     run_dir = Path(a.run_dir)
-    if not any((run_dir / "results" / "runs" / e).is_dir() for e in PAPER_EXPERIMENTS):
+    if not any((run_dir / "results" / "runs" / e).is_dir() for e in REFERENCE_EXPERIMENTS):
         raise UserError(
-            f"{run_dir}/results/runs holds none of the paper's experiments "
-            f"({', '.join(PAPER_EXPERIMENTS)}); give the root of the checkout that ran the "
+            f"{run_dir}/results/runs holds none of the reference's experiments "
+            f"({', '.join(REFERENCE_EXPERIMENTS)}); give the root of the checkout that ran the "
             "paper tier"
         )
     package = run_dir / "src" / "curse_of_memory"
@@ -494,6 +618,8 @@ def main(argv=None) -> int:
         commit=a.commit,
         fingerprint=fp,
         note=a.note,
+        experiments=a.experiments,
+        add=a.add,
     )
     print(
         f"{a.out_dir}: {prov['runs']} runs, {prov['run_steps']:,} run-steps, fingerprint {fp}",

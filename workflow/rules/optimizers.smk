@@ -10,9 +10,11 @@ rule fig_optimizers:
     """Final loss vs nu0 per architecture and optimizer; best lrs and divergence counts."""
     input:
         best=tables("optimizers"),
+        reference=reference_tables("optimizers"),
     output:
         pdf="paper/figures/fig_optimizers.pdf",
         table="paper/tables/optimizers.tex",
+        reference_table="paper/tables/optimizers_reference.tex",
         numbers="paper/generated/optimizers.tex",
     log:
         "results/logs/fig_optimizers/fig_optimizers.log",
@@ -22,6 +24,7 @@ rule fig_optimizers:
     params:
         tier=TIER,
         grids={c: v["cell"]["lrs"] for c, v in _OPT_CELLS.items()},
+        paper_grids={c: v["meta"]["paper"]["lrs"] for c, v in _OPT_CELLS.items()},
         src=src_fingerprint("claims/optimizers.py", "claims/core.py", "plotting"),
     script:
         "../scripts/fig_optimizers.py"

@@ -2,71 +2,94 @@
 (dense RNN, 2x2 block-diagonal RNN, LRU), one line per optimizer, mean +- SEM at each optimizer's
 best lr (METHODS §1.6 aggregation: an lr with a diverged seed is not eligible).  Open markers: no
 eligible lr (published NaN-skipping mean); a point where every run diverged is left out (and
-marked x at the top of the panel).  Works with whatever cells the tier configured (none: empty
+marked x at the top of the panel).  Where the paper-tier reference run holds the study and this
+run is a reduced tier, its points are drawn beside this run's as hollow markers on dotted lines.
+At the paper scale (the reference, or this run at tier=paper) a point whose best lr is the
+largest (smallest) value of the cell's paper grid carries a small triangle pointing up (down): the
+optimum may lie outside the grid.  Works with whatever cells the tier configured (none: empty
 panels).
 
-input.best (the optimizers best-lr tables) -> output.pdf (+ .png and fig_optimizers.csv beside
-it), output.table (the best-lr / divergence table) and output.numbers (the numbers the paper
-section quotes)."""
+input.best (the optimizers best-lr tables), input.reference (the reference's, if shipped) ->
+output.pdf (+ .png and fig_optimizers.csv beside it, one row per plotted point with its
+``source``), output.table (this run's best-lr / divergence table), output.reference_table (the
+same at paper scale, from the reference) and output.numbers (the numbers the paper section
+quotes; ``Ref``-prefixed: the reference's)."""
 
 import numpy as np
 import pandas as pd
 
 from curse_of_memory.claims import optimizers as co
 from curse_of_memory.io import write_text
-from curse_of_memory.plotting import style
+from curse_of_memory.plotting import overlay, style
 from curse_of_memory.plotting.axes import quiet_minor_labels
 from curse_of_memory.runlog import snakemake_log
 
 FIG3_TICKS = [0.36, 0.84, 0.96, 0.99]
+THIS_RUN, REFERENCE = "this run", "paper-tier reference"
+EDGE_LABEL = "best lr at the paper grid's top / bottom edge"
 
 
-def plot(c: pd.DataFrame, path, tier=None):
-    """Draw the three panels from :func:`co.curves` rows and save (PDF, PNG, CSV of ``c``)."""
+def _edge_marks(ax, d, color):
+    """Triangles above (top edge) or below (bottom edge) the points of ``d`` whose best lr is at
+    an edge of the cell's paper grid (column ``edge_side``: "top" | "bottom" | "")."""
+    if "edge_side" not in d:
+        return
+    for side, marker, offset in (("top", "^", 1.6), ("bottom", "v", 1 / 1.6)):
+        e = d[(d["edge_side"] == side) & np.isfinite(d["loss"])]
+        if len(e):
+            ax.plot(e["x"], e["loss"] * offset, ls="none", marker=marker, ms=2.5, mew=0.5,
+                    mfc="none", mec=color, zorder=4)  # fmt: skip
+
+
+def plot(c: pd.DataFrame, path, tier=None, ref: pd.DataFrame | None = None):
+    """Draw the three panels from :func:`co.curves` rows (``ref``: the reference's, drawn beside)
+    and save (PDF, PNG, CSV of the plotted rows with their source)."""
     fig, axes = style.figure(5.5, 1.6, ncols=len(co.ARCHS), sharey=True)
-    nus = sorted(c["nu0"].unique()) if len(c) else FIG3_TICKS
+    both = pd.concat([c, ref]) if ref is not None and len(ref) else c
+    nus = sorted(both["nu0"].unique()) if len(both) else FIG3_TICKS
     ticks = nus if len(nus) <= 4 else FIG3_TICKS
+    edges = False
     for ax, (arch, title) in zip(axes, co.ARCHS.items()):
         ax.set_title(title)
         for opt, label in co.OPTIMIZERS.items():
-            d = c[(c["arch"] == arch) & (c["optimizer"] == opt)].sort_values("nu0")
-            if d.empty:
-                continue
             color = co.COLORS[opt]
-            ok = d[~d["all_diverged"]]
-            ax.plot(ok["x"], ok["loss"], color=color, lw=0.8, label=label)
-            for _, r in ok.iterrows():
-                ax.errorbar(
-                    r["x"],
-                    r["loss"],
-                    yerr=0 if not np.isfinite(r["sem"]) else r["sem"],
-                    marker="o",
-                    markersize=2,
-                    color=color,
-                    elinewidth=0.5,
-                    capsize=0,
-                    mfc="white" if r["flagged"] else color,
-                )
-            dead = d[d["all_diverged"]]
-            if len(dead):
-                ax.plot(
-                    dead["x"],
-                    [0.97] * len(dead),
-                    "x",
-                    color=color,
-                    markersize=3,
-                    transform=ax.get_xaxis_transform(),
-                    clip_on=False,
-                )
+            d = c[(c["arch"] == arch) & (c["optimizer"] == opt)].sort_values("nu0")
+            if len(d):
+                ok = d[~d["all_diverged"]]
+                ax.plot(ok["x"], ok["loss"], color=color, lw=0.8, label=label)
+                for _, r in ok.iterrows():
+                    ax.errorbar(
+                        r["x"],
+                        r["loss"],
+                        yerr=0 if not np.isfinite(r["sem"]) else r["sem"],
+                        marker="o",
+                        markersize=2,
+                        color=color,
+                        elinewidth=0.5,
+                        capsize=0,
+                        mfc="white" if r["flagged"] else color,
+                    )
+                overlay.diverged(ax, d.loc[d["all_diverged"], "x"], color)
+                if tier == "paper":
+                    _edge_marks(ax, d, color)
+                    edges |= bool(d.get("edge_side", pd.Series(dtype=object)).ne("").any())
+            if ref is not None:
+                r = ref[(ref["arch"] == arch) & (ref["optimizer"] == opt)].sort_values("nu0")
+                if len(r):
+                    overlay.reference(ax, r["x"], r["loss"], color, markersize=2.5)
+                    _edge_marks(ax, r, color)
+                    edges |= bool(r.get("edge_side", pd.Series(dtype=object)).ne("").any())
         ax.set_xticks(co.x_of(ticks))
         ax.set_xticklabels([f"{v:g}" for v in ticks])
         ax.set_xlim(-0.4, 6.4)
         ax.set_xlabel(r"$\nu_0$")
     axes[0].set_ylabel("Final loss")
-    if len(c) and np.isfinite(c["loss"]).any():
+    if len(both) and np.isfinite(both["loss"]).any():
         for ax in axes:
             ax.set_yscale("log")
         quiet_minor_labels(axes[0])
+    if edges:
+        axes[0].plot([], [], ls="none", marker="^", ms=2.5, mfc="none", mec="0.3", label=EDGE_LABEL)
     handles, labels = axes[0].get_legend_handles_labels()
     for ax in axes[1:]:
         for h, lab in zip(*ax.get_legend_handles_labels()):
@@ -78,19 +101,36 @@ def plot(c: pd.DataFrame, path, tier=None):
             handles, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0), handlelength=1.2
         )
     fig.tight_layout()
-    style.save(fig, path, data=c, tier=tier)
+    rows = [c.assign(source=THIS_RUN)]
+    if ref is not None:
+        rows.append(ref.assign(source=REFERENCE))
+    style.save(fig, path, data=pd.concat(rows, ignore_index=True), tier=tier)
+
+
+def _curves(paths, grids) -> pd.DataFrame:
+    frames = [pd.read_parquet(p) for p in paths]
+    best = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=co.BEST_COLUMNS)
+    return co.edge_sides(co.curves(best), grids)
 
 
 def main(smk):
-    frames = [pd.read_parquet(p) for p in smk.input.best]
-    best = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=co.BEST_COLUMNS)
-    c = co.curves(best)
+    paper_grids = smk.params.paper_grids
+    c = _curves(smk.input.best, paper_grids)
+    ref = _curves(smk.input.reference, paper_grids) if smk.input.reference else None
     tier = smk.params.tier
-    plot(c, smk.output.pdf, tier=tier)
+    plot(c, smk.output.pdf, tier=tier, ref=ref)
     write_text(smk.output.table, co.lr_table(c, smk.params.grids, tier))
-    write_text(smk.output.numbers, co.numbers_tex(co.numbers(c)))
+    write_text(
+        smk.output.reference_table,
+        co.lr_table(ref, paper_grids, "paper", reference=True) if ref is not None else "",
+    )
+    defs = co.numbers(c)
+    defs |= co.numbers(ref if ref is not None else c.iloc[:0], prefix="Ref")
+    write_text(smk.output.numbers, co.numbers_tex(defs))
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(c)
+        if ref is not None:
+            print(ref)
 
 
 if "snakemake" in globals():  # not when a test imports plot()

@@ -126,8 +126,19 @@ def section_tex(
         "The training figures of a reduced tier cannot say whether a failed claim is the paper's "
         "or the reduction's. The repository therefore ships one full run of the paper's training "
         r"grids (\texttt{results/\allowbreak{}reference/\allowbreak{}paper}: every task point and "
-        "learning rate, 10 seeds, 10{,}000 steps), drawn as hollow markers beside this run's "
-        "points in Figures 3, 10 and 11, and every training claim is judged on it too "
+        "learning rate, 10 seeds, 10{,}000 steps"
+        + (
+            "; the optimizer study beyond the paper at the same scale, added later"
+            if "optimizers" in prov.get("experiments", [])
+            else ""
+        )
+        + "), drawn as hollow markers beside this run's points in Figures 3, 10 and 11"
+        + (
+            " and the optimizer study's figure"
+            if "optimizers" in prov.get("experiments", [])
+            else ""
+        )
+        + ", and every training claim is judged on it too "
         "(Table~\\ref{tab:reference-claims}). "
         r"\texttt{snakemake --cores all --config tier=paper runs=reference} rebuilds every "
         "paper-tier figure, table and claim from it without training."
@@ -153,8 +164,23 @@ def section_tex(
         rf"\item Code: commit \texttt{{{esc(str(prov['commit'])[:12])}}}, training fingerprint "
         rf"\texttt{{{esc(prov['training_fingerprint'])}}}."
     )
+    for run in prov.get("additions", []):
+        lines.append(
+            rf"\item Added later: {esc(', '.join(run['experiments']))}, {run['runs']:,} runs "
+            rf"({run['run_steps']:,} run-steps; {run['diverged_runs']} diverged), "
+            rf"{esc(run['started'])} to {esc(run['finished'])}, {run['wall_seconds']:.0f}\,s wall "
+            rf"({run['wall_seconds'] / 3600:.2f}\,h) on {esc(run['machine'])}; commit "
+            rf"\texttt{{{esc(str(run['commit'])[:12])}}}, training fingerprint "
+            rf"\texttt{{{esc(run['training_fingerprint'])}}}; command "
+            rf"\texttt{{{esc(run['command'], breakable=True)}}}.".replace(",", "{,}")
+        )
     lines.append(r"\end{itemize}")
-    if prov["training_fingerprint"] == fingerprint:
+    older = [
+        run
+        for run in [prov] + list(prov.get("additions", []))
+        if run["training_fingerprint"] != fingerprint
+    ]
+    if not older:
         lines.append(
             "This checkout's training code has the same fingerprint: the reference is what this "
             "code trains."
