@@ -12,7 +12,12 @@ rule fig_optimizers:
         best=tables("optimizers"),
         reference=reference_tables("optimizers"),
     output:
-        pdf="paper/figures/fig_optimizers.pdf",
+        pdf=report(
+            "paper/figures/fig_optimizers.pdf",
+            caption="../report/fig_optimizers.rst",
+            category="Figures",
+            labels={"figure": "Optimizer study"},
+        ),
         table="paper/tables/optimizers.tex",
         reference_table="paper/tables/optimizers_reference.tex",
         numbers="paper/generated/optimizers.tex",
