@@ -27,14 +27,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from curse_of_memory.errors import DataError
+
 POINT = ["nu0", "theta0"]
 DEFAULT_KEYS = ["experiment", "cell", "nu0", "theta0"]
 
 
 def read_run_file(path):
     """A run's ``.parquet`` table or ``.json`` content; unreadable -> DataError naming the file."""
-    from curse_of_memory.errors import DataError
-
     path = Path(path)
     try:
         if path.suffix == ".parquet":
@@ -53,8 +53,6 @@ def read_run_file(path):
 def _require(df: pd.DataFrame, cols, what: str) -> None:
     missing = [c for c in cols if c not in df.columns]
     if missing:
-        from curse_of_memory.errors import DataError
-
         raise DataError(f"{what} lacks columns {missing}; regenerate it (rerun the training rule)")
 
 
@@ -232,8 +230,6 @@ _VAR_KEYS = ("output_variance", "stationary_output_variance", "teacher_var", "va
 def teacher_variances(teachers) -> pd.DataFrame:
     """Task points and teacher stationary output variances from a cell's teachers.json content
     (a list of per-point records, or ``{"points": [...]}``)."""
-    from curse_of_memory.errors import DataError
-
     records = (
         teachers.get("points", teachers.get("teachers")) if isinstance(teachers, dict) else teachers
     )

@@ -26,7 +26,7 @@ def gpu_requested_by_scheduler() -> bool:
 
 
 def resolve_device(requested: str = "auto"):
-    import torch
+    import torch  # heavy: the config check imports this module without needing torch
 
     if requested not in ("auto", "cpu", "cuda") and not str(requested).startswith("cuda:"):
         raise ConfigError("device", f"{requested!r} is not a device", "auto, cpu, cuda, cuda:N")

@@ -7,11 +7,15 @@ A half-written file is therefore never mistaken for a finished one (a killed job
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
+
+from curse_of_memory.storage import writing
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -27,8 +31,6 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     tmp = Path(tmp)
     os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; give finished files the usual mode
     try:
-        from curse_of_memory.storage import writing
-
         with writing(path):  # a full disk names the output, not its temporary file
             yield tmp
             os.replace(tmp, path)
@@ -60,10 +62,7 @@ def torch_save(path: str | os.PathLike, obj: Any) -> None:
     """``torch.save`` through a temporary file.  torch's zip writer reports a full disk as a
     RuntimeError ('[enforce fail at inline_container.cc] ... file write failed'); it is re-raised
     as ``OSError(ENOSPC, ..., path)`` so that the one-line full-disk message names the file."""
-    import errno
-    import shutil
-
-    import torch
+    import torch  # heavy: only this writer needs it, io is imported everywhere
 
     with atomic_path(path) as tmp:
         try:
@@ -77,7 +76,7 @@ def torch_save(path: str | os.PathLike, obj: Any) -> None:
 
 
 def _json_default(obj):
-    import numpy as np
+    import numpy as np  # only numpy scalars need it: keeps `import curse_of_memory.io` light
 
     if isinstance(obj, (np.integer,)):
         return int(obj)

@@ -4,6 +4,7 @@ what exists and print the summary (no files written).  Exit status 1 when a chec
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -15,8 +16,6 @@ def main(argv=None) -> int:
     """``python -m curse_of_memory.claims [--figures DIR] [--tables DIR] [--results DIR]``:
     evaluate what exists and print the summary (no files written); exit status 1 when a check
     raised."""
-    import argparse
-
     p = argparse.ArgumentParser(description=main.__doc__)
     p.add_argument("--figures", default="paper/figures")
     p.add_argument("--tables", default="results/tables")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 from curse_of_memory.claims.core import (
     THRESHOLDS,
@@ -24,6 +25,7 @@ from curse_of_memory.claims.core import (
     _values,
     claim,
 )
+from curse_of_memory.data.autocorrelation import fit as fit_exp
 
 # ---------------------------------------------------------------------------------------------
 # Figs 5 and 13 (signal propagation at init; curse_of_memory.data.signal):
@@ -292,8 +294,6 @@ _FIG12_OLD = (
 
 def _fig12_two_fits(src):
     """The 2026-11-30 criterion: the old one on the uncentred and on the centred c(Δ)."""
-    from curse_of_memory.data.autocorrelation import fit as fit_exp
-
     d, v, ok = _fig12_uncentred(src)
     if "c_centred" not in d.columns:
         raise NotEvaluated("fig12.csv lacks the column c_centred (the centred autocorrelation)")
@@ -337,8 +337,6 @@ _FIG12_NEW = _FIG12_CENTRED + (
 
 def _fig12_noise(src):
     """The 2026-12-07 criterion (``_FIG12_NEW``) on finite numbers only."""
-    from curse_of_memory.data.autocorrelation import fit as fit_exp
-
     d = src.csv("fig12.csv", ["lag", "c", "c_centred"]).rename(columns={"lag": "delta"})
     d = d.sort_values("delta")
     info = src.json("data/autocorrelation_fit.json")
@@ -483,8 +481,6 @@ def _fig15(src):
             "empirical_var_dh",
         ],
     )
-    import pandas as pd
-
     for col in ("theory_var_h", "theory_var_dh", "theory_var_dh_published"):
         _values(d, col, "fig15_curves.csv")
     _values(d, "empirical_var_h", "fig15_curves.csv")

@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
+from html import escape
 from pathlib import Path
 
 from curse_of_memory.claims.core import KINDS, PAPER_CLAIMS, READINGS, STATUSES
@@ -340,8 +342,6 @@ _TEX_BREAK = {"/": r"/\allowbreak{}", "_": r"\_\allowbreak{}", ".": r".\allowbre
 
 def _tex_fallback(ch: str) -> str:
     """A character outside every map: its ASCII base letter if it has one, else its code point."""
-    import unicodedata
-
     base = "".join(c for c in unicodedata.normalize("NFKD", ch) if c.isascii() and c.isprintable())
     return "".join(_TEX_TEXT.get(c, c) for c in base) if base else f"[U+{ord(ch):04X}]"
 
@@ -722,8 +722,6 @@ def summary_to_latex(records: list[dict], tier: str, lr_centred: bool = False) -
 def to_html(records: list[dict], tier: str, lr_centred: bool = False) -> str:
     """The claims as one HTML table, for `snakemake --report` (the project's predictions last,
     under their own heading)."""
-    from html import escape
-
     colour = {"pass": "#1a7f37", "fail": "#b22222", "not evaluated": "#777", "error": "#b22222"}
 
     def row(r):

@@ -377,9 +377,9 @@ def _fig11_tail_old(src):
 def _probe_lr(src, cell: str, lr: float, epochs) -> np.ndarray:
     """The scheduled lr the effective-lr probe used after each epoch (update number epoch x
     steps_per_epoch), from the cell's configuration in results/runs/fig11/<cell>/summary.json."""
-    import torch
+    import torch  # heavy: the claims need it only for this probe's schedule
 
-    from curse_of_memory.training.schedule import lr_at
+    from curse_of_memory.training.schedule import lr_at  # imports torch
 
     cfg = src.json(f"runs/fig11/{cell}/summary.json").get("config") or {}
     spec, steps, spe = cfg.get("schedule"), cfg.get("steps"), cfg.get("steps_per_epoch")

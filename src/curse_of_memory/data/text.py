@@ -35,7 +35,7 @@ SOURCES = ("mediawiki-dump", "hf-wikipedia", "text-folder")
 
 def default_dump_path() -> Path:
     """The shortened enwiki dump bundled with gensim's test data."""
-    from gensim.test.utils import datapath
+    from gensim.test.utils import datapath  # heavy: only the bundled dump needs it
 
     return Path(datapath(GENSIM_DUMP))
 
@@ -57,7 +57,7 @@ def _is_redirect(text: str) -> bool:
 
 
 def read_mediawiki_dump(path: str | os.PathLike | None = None, max_articles: int | None = None):
-    from gensim.corpora.wikicorpus import extract_pages, filter_wiki
+    from gensim.corpora.wikicorpus import extract_pages, filter_wiki  # heavy, as above
 
     path = Path(path) if path else default_dump_path()
     if path.is_dir():
@@ -198,7 +198,7 @@ def _datasets_offline():
     env = {var: os.environ.get(var) for var in names}
     os.environ.update({var: "1" for var in names})
     try:
-        import datasets
+        import datasets  # heavy: only the hf-wikipedia source needs it
 
         old = {a: getattr(datasets.config, a) for a in names if hasattr(datasets.config, a)}
         for attr in old:
@@ -237,7 +237,7 @@ def read_hf_wikipedia(dataset: str, date: str, language: str, max_articles: int)
     name = f"{date}.{language}"
     if hub_offline():
         return _cached_hf_wikipedia(dataset, name, max_articles)
-    import datasets
+    import datasets  # heavy: only the hf-wikipedia source needs it
 
     try:
         stream = datasets.load_dataset(dataset, name, split="train", streaming=True)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from curse_of_memory.errors import UserError
+from curse_of_memory.tasks import jax_rng
 from curse_of_memory.theory.moments import sensitivity_kernel
 
 
@@ -69,8 +70,6 @@ FIG10_DRAWS = ("jax", "numpy")
 def _fig10_network(theta0, n, r_min, r_max, seed, draw):
     """(lam, b, c) of one Fig 10 top network (see the module docstring)."""
     if draw == "jax":
-        from curse_of_memory.tasks import jax_rng
-
         # the paper's notebook: keys b, c, u_nu, u_theta from PRNGKey(seed); theta uniform on
         # [-theta0, theta0) as 2 theta0 u - theta0; nu uniform in area on [r_min, r_max]
         b, c, u_nu, u_th = jax_rng.ring_draws(seed, n)

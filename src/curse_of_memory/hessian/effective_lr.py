@@ -12,10 +12,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
+import yaml
 
-from curse_of_memory.errors import ConfigError
+from curse_of_memory.errors import ConfigError, DataError
 from curse_of_memory.hessian.measured import GROUPS
 
 ADAM_B1, ADAM_B2, ADAM_EPS = 0.9, 0.999, 1e-8
@@ -50,8 +53,6 @@ def elr_by_group(elr: dict[str, torch.Tensor], kind: str, member: int = 0) -> li
     out = []
     for name, label, tensor, index in GROUPS[kind]:
         if tensor not in elr:
-            from curse_of_memory.errors import DataError
-
             raise DataError(
                 f"final.pt has no effective lrs for {tensor!r} (has {sorted(elr)}); "
                 "retrain the cell with the current engine"
@@ -71,10 +72,6 @@ def read_final(path) -> dict:
     Returns {"elr": {parameter name: tensor (M, ...)}, "lr": per-member base lr (numpy),
     "step": int or None, "model": the model spec or None}.
     """
-    from pathlib import Path
-
-    from curse_of_memory.errors import DataError
-
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)  # tensors and plain data only
     except Exception as exc:  # noqa: BLE001 - any unreadable file is a data error
@@ -98,8 +95,6 @@ def read_final(path) -> dict:
     step = obj.get("step")
     cell_yaml = Path(path).with_name("cell.yaml")
     if step is None and cell_yaml.exists():
-        import yaml
-
         try:
             step = (yaml.safe_load(cell_yaml.read_text()) or {}).get("steps")
         except yaml.YAMLError:
@@ -119,8 +114,6 @@ def trained_elr(final_path, model_spec: dict, member: int = 0) -> dict:
     kind = kind_of_model(model_spec)
     fin = read_final(final_path)
     if fin["lr"] is None:
-        from curse_of_memory.errors import DataError
-
         raise DataError(f"{final_path}: no learning rate recorded; retrain the cell")
     return {
         "groups": elr_by_group(fin["elr"], kind, member),

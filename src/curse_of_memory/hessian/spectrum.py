@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
+import pandas as pd
 
 
 def eig_desc(H) -> tuple[np.ndarray, np.ndarray]:
@@ -66,8 +67,6 @@ def hessian_tables(
     "spectrum": (model, index (1-based), eigenvalue, shown (eigenvalue ≥ ``floor``), ratio_to_top),
     "eigvecs": (model, rank (1-based), param, group, value)}.
     """
-    import pandas as pd
-
     names = np.asarray([g for g, s in zip(groups, sizes) for _ in range(s)])
     H = np.asarray(H)
     P = H.shape[0]

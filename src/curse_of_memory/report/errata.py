@@ -7,10 +7,13 @@ effect, read from the default and as-published outputs (never assumed).
 
 from __future__ import annotations
 
+import glob
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import pandas as pd
 
 from curse_of_memory.claims.core import NotEvaluated, Sources
 from curse_of_memory.claims.render import _fmt, tex_escape
@@ -140,11 +143,6 @@ def _s4_delta_float32(src: Sources) -> str:
 
 
 def _nan_rule(src: Sources) -> str:
-    import glob
-    from pathlib import Path
-
-    import pandas as pd
-
     files = sorted(glob.glob(str(Path(src.tables) / "*_best.parquet")))
     if not files:
         raise NotEvaluated("no aggregated tables built")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from curse_of_memory.claims.render import _fmt, tex_escape
+from curse_of_memory.data.text import describe
 
 # macro name -> (claim id, value key): a measured number from results/claims.json
 CLAIM_NUMBERS = {
@@ -174,6 +175,4 @@ def to_latex(defs: dict[str, str]) -> str:
 
 def data_source(data_cfg: dict) -> str:
     """A short name of the real-data source for captions (the resolved data section)."""
-    from curse_of_memory.data.text import describe
-
     return describe(data_cfg["text"])

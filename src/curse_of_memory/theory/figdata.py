@@ -39,6 +39,7 @@ import pandas as pd
 
 from curse_of_memory.theory import landscape as ls
 from curse_of_memory.theory import moments as mo
+from curse_of_memory.theory.toy import FIG7_PARAMS
 
 LAMBDA_STARS = tuple(1 - 0.01 * 2**k for k in range(7))  # 0.99 ... 0.36
 RHOS = (0.0, 0.9, 0.99, 0.999, 1.0)
@@ -131,7 +132,7 @@ THETA_STAR_FIG6 = np.pi / 100
 
 def _fig6_fun(param, column, lam_star):
     """x -> L_gamma as a torch function, plus the grid range and the optimum x*."""
-    import torch
+    import torch  # heavy: only Fig 6 needs it
 
     ths = THETA_STAR_FIG6
     if column == "magnitude":
@@ -227,8 +228,6 @@ FIG7_WINDOWS = {
 
 
 def fig7_contour(param, n=200, lam_star=0.99 * np.exp(1j * np.pi / 100)):
-    from curse_of_memory.theory.toy import FIG7_PARAMS
-
     (x0, x1), (y0, y1) = FIG7_WINDOWS[param]
     wn, wt = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
     nu, th = ls.to_polar(FIG7_PARAMS[param], wn, wt)
@@ -347,7 +346,7 @@ def fig8_data(rhos=RHOS, n_nu=200, n_theta=500, published=False, lam0=LAMBDA0_FI
 
 def rho_colors(rhos):
     """METHODS §5 Fig 1A colours: Blues_r on log(1 - rho + 1e-5), upper limit shifted by +4."""
-    from matplotlib import colormaps
+    from matplotlib import colormaps  # heavy: only the colour helpers need matplotlib
     from matplotlib.colors import Normalize
 
     v = np.log(1 - np.asarray(rhos, dtype=np.float64) + 1e-5)
@@ -357,7 +356,7 @@ def rho_colors(rhos):
 
 def lam_star_colors(lambda_stars):
     """METHODS §5 Fig 1B/6 colours: viridis on LogNorm(1 - lam*)."""
-    from matplotlib import colormaps
+    from matplotlib import colormaps  # heavy: only the colour helpers need matplotlib
     from matplotlib.colors import LogNorm
 
     d = 1 - np.asarray(lambda_stars, dtype=np.float64)

@@ -46,7 +46,7 @@ PARAMETRISATIONS = ("polar", "exp", "opt", "tanh_polar", "tanh_exp")
 
 def _xp(x):
     try:
-        import torch
+        import torch  # heavy: not at import time, only to tell a tensor from an array
 
         if isinstance(x, torch.Tensor):
             return torch
@@ -215,7 +215,7 @@ def loss_grad_raw(name, w_nu, w_theta, lam_star):
 def second_derivative(fun, x):
     """Elementwise d^2 fun(x) / dx^2 by torch autodiff in float64 (fun maps a tensor
     elementwise)."""
-    import torch
+    import torch  # heavy: only the autodiff checks need it
 
     xt = torch.as_tensor(np.asarray(x, dtype=np.float64)).clone().requires_grad_(True)
     y = fun(xt)

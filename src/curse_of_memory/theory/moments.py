@@ -117,7 +117,7 @@ def sensitivity_kernel_autodiff(lam1, lam2, rho):
     For a function holomorphic in z = x + iy, d/dz = d/dx, so S is the mixed second derivative of
     f with respect to the real parts of lam1 and lam2 (imaginary parts held fixed).
     """
-    import torch
+    import torch  # heavy: only this cross-check needs it
 
     rho_np = _check_rho(rho)
     l1, l2, r = np.broadcast_arrays(_c(lam1), _c(lam2), rho_np)
