@@ -70,7 +70,7 @@ def _config_row(repo, tmp_path, override: dict, key: str):
     return errors[0]
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "override,key,fix",
     [
@@ -88,13 +88,13 @@ def test_row_unknown_config_key(repo, tmp_path, override, key, fix):
     assert ("max_window" in line or "unknown cell setting" in line) and fix in line
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_row_invalid_config_value(repo, tmp_path):
     line = _config_row(repo, tmp_path, {"device": "tpu"}, "device")
     assert "'tpu'" in line and "fix config.yaml" in line
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_row_impossible_shape_heads_do_not_divide_hidden(repo, tmp_path):
     override = {
         "training": {"experiments": {"fig11": {"cells": {"heads-2": {"model": {"heads": 3}}}}}}
@@ -103,7 +103,7 @@ def test_row_impossible_shape_heads_do_not_divide_hidden(repo, tmp_path):
     assert "model.heads: 3 does not divide hidden=64" in line
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "override,key,needles",
     [
@@ -163,7 +163,7 @@ def test_row_config_that_would_silently_do_less_or_cannot_fit(
         assert needle in line, line
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 @pytest.mark.parametrize("where", ["config.yaml", "--configfile"])
 def test_row_repeated_yaml_key(repo, tmp_path, where):
     """Snakemake's YAML loader keeps the last of two equal keys; the pipeline re-reads strictly."""
@@ -208,7 +208,7 @@ def test_row_repeated_yaml_key(repo, tmp_path, where):
     assert "remove or rename one of them" in line
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_row_numbers_left_as_text_are_read_as_numbers(repo, tmp_path):
     """YAML 1.1 reads 1e-3 as text, and --config values nested in a mapping arrive as text."""
     before = _files(repo / "results")
@@ -234,7 +234,7 @@ def test_row_numbers_left_as_text_are_read_as_numbers(repo, tmp_path):
     assert _files(repo / "results") == before
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_row_edited_text_folder_reruns_the_text_rule(tmp_path):
     """Adding or editing an article of data.text.folder reruns data_text (and what depends on
     it)."""
@@ -355,7 +355,7 @@ def _one_line_failure(proc, *needles):
     return errors[0]
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_row_truncated_embeddings_array(cache):
     npy = cache / "embeddings.npy"
     npy.write_bytes(npy.read_bytes()[: npy.stat().st_size // 2])
@@ -371,7 +371,7 @@ def test_row_truncated_embeddings_array(cache):
     assert {k: v for k, v in _files(cache).items() if not k.endswith(".log")} == before
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_row_missing_cached_file(cache):
     (cache / "embeddings.json").unlink()
     before = _files(cache)
@@ -384,7 +384,7 @@ def test_row_missing_cached_file(cache):
     assert {k: v for k, v in _files(cache).items() if not k.endswith(".log")} == before
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_row_hub_source_while_offline(tmp_path):
     out = tmp_path / "results" / "data"
     io.write_json(out / "finished_fit.json", {"kept": True})
@@ -414,7 +414,7 @@ def _data_text(folder_or_text: dict, out: Path):
     )
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 @pytest.mark.parametrize("bad", ["binary-txt", "latin1-jsonl", "dump-path-is-a-folder"])
 def test_row_unreadable_text_source(tmp_path, bad):
     out = tmp_path / "results" / "data"
@@ -513,7 +513,7 @@ def test_row_relative_model_path_that_does_not_exist(tmp_path, monkeypatch):
 
 
 # --- aggregation rows: a truncated run output -----------------------------------------------------
-@pytest.mark.slow
+@pytest.mark.e2e
 @pytest.mark.parametrize("name", ["metrics.parquet", "teachers.json"])
 def test_row_truncated_run_output_in_the_aggregation(tmp_path, cellfile, name):
     _, ref = cellfile
@@ -768,6 +768,7 @@ def test_row_diverged_run_is_recorded_not_fatal(tmp_path, capsys):
     assert last.diverged.all() and last.train_loss.isna().all()
 
 
+@pytest.mark.e2e
 def test_row_yaml_syntax_error_names_line_and_column(repo):
     """A syntax error in config.yaml: one line with the place, exit 1, nothing written."""
     config = repo / "config.yaml"
@@ -797,7 +798,7 @@ def ref_repo(tmp_path_factory):
     return copy_repo(tmp_path_factory.mktemp("reference"))
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "damage,table,args",
     [
@@ -833,7 +834,7 @@ def test_row_edited_or_truncated_reference_file(ref_repo, damage, table, args):
     assert _files(ref_repo / "results") == before
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_row_missing_reference_is_said_once_with_what_changes(ref_repo):
     """`rm -rf results/` removes the shipped reference: the quick tier still runs, and says once
     what changes without it and how to restore it."""
@@ -853,7 +854,7 @@ def test_row_missing_reference_is_said_once_with_what_changes(ref_repo):
     assert "restore it with `git checkout -- results/reference`" in line
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_row_python_tag_in_config_yaml_names_its_line(repo):
     """A tag the safe loader refuses: Snakemake only says 'not valid JSON or YAML'; the
     Snakefile's check names the line first."""

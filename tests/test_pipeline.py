@@ -11,7 +11,7 @@ from repo_copy import ROOT, copy_repo, dry_run_jobs, snakemake
 
 from curse_of_memory.experiments import build_cells, drop_coinciding, n_members
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.e2e
 
 
 def _is_pdf(path):

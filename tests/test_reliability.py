@@ -211,7 +211,7 @@ def killed(tmp_path_factory):
     return rec
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_second_snakemake_in_the_same_folder_refuses_and_changes_nothing(killed):
     r = killed["second"]
     assert r.returncode != 0
@@ -219,7 +219,7 @@ def test_second_snakemake_in_the_same_folder_refuses_and_changes_nothing(killed)
     assert killed["second_changed"] == []  # no output written, deleted or touched
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_pipeline_killed_mid_training_keeps_finished_work_and_the_state(killed):
     assert killed["a_rc"] == -signal.SIGKILL
     first, second = killed["first"], killed["second_cell"]
@@ -242,7 +242,7 @@ def test_pipeline_killed_mid_training_keeps_finished_work_and_the_state(killed):
     assert killed["unlock"].returncode == 0, killed["unlock"].stderr[-3000:]
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_rerun_incomplete_resumes_to_bit_identical_metrics(killed):
     repo, first, second = killed["repo"], killed["first"], killed["second_cell"]
     r = killed["resume"]
@@ -454,7 +454,7 @@ def finished(tmp_path_factory):
     return repo
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_interrupted_pdf_build_is_rebuilt_by_the_next_run(finished, tmp_path):
     """pdflatex killed during the build, then a plain rerun: a PDF (latexmk used to reuse the
     killed build's state, answer 'Nothing to do ... pdflatex: gave an error', exit 12, forever)."""
@@ -509,7 +509,7 @@ def fresh(tmp_path_factory):
     return copy_repo(tmp_path_factory.mktemp("fresh") / "repo")
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_summary_of_a_run_that_did_not_check_the_claims_is_not_shown(fresh):
     """A results/claims.json left by another tier (or older outputs) is not printed as this run's
     summary when this run did not rebuild it."""
@@ -532,7 +532,7 @@ def test_summary_of_a_run_that_did_not_check_the_claims_is_not_shown(fresh):
 
 
 # --- a failing training job, device: cuda without a GPU, the Slurm profile ----------------------
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_failing_training_job_prints_its_error_line_on_the_console(fresh):
     """The train CLI's one `error:` line reaches the console before Snakemake's job report (the
     job's output goes to its log)."""
@@ -552,7 +552,7 @@ def test_failing_training_job_prints_its_error_line_on_the_console(fresh):
     assert wanted in log
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_device_cuda_without_a_gpu_stops_before_any_job(fresh):
     """device: cuda where the training jobs would run on this machine and torch sees no GPU: one
     line, exit 1, no job run (a dry run, or a cluster run, cannot know: it goes on)."""
@@ -609,7 +609,7 @@ README_SKIPPED = {
 }
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_every_readme_snakemake_command_dry_runs(fresh):
     """Each `snakemake ...` line of README.md (code blocks and inline code) dry-runs in a copy of
     the repository (`-n` added; the Slurm profile's lines too, as no job is submitted)."""

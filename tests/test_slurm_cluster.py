@@ -1,4 +1,4 @@
-"""`snakemake --profile slurm` against a real Slurm cluster (marked `slurm`).
+"""`snakemake --profile slurm` against a real Slurm cluster (marked `e2e` and `slurm`).
 
 They need a running cluster whose default partition has a (fake) GPU: in CI, .ci/start-slurm.sh
 starts one on the CI machine and sets CURSE_OF_MEMORY_REQUIRE_SLURM=1, so a missing cluster is a
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slurm
+pytestmark = [pytest.mark.e2e, pytest.mark.slurm]
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIRED = os.environ.get("CURSE_OF_MEMORY_REQUIRE_SLURM", "") not in ("", "0")

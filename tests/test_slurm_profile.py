@@ -145,6 +145,7 @@ def workflow_rules() -> dict[str, bool]:
         }
 
 
+@pytest.mark.e2e  # reads the whole workflow through Snakemake's API
 def test_only_the_profiles_sized_rules_go_to_the_cluster(repo_copy, monkeypatch):
     """Every rule that becomes a Slurm job has calibrated resources; all others are local.
 
