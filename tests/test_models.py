@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from curse_of_memory.errors import ConfigError
+from curse_of_memory.hessian.measured import hand_built_teacher
 from curse_of_memory.models import MODELS, build_model, validate_model_spec
 from curse_of_memory.models import init as I
 from curse_of_memory.models.linear import causal_conv_real, inv_softplus
@@ -343,3 +344,18 @@ def test_s4_delta_1_init_has_the_default_eigenvalues():
     assert torch.allclose(default.lam(), delta_1.lam(), rtol=1e-12, atol=1e-12)
     assert torch.allclose(delta_1.delta(), torch.ones_like(delta_1.delta()))
     assert not torch.allclose(default.delta(), delta_1.delta())
+
+
+@pytest.mark.parametrize("name", [n for n, e in MODELS.items() if e.at_system is not None])
+def test_at_system_places_the_model_at_a_given_linear_system(name):
+    """An entry's at_system (the Hessians at the optimum) gives parameter values whose impulse
+    response is the system's own: C A^tau B, D at tau = 0."""
+    system = hand_built_teacher(0, draw="numpy")
+    spec = validate_model_spec({"name": name, "hidden": system.n})
+    values = MODELS[name].at_system(spec, system, system.modal())
+    m = build_model(spec, dtype=torch.float64, draw=False)
+    m.load_member_values([{k: torch.as_tensor(v) for k, v in values.items()}])
+    powers = [np.linalg.matrix_power(system.A, t) for t in range(20)]
+    k = np.array([(system.C @ p @ system.B)[0, 0] for p in powers])
+    k[0] += system.D[0, 0]
+    np.testing.assert_allclose(m.impulse_response(20)[0, :, 0, 0].detach().numpy(), k, atol=1e-10)

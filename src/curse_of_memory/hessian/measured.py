@@ -21,20 +21,24 @@ The pieces, each usable on its own:
   with its descending eigen-decomposition (:func:`curse_of_memory.hessian.spectrum.eig_desc`);
   :func:`save_hessians` / :func:`load_hessians` - the ``results/hessian/`` files.
 
-The students are the core library's models (``curse_of_memory.models``); see
-:func:`student_at_optimum`.
+The students are the core library's models (``curse_of_memory.models``), each placed at the
+teacher by its registry entry's ``at_system``; see :func:`student_at_optimum`.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 import numpy as np
 import torch
 
-from curse_of_memory.errors import ConfigError
+from curse_of_memory.errors import ConfigError, DataError
 from curse_of_memory.hessian.spectrum import eig_desc
+from curse_of_memory.io import atomic_path, write_json
+from curse_of_memory.models import MODELS, build_model
+from curse_of_memory.tasks import jax_rng
 
 DTYPE = torch.float64
 
@@ -122,8 +126,6 @@ def hand_built_teacher(
         )
     n = 2 * n_pairs
     if draw == "jax":
-        from curse_of_memory.tasks import jax_rng
-
         lam, U, B, C, D = jax_rng.hand_teacher_draws(seed, n_pairs, modulus, spread)
     else:
         rng = np.random.default_rng(seed)
@@ -165,8 +167,6 @@ def white_noise(
     from torch's generator seeded ``seed``."""
     _check_draw(draw)
     if draw == "jax":
-        from curse_of_memory.tasks import jax_rng
-
         return torch.as_tensor(jax_rng.white_noise_batch(seed, batch, T, d_in), dtype=DTYPE)
     gen = torch.Generator().manual_seed(int(seed))
     return torch.randn(batch, T, d_in, generator=gen, dtype=DTYPE)
@@ -329,12 +329,17 @@ def gauss_newton(
 # Students set exactly to the teacher (METHODS §5 Figs 4 and 9 top)
 # ------------------------------------------------------------------------------------------------
 
-#: kind -> (core-library model spec, pads between groups in the plot)
+#: kind -> (core-library model spec, pads between groups in the plot, the placement options of
+#: its registry entry's ``at_system`` that :func:`optimum_values` passes on)
 STUDENTS = {
-    "rnn": ({"name": "rnn", "heads": 1}, [3, 3, 3]),
-    "crnn": ({"name": "lru", "param": "reim", "gamma": "none"}, [1, 2, 1, 2, 1, 2]),
-    "lru": ({"name": "lru", "param": "exp", "gamma": "learned"}, [1] * 7),
-    "s4": ({"name": "s4", "shared_delta": False, "init": "default"}, [1] * 7),
+    "rnn": ({"name": "rnn", "heads": 1}, [3, 3, 3], ()),
+    "crnn": ({"name": "lru", "param": "reim", "gamma": "none"}, [1, 2, 1, 2, 1, 2], ()),
+    "lru": ({"name": "lru", "param": "exp", "gamma": "learned"}, [1] * 7, ()),
+    "s4": (
+        {"name": "s4", "shared_delta": False, "init": "default"},
+        [1] * 7,
+        ("delta", "delta_raw_float32"),
+    ),
 }
 
 #: kind -> explicit group order: (group name, mathtext label, core tensor name, index in tensor).
@@ -399,6 +404,35 @@ def layout_for(kind: str, model) -> ParamLayout:
     return ParamLayout([Group(*g) for g in GROUPS[kind]], shapes)
 
 
+def _student(kind: str, n: int):
+    """(model (float64, M = 1, parameters zero), layout) of a student of ``n`` states."""
+    if kind not in GROUPS:
+        raise ConfigError("hessian.kind", f"unknown student {kind!r}", ", ".join(GROUPS))
+    spec = dict(STUDENTS[kind][0], hidden=n)
+    model = build_model(spec, members=1, d_in=1, d_out=1, dtype=DTYPE, draw=False)
+    return model, layout_for(kind, model)
+
+
+def _theta_at_optimum(
+    kind: str, teacher: HandTeacher, s4_delta: float, scaling: str, delta_raw_float32: bool
+) -> tuple:
+    """(model, layout, θ*): the student's registry entry places it at the teacher."""
+    model, layout = _student(kind, teacher.n)
+    spec, _, takes = STUDENTS[kind]
+    given = {"delta": s4_delta, "delta_raw_float32": delta_raw_float32}
+    if delta_raw_float32 and "delta_raw_float32" not in takes:
+        raise ConfigError("hessian", f"delta_raw_float32 applies to the s4 student, not {kind!r}")
+    entry = MODELS[spec["name"]]
+    values = entry.at_system(
+        dict(spec, hidden=teacher.n),
+        teacher,
+        teacher.modal(scaling),
+        **{k: given[k] for k in takes},
+    )
+    theta = layout.flatten({name: np.asarray(v)[None] for name, v in values.items()})
+    return model, layout, theta
+
+
 def optimum_values(
     kind: str,
     teacher: HandTeacher,
@@ -410,7 +444,8 @@ def optimum_values(
     """Every group's values (float64, 1-D, in its layout order) for a student equal to the teacher.
 
     With (d, b, c) = ``teacher.modal(scaling)`` - by default d, V = eig(A) with unit-length
-    eigenvectors, b = V⁻¹B and c = CV (METHODS §5 Figs 4, 9):
+    eigenvectors, b = V⁻¹B and c = CV (METHODS §5 Figs 4, 9), as the model registry's
+    ``at_system`` places each model:
     rnn: A, B, C, D (no modal form);  crnn: λ = d, B' = b, C' = c, D;
     lru: ω_ν = log(−log|d|), ω_θ = log(arg d mod 2π), ω_γ = log √(1−|d|²), B' = b/γ, C' = c, D;
     s4:  Δ = ``s4_delta`` for every state (stored as softplus⁻¹ Δ),
@@ -419,47 +454,8 @@ def optimum_values(
     while A and B' use the exact Δ - the student is then slightly off the optimum (METHODS §7,
     further notes).
     """
-    D = teacher.D.reshape(-1)
-    if kind == "rnn":
-        return {
-            "A": teacher.A.reshape(-1),
-            "B": teacher.B.reshape(-1),
-            "C": teacher.C.reshape(-1),
-            "D": D,
-        }
-    if kind not in GROUPS:
-        raise ConfigError("hessian.kind", f"unknown student {kind!r}", ", ".join(GROUPS))
-    if delta_raw_float32 and kind != "s4":
-        raise ConfigError("hessian", f"delta_raw_float32 applies to the s4 student, not {kind!r}")
-    d, b, c = teacher.modal(scaling)
-    cplx = {}
-    if kind == "crnn":
-        cplx = {"lambda_re": d.real, "lambda_im": d.imag, "B": b}
-    elif kind == "lru":
-        theta = np.mod(np.angle(d), 2 * np.pi)
-        gamma = np.sqrt(1 - np.abs(d) ** 2)
-        cplx = {
-            "omega_nu": np.log(-np.log(np.abs(d))),
-            "omega_theta": np.log(theta),
-            "omega_gamma": np.log(gamma),
-            "B": b / gamma,
-        }
-    else:  # s4
-        if not s4_delta > 0:
-            raise ConfigError("hessian.s4_delta", f"must be > 0, got {s4_delta}")
-        theta = np.mod(np.angle(d), 2 * np.pi)
-        delta = np.full(d.shape, float(s4_delta))
-        delta_raw = np.log(np.expm1(delta))
-        if delta_raw_float32:
-            delta_raw = delta_raw.astype(np.float32).astype(np.float64)
-        cplx = {
-            "A_re": np.log(np.abs(d)) / delta,
-            "A_im": theta / delta,
-            "Delta": delta_raw,
-            "B": b / delta,
-        }
-    Bv = cplx.pop("B")
-    return {**cplx, "B_re": Bv.real, "B_im": Bv.imag, "C_re": c.real, "C_im": c.imag, "D": D}
+    _, layout, theta = _theta_at_optimum(kind, teacher, s4_delta, scaling, delta_raw_float32)
+    return layout.split(theta.numpy())
 
 
 def student_at_optimum(
@@ -472,17 +468,7 @@ def student_at_optimum(
 ):
     """(model, layout, θ*) - the core-library model (float64, M = 1) set exactly to the teacher
     (:func:`optimum_values` for the keyword arguments)."""
-    from curse_of_memory.models import build_model
-
-    spec = dict(STUDENTS[kind][0], hidden=teacher.n)
-    model = build_model(spec, members=1, d_in=1, d_out=1, dtype=DTYPE, draw=False)
-    layout = layout_for(kind, model)
-    values = optimum_values(
-        kind, teacher, s4_delta, scaling=scaling, delta_raw_float32=delta_raw_float32
-    )
-    theta = torch.as_tensor(np.concatenate([values[name] for name in layout.names]), dtype=DTYPE)
-    if theta.numel() != layout.n_params:
-        raise RuntimeError(f"{kind}: {theta.numel()} optimum values for {layout.n_params} params")
+    model, layout, theta = _theta_at_optimum(kind, teacher, s4_delta, scaling, delta_raw_float32)
     with torch.no_grad():
         for name, tensor in layout.unflatten(theta).items():
             model.get_parameter(name).copy_(tensor)
@@ -590,8 +576,6 @@ def optimum_hessians(
 def save_hessians(npz_path, json_path, teacher: HandTeacher, results: dict, settings: dict) -> dict:
     """Write every Hessian (``<kind>_H``, ``_eigvals``, ``_eigvecs``, ``_theta``) and the teacher to
     ``npz_path`` and a readable summary (losses, group order, top eigenvalues) to ``json_path``."""
-    from curse_of_memory.io import atomic_path, write_json
-
     arrays = {
         "teacher_A": teacher.A,
         "teacher_B": teacher.B,
@@ -644,10 +628,6 @@ def save_hessians(npz_path, json_path, teacher: HandTeacher, results: dict, sett
 
 def load_hessians(npz_path, json_path) -> dict:
     """{kind: dict(H, eigvals, eigvecs, theta, groups, labels, sizes, pads, title, loss)}."""
-    import json
-
-    from curse_of_memory.errors import DataError
-
     try:
         data = np.load(npz_path)
         summary = json.loads(open(json_path).read())

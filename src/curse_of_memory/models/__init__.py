@@ -63,6 +63,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
 import torch
 
 from curse_of_memory.errors import ConfigError, registered_name
@@ -89,12 +90,17 @@ class ModelEntry:
     ``check(spec, field)``: validates the option values of a spec whose defaults are filled in
     (raises a one-line ConfigError naming ``field.<key>``).
     ``point_init(point, remap)``: the ``draw_member`` keywords of a member trained at a task point
-    ``{nu0, theta0}`` of a task with eigenvalue remap ``remap`` (METHODS §2, §3.2)."""
+    ``{nu0, theta0}`` of a task with eigenvalue remap ``remap`` (METHODS §2, §3.2).
+    ``at_system(spec, system, modal, **options)`` (optional; the Hessians at the optimum, METHODS
+    §5): the parameter values (float64 numpy, by parameter name, without the member dimension) of
+    one member equal to the real linear system ``system`` (arrays ``A, B, C, D``) whose complex
+    diagonal form is ``modal`` = (d, V⁻¹B, CV); ``options`` are its own placement settings."""
 
     cls: type[PopulationModel]
     options: dict
     check: Callable[[dict, str], None]
     point_init: Callable[[dict, str], dict]
+    at_system: Callable[..., dict] | None = None
 
     @property
     def has_recurrent_matrices(self) -> bool:
@@ -131,6 +137,65 @@ def _check_s4(spec: dict, field: str) -> None:
         )
 
 
+def _rnn_at_system(spec: dict, system, modal) -> dict:
+    """A dense RNN (one head) is the system itself: A, B, C, D."""
+    if spec["heads"] != 1:
+        raise ConfigError("model.heads", f"{spec['heads']} heads cannot hold a dense system", "1")
+    return {"A": system.A[None], "B": system.B, "C": system.C, "D": system.D}
+
+
+def _lru_at_system(spec: dict, system, modal) -> dict:
+    """lambda = d in the spec's parametrisation; with a learned gamma = sqrt(1 - |d|^2), B' = b /
+    gamma (so that gamma B' = b); C' = c."""
+    d, b, c = modal
+    theta = np.mod(np.angle(d), 2 * np.pi)
+    rows = {
+        "exp": (np.log(-np.log(np.abs(d))), np.log(theta)),
+        "polar": (np.abs(d), theta),
+        "reim": (d.real, d.imag),
+    }[spec["param"]]
+    out = {"lam_raw": np.stack(rows)}
+    if spec["gamma"] == "learned":
+        gamma = np.sqrt(1 - np.abs(d) ** 2)
+        out["gamma"] = np.log(gamma) if spec["param"] == "exp" else gamma
+        b = b / gamma
+    return {
+        **out,
+        "B_re": b.real[:, None],
+        "B_im": b.imag[:, None],
+        "C_re": c.real[None],
+        "C_im": c.imag[None],
+        "D": system.D,
+    }
+
+
+def _s4_at_system(
+    spec: dict, system, modal, delta: float = 0.01, delta_raw_float32: bool = False
+) -> dict:
+    """Delta = ``delta`` for every state (stored as softplus^-1 Delta; rounded to float32 with
+    ``delta_raw_float32``, as the original stored it, while A and B' use the exact Delta),
+    A = (log|d| + i (arg d mod 2 pi)) / Delta, B' = b / Delta, C' = c."""
+    if not delta > 0:
+        raise ConfigError("hessian.s4_delta", f"must be > 0, got {delta}")
+    d, b, c = modal
+    theta = np.mod(np.angle(d), 2 * np.pi)
+    deltas = np.full(d.shape, float(delta))
+    delta_raw = np.log(np.expm1(deltas))
+    if delta_raw_float32:
+        delta_raw = delta_raw.astype(np.float32).astype(np.float64)
+    b = b / deltas
+    return {
+        "A_re": (np.log(np.abs(d)) / deltas)[None],
+        "A_im": (theta / deltas)[None],
+        "delta_raw": delta_raw[:1] if spec["shared_delta"] else delta_raw,
+        "B_re": b.real[None],
+        "B_im": b.imag[None],
+        "C_re": c.real[None],
+        "C_im": c.imag[None],
+        "D": system.D[0],
+    }
+
+
 MODELS: dict[str, ModelEntry] = {
     # METHODS §2.1: nu_min = 0 whatever nu0; phases scaled by theta0 / pi, with the task's remap
     "rnn": ModelEntry(
@@ -143,6 +208,7 @@ MODELS: dict[str, ModelEntry] = {
             "theta0": point["theta0"],
             "remap": remap,
         },
+        _rnn_at_system,
     ),
     # METHODS §2.3: ring [nu0, 1], phases U[-theta0, theta0]
     "lru": ModelEntry(
@@ -150,6 +216,7 @@ MODELS: dict[str, ModelEntry] = {
         {"param": "exp", "gamma": "learned", "gamma_init": "default"},
         _check_lru,
         lambda point, remap: {"r_min": point["nu0"], "r_max": 1.0, "theta0": point["theta0"]},
+        _lru_at_system,
     ),
     # METHODS §2.4: |lambda| on the ring [nu0, 1], phases U[0, 2 pi)
     "s4": ModelEntry(
@@ -157,6 +224,7 @@ MODELS: dict[str, ModelEntry] = {
         {"shared_delta": False, "init": "default"},
         _check_s4,
         lambda point, remap: {"r_min": point["nu0"], "r_max": 1.0},
+        _s4_at_system,
     ),
 }
 
