@@ -16,16 +16,19 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-# A YAML syntax error in config.yaml: one line with its line and column (Snakemake's own loader
-# only says the file is not valid YAML).
+# config.yaml and every --configfile, read strictly, once: a YAML syntax error with its line and
+# column (Snakemake's own loader only says the file is not valid YAML), a key given twice (its
+# loader keeps the last one without a word).  Here, before `configfile:` loads config.yaml.
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 from curse_of_memory.config_io import yaml_problem
 
-if yaml_problem(Path(workflow.basedir) / "config.yaml"):
-    sys.stderr.write(
-        f"error: config: {yaml_problem(Path(workflow.basedir) / 'config.yaml')}\n"
-    )
-    sys.exit(1)
+for _file in dict.fromkeys(
+    [Path(workflow.basedir) / "config.yaml", *map(Path, workflow.configfiles)]
+):
+    _problem = yaml_problem(_file)
+    if _problem:
+        sys.stderr.write(f"error: config: {_problem}\n")
+        sys.exit(1)
 
 
 configfile: "config.yaml"
@@ -40,7 +43,18 @@ wildcard_constraints:
 
 
 include: "workflow/rules/theory.smk"
-include: "workflow/rules/train.smk"
+
+
+# the training runs: trained (runs=train), or taken from the reference run (runs=reference)
+if RUNS == "train":
+
+    include: "workflow/rules/train.smk"
+
+else:
+
+    include: "workflow/rules/reference.smk"
+
+
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/hessian.smk"
 include: "workflow/rules/data.smk"

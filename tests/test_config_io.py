@@ -125,8 +125,9 @@ def test_defaults_do_not_override_what_a_cell_inherits():
     assert "hidden" not in filled["training"]["experiments"]["fig10"]["model"]
     cells = build_cells(filled["training"])
     assert {c["cell"]["model"]["hidden"] for (e, _), c in cells.items() if e == "fig10"} == {32}
-    cfg["training"]["defaults"]["model"] = {}
-    assert CI.fill_defaults(cfg, SCHEMA)["training"]["defaults"]["model"] == {"hidden": 64}
+    cfg["training"]["defaults"]["model"] = {}  # the cell spec's default (curse_of_memory.cell)
+    cells = build_cells(CI.fill_defaults(cfg, SCHEMA)["training"], select={"fig10": ["lru"]})
+    assert cells[("fig10", "lru")]["cell"]["model"]["hidden"] == 64
 
 
 def test_tier_merge_merges_mappings_and_replaces_the_rest():

@@ -8,13 +8,14 @@ import pandas as pd
 import pytest
 import torch
 
+from curse_of_memory.cell import validate_cell
 from curse_of_memory.errors import ConfigError
 from curse_of_memory.models import MODELS as MODEL_REGISTRY
 from curse_of_memory.models import ModelEntry, build_model
 from curse_of_memory.models.linear import LinearRNN
 from curse_of_memory.tasks.teacher import make_teacher
 from curse_of_memory.train import run_cell
-from curse_of_memory.training.engine import Population, config_hash, validate_cell
+from curse_of_memory.training.engine import Population, config_hash
 from curse_of_memory.training.loss import expected_loss_white, gram, quadratic_loss
 
 MODELS = [
@@ -206,22 +207,6 @@ def test_resume_uses_the_saved_state(tmp_path):
     a, b = _read(tmp_path / "full")[0], _read(tmp_path / "part")[0]
     assert a[a.epoch <= 2].train_loss.equals(b[b.epoch <= 2].train_loss)
     assert not a[a.epoch == 6].train_loss.equals(b[b.epoch == 6].train_loss)
-
-
-def test_prefetch_gives_identical_results():
-    """Drawing the next batch in a helper thread changes nothing (same streams, same order)."""
-    c = validate_cell(_cell())
-    runs = []
-    for pre in (False, True):
-        pop = Population(c, torch.device("cpu"))
-        pop.prefetch = pre
-        for _ in range(3):
-            pop.run_epoch()
-        pop.close()
-        runs.append(pop)
-    for a, b in zip(runs[0].metric_rows, runs[1].metric_rows):
-        assert np.array_equal(a["train_loss"], b["train_loss"], equal_nan=True)
-    assert all(torch.equal(p, q) for p, q in zip(runs[0].params, runs[1].params))
 
 
 def test_determinism_and_config_hash(tmp_path):

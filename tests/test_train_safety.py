@@ -6,9 +6,9 @@ import pickle
 import pytest
 import torch
 
+from curse_of_memory.cell import validate_cell
 from curse_of_memory.errors import ConfigError
 from curse_of_memory.train import STATE_MARKER, run_cell
-from curse_of_memory.training.engine import validate_cell
 
 CELL = {
     "experiment": "safety",

@@ -14,7 +14,11 @@
   lengths whose T x T data matrices do not fit in memory).
 * :func:`merge_tier` and :func:`fill_defaults`: a tier's overrides merged into the paper's settings,
   then every key the config leaves out set to the schema's default, so that rules read
-  ``CONFIG[section][key]`` and the default lives in the schema only.
+  ``CONFIG[section][key]`` and the default lives in the schema only (a training cell's defaults
+  live in :mod:`curse_of_memory.cell`).
+* :func:`resolve_config`: all of it in order, as the pipeline loads its config: strings converted,
+  the schema checked, the defaults filled in, the tier merged and checked again, the data settings
+  checked; any problem is a one-line :class:`~curse_of_memory.errors.UserError`.
 
 Each problem is returned as one line (``<key>: <cause>; <fix>``); ``None`` means no problem.
 Run ``python -m curse_of_memory.config_io FILE.yaml ...`` to check YAML files by hand (Snakemake
@@ -30,7 +34,10 @@ import re
 import sys
 from pathlib import Path
 
+import jsonschema
 import yaml
+
+from curse_of_memory.errors import UserError
 
 GiB = 1024**3
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -276,6 +283,71 @@ def fill_defaults(value: dict, schema: dict, root: dict | None = None) -> dict:
         for key in out.keys() - properties.keys():
             out[key] = fill_defaults(out[key], extra, root)
     return out
+
+
+# --- the whole config ---------------------------------------------------------------------------
+def _key_path(error) -> str:
+    path = ""
+    for part in error.absolute_path:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(top level)"
+
+
+def _schema_message(error) -> str:
+    if error.validator == "uniqueItems":
+        items = list(error.instance)
+        repeated = next(x for i, x in enumerate(items) if x in items[:i])
+        return f"{repeated!r} is listed twice; list each value once"
+    message = error.message
+    if error.validator == "type" and isinstance(error.instance, str):
+        message += " (a value YAML or --config left as text)"
+    return message if len(message) < 160 else message[:157] + "..."
+
+
+def schema_problem(config: dict, schema: dict, where: str = "") -> str | None:
+    """The schema's most relevant complaint about ``config`` in one line, else None."""
+    validator = jsonschema.Draft202012Validator(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(config))
+    if error is None:
+        return None
+    return (
+        f"{_key_path(error)}: {_schema_message(error)}{where}; fix config.yaml or the "
+        f"--config value (allowed values: workflow/schemas/config.schema.yaml)"
+    )
+
+
+def resolve_tier(config: dict) -> dict:
+    """The paper's settings with the chosen tier's overrides (``tiers.<tier>``) merged in."""
+    tier, tiers = config["tier"], config["tiers"]
+    if tier not in tiers and tier != "paper":
+        raise UserError(
+            f"tier: {tier!r} is unknown; allowed: {', '.join(sorted(set(tiers) | {'paper'}))}"
+        )
+    merged = merge_tier({k: v for k, v in config.items() if k != "tiers"}, tiers.get(tier, {}))
+    merged["tier"] = tier
+    return merged
+
+
+def resolve_config(config: dict, schema: dict) -> tuple[dict, dict]:
+    """(the paper's settings, the tier's settings) of a config as read from config.yaml and
+    ``--config``: strings that should be numbers converted (:func:`coerce`), the schema checked,
+    every key left out set to its schema default; then the tier merged (:func:`resolve_tier`),
+    converted, checked and filled again, and the data settings checked (:func:`data_problem`).
+    Raises a one-line UserError (``<key>: <problem>; <fix>``)."""
+    coerced = coerce(dict(config), schema)
+    problem = schema_problem(coerced, schema)
+    if problem:
+        raise UserError(problem)
+    paper = fill_defaults(coerced, schema)
+    resolved = coerce(resolve_tier(paper), schema)
+    problem = schema_problem(resolved, schema, where=f" (after merging tiers.{resolved['tier']})")
+    if problem:
+        raise UserError(problem)
+    resolved = fill_defaults(resolved, schema)
+    problem = data_problem(resolved["data"])
+    if problem:
+        raise UserError(problem)
+    return paper, resolved
 
 
 # --- data and memory checks ---------------------------------------------------------------------

@@ -13,40 +13,32 @@ fixed before any run:
   epoch length stays unless ``steps_per_epoch`` is given (never longer than the run);
 * validation batches: ``validation_batches`` if given.
 
-Task points are never reduced, so every figure keeps the paper's x axis.
+Task points are never reduced, so every figure keeps the paper's x axis.  What a cell may set,
+its defaults and its validation are those of :mod:`curse_of_memory.cell`.
 """
 
 from __future__ import annotations
 
 import copy
 import itertools
-import re
 from typing import Callable
 
 import yaml
 
+from curse_of_memory.cell import (
+    CELL_RE,
+    CONFIG_KEYS,
+    EXPERIMENT_RE,
+    task_settings,
+    validate_cell,
+    with_defaults,
+)
 from curse_of_memory.errors import ConfigError
+from curse_of_memory.models import MODELS
+from curse_of_memory.tasks.teacher import teacher_has_real_negative_eigs
 
 # keys of an experiment/cell block that describe the pipeline, not the CELL.yaml
 PIPELINE_KEYS = ("cells", "label", "variant", "skip_if_remap_coincides")
-CELL_KEYS = (
-    "experiment",
-    "cell",
-    "model",
-    "optimizer",
-    "schedule",
-    "task",
-    "points",
-    "lrs",
-    "seeds",
-    "steps",
-    "steps_per_epoch",
-    "validation_batches",
-    "device",
-    "dtype",
-)
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-EXPERIMENT_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 
 
 def deep_merge(base: dict, override: dict | None) -> dict:
@@ -123,6 +115,15 @@ def _points(spec: dict, where: str) -> list[dict]:
     return [{"nu0": float(n), "theta0": float(t)} for n, t in itertools.product(nu0s, theta0s)]
 
 
+def _validated(cell: dict, where: str) -> None:
+    """The cell's own check (:func:`curse_of_memory.cell.validate_cell`), its error named by the
+    config key (``training.experiments.<experiment>.cells.<cell>.<key>``)."""
+    try:
+        validate_cell(cell)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}.{exc.field}", str(exc)[len(exc.field) + 2 :]) from None
+
+
 def _check_reduced_steps(paper: dict, cell: dict, rule: dict | None, where: str) -> None:
     """The tier divides the steps the user wrote; name those, not the reduced value, when the
     result no longer splits into whole epochs."""
@@ -176,7 +177,7 @@ def build_cells(
         exp_common = {k: v for k, v in exp.items() if k not in PIPELINE_KEYS}
         for cell_name, spec in cells.items():
             cwhere = f"{where}.cells.{cell_name}"
-            if not NAME_RE.match(cell_name):
+            if not CELL_RE.match(cell_name):
                 raise ConfigError(cwhere, "cell names are [a-z0-9-]", "e.g. lru, heads-32")
             if wanted is not None and cell_name not in wanted:
                 continue
@@ -185,12 +186,12 @@ def build_cells(
                 deep_merge(defaults, exp_common),
                 {k: v for k, v in spec.items() if k not in PIPELINE_KEYS},
             )
-            unknown = sorted(set(merged) - set(CELL_KEYS))  # a typo must not be silently ignored
+            unknown = sorted(set(merged) - set(CONFIG_KEYS))  # a typo must not be silently ignored
             if unknown:
                 raise ConfigError(
                     f"{cwhere}.{unknown[0]}",
                     "unknown cell setting (from training.defaults, the experiment or the cell)",
-                    ", ".join(CELL_KEYS[2:]),
+                    ", ".join(CONFIG_KEYS),
                 )
             for key in ("model", "lrs", "points"):
                 if key not in merged:
@@ -198,27 +199,31 @@ def build_cells(
                         f"{cwhere}.{key}", "is missing (set it on the cell or its experiment)"
                     )
             if "name" not in merged["model"]:
-                raise ConfigError(f"{cwhere}.model.name", "is missing", "rnn, lru, s4")
-            seeds = merged.get("seeds", 10)
+                raise ConfigError(f"{cwhere}.model.name", "is missing", ", ".join(MODELS))
+            merged = with_defaults(merged)
+            seeds = merged["seeds"]
             paper = {
                 "experiment": exp_name,
                 "cell": cell_name,
                 "model": merged["model"],
-                "optimizer": merged.get("optimizer", {"name": "adam"}),
-                "schedule": merged.get("schedule", {"name": "cosine", "lr_min": 1e-7, "warmup": 0}),
-                "task": merged.get("task", {}),
+                "optimizer": merged["optimizer"],
+                "schedule": merged["schedule"],
+                "task": merged["task"],
                 "points": _points(merged["points"], cwhere),
-                "lrs": [float(x) for x in merged["lrs"]],  # each once (checked below)
+                "lrs": [float(x) for x in merged["lrs"]],
                 "seeds": list(range(seeds)) if isinstance(seeds, int) else list(seeds),
-                "steps": int(merged.get("steps", 10000)),
-                "steps_per_epoch": int(merged.get("steps_per_epoch", 100)),
-                "validation_batches": int(merged.get("validation_batches", 100)),
+                "steps": int(merged["steps"]),
+                "steps_per_epoch": int(merged["steps_per_epoch"]),
+                "validation_batches": int(merged["validation_batches"]),
                 "device": device,
-                "dtype": merged.get("dtype", "float32"),
+                "dtype": merged["dtype"],
             }
-            _once(paper["lrs"], f"{cwhere}.lrs")
+            _validated(
+                paper, cwhere
+            )  # the paper-scale cell: a repeat the tier drops is refused too
             reduced = reduce_cell(paper, tier_rule)
             _check_reduced_steps(paper, reduced, tier_rule, cwhere)
+            _validated(reduced, cwhere)
             out[(exp_name, cell_name)] = {
                 "cell": reduced,
                 "meta": {
@@ -240,16 +245,29 @@ def n_members(cell: dict) -> int:
     return len(cell["points"]) * len(cell["lrs"]) * len(cell["seeds"])
 
 
+def teacher_has_real_negative(task: dict) -> bool:
+    """Does the teacher matrix of a cell's task (before the remap) have a real negative
+    eigenvalue?"""
+    t = task_settings(task)
+    return teacher_has_real_negative_eigs(
+        seed=t["teacher_seed"], n=t["teacher_hidden"], rng=t["teacher_rng"]
+    )
+
+
 def remap_matters(cell: dict, teacher_has_real_negative: Callable[[dict], bool]) -> bool:
     """Does the as-published remap change this cell?  It changes the teacher when the teacher
     matrix has real negative eigenvalues, and the dense/multi-head RNN student's init always (its
-    random init matrix has real eigenvalues; the remap is applied to it too, METHODS §3.2)."""
-    if cell["model"]["name"] == "rnn":
+    random init matrix has real eigenvalues; the remap is applied to it too, METHODS §3.2): the
+    student's init changes when its registry entry's ``point_init`` passes the remap on."""
+    point_init = MODELS[cell["model"]["name"]].point_init
+    if any(point_init(p, "default") != point_init(p, "published") for p in cell["points"]):
         return True
     return bool(teacher_has_real_negative(cell["task"]))
 
 
-def drop_coinciding(cells: dict, teacher_has_real_negative: Callable[[dict], bool]):
+def drop_coinciding(
+    cells: dict, teacher_has_real_negative: Callable[[dict], bool] = teacher_has_real_negative
+):
     """Remove the cells of experiments marked ``skip_if_remap_coincides`` whose remap variants
     coincide.  Returns (kept cells, list of skipped (experiment, cell))."""
     kept, skipped = {}, []
@@ -261,3 +279,19 @@ def drop_coinciding(cells: dict, teacher_has_real_negative: Callable[[dict], boo
         else:
             kept[key] = entry
     return kept, skipped
+
+
+def config_cells(config: dict) -> tuple[dict, list]:
+    """The training cells of a resolved config (``config_io.resolve_config``): every cell of its
+    tier, reduced and selected as its ``training`` section says, then
+    :func:`drop_coinciding`.  Returns (cells, skipped (experiment, cell) keys)."""
+    training = config["training"]
+    cells = build_cells(
+        training,
+        device=config["device"],
+        tier_rule=cell_reduction(training["reduce"]),
+        select=training["select"],
+    )
+    if any(e["meta"]["skip_if_remap_coincides"] for e in cells.values()):
+        return drop_coinciding(cells)
+    return cells, []

@@ -20,18 +20,58 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+import torch
+import yaml
 
 from curse_of_memory import __version__, io
+from curse_of_memory.cell import validate_cell
 from curse_of_memory.config_io import numbers_from_text
+from curse_of_memory.device import resolve_device
 from curse_of_memory.errors import ConfigError, DataError, cli_errors
+from curse_of_memory.training.engine import config_hash, train_population
 
 STATE_MARKER = ".curse-of-memory-state"
+STOP_ENV = "CURSE_OF_MEMORY_STOP_AFTER_STEP"
+
+
+class StopRequested(Exception):
+    """Raised after the update that ``run_cell(stop_after_step=N, stop_mode="raise")`` names."""
+
+
+def stop_hook(stop_after_step: int | None, stop_mode: str = "kill"):
+    """The crash a test asks for, as an ``after_step`` callback of the engine (None: none asked).
+
+    Needed by the resume tests: a cell must die right after a given update, between two
+    checkpoints, which no signal sent from outside can time.  ``kill`` SIGKILLs the process (as a
+    crash: nothing more is saved; the reliability tests set ``CURSE_OF_MEMORY_STOP_AFTER_STEP``
+    on a job run by Snakemake), ``raise`` raises :class:`StopRequested` (in-process tests)."""
+    if stop_after_step is None and os.environ.get(STOP_ENV):
+        stop_after_step = int(os.environ[STOP_ENV])
+    if stop_after_step is None:
+        return None
+
+    def after_step(step: int) -> None:
+        if step < stop_after_step:
+            return
+        if stop_mode == "raise":
+            raise StopRequested(step)
+        print(
+            f"{STOP_ENV}={stop_after_step}: stopping this process (SIGKILL) after step "
+            f"{step}, as asked",
+            file=sys.stderr,
+            flush=True,
+        )
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    return after_step
 
 
 def default_state_dir(c: dict, out_dir: Path, chash: str) -> Path:
@@ -73,13 +113,8 @@ def run_cell(
 
     Validation happens before anything is written; an older ``summary.json`` in ``out_dir`` is
     removed before training starts (it marks a finished cell), the other files are replaced as the
-    new ones are written.  ``state_dir=False``-like value ``"none"`` disables checkpoints."""
-    import pandas as pd
-    import torch
-
-    from curse_of_memory.device import resolve_device
-    from curse_of_memory.training.engine import config_hash, train_population, validate_cell
-
+    new ones are written.  ``state_dir=False``-like value ``"none"`` disables checkpoints;
+    ``stop_after_step`` / ``stop_mode`` stop the run after that update (:func:`stop_hook`)."""
     c = validate_cell(cell)
     if device is not None:
         c["device"] = device
@@ -108,8 +143,7 @@ def run_cell(
         dev,
         sdir,
         progress=progress,
-        stop_after_step=stop_after_step,
-        stop_mode=stop_mode,
+        after_step=stop_hook(stop_after_step, stop_mode),
         log=log,
     )
     val = pop.validation_loss(c["validation_batches"])
@@ -237,14 +271,10 @@ def _finite_or_none(obj):
 
 
 def _yaml_dump(c: dict) -> str:
-    import yaml
-
     return yaml.safe_dump(c, sort_keys=False)
 
 
 def load_cell_file(path: str | os.PathLike) -> dict:
-    import yaml
-
     p = Path(path)
     if not p.exists():
         raise DataError(

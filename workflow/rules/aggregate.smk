@@ -1,53 +1,7 @@
-# Aggregation over seeds (best lr per configuration, diverged seeds counted), the training
-# figures 3 and 11, diagnostics and the hyperparameter tables 1-3 (the Fig 10 table is with
-# the other Fig 10 rules in hessian.smk).
+# From the aggregated tables (rule aggregate: train.smk, or reference.smk with runs=reference):
+# the training figures 3 and 11, diagnostics and the hyperparameter tables 1-3 (the Fig 10 table
+# is with the other Fig 10 rules in hessian.smk).
 # Plot rules read aggregated tables only, so restyling a figure never retrains.
-
-
-if RUNS == "train":
-
-    rule aggregate:
-        """Per experiment: per-(configuration, lr) table, best lr per configuration, history."""
-        input:
-            metrics=experiment_files("metrics.parquet"),
-            elr=experiment_files("elr.parquet"),
-            teachers=experiment_files("teachers.json"),
-        output:
-            by_lr="results/tables/{experiment}_by_lr.parquet",
-            best="results/tables/{experiment}_best.parquet",
-            history="results/tables/{experiment}_history.parquet",
-        log:
-            "results/logs/aggregate/{experiment}.log",
-        localrule: True
-        conda:
-            ENV
-        params:
-            src=src_fingerprint("aggregate.py"),
-            cells=lambda wc: EXPERIMENTS[wc.experiment],
-        script:
-            "../scripts/aggregate.py"
-
-else:
-
-    rule aggregate:
-        """runs=reference: an experiment's aggregated tables, as the reference run made them."""
-        input:
-            by_lr=str(REFERENCE_DIR / "tables/{experiment}_by_lr.parquet"),
-            best=str(REFERENCE_DIR / "tables/{experiment}_best.parquet"),
-            history=str(REFERENCE_DIR / "tables/{experiment}_history.parquet"),
-        output:
-            by_lr="results/tables/{experiment}_by_lr.parquet",
-            best="results/tables/{experiment}_best.parquet",
-            history="results/tables/{experiment}_history.parquet",
-        log:
-            "results/logs/aggregate/{experiment}.log",
-        localrule: True
-        conda:
-            ENV
-        shell:
-            "(cp {input.by_lr} {output.by_lr} && cp {input.best} {output.best}"
-            " && cp {input.history} {output.history} && echo 'copied from the reference run')"
-            " > {log} 2>&1"
 
 
 rule diagnostics:

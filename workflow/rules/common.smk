@@ -1,12 +1,10 @@
 # Shared by every rule file - config validation, tier resolution, the training-cell table,
 # source fingerprints, targets.
-import copy
 import os
 import shutil
 import sys
 from pathlib import Path
 
-import jsonschema
 import yaml
 
 # This checkout's own library, whatever copy pip installed: the DAG (here) and every job
@@ -16,21 +14,9 @@ sys.path.insert(0, _SRC)
 _PYTHONPATH = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
 os.environ.update(PYTHONPATH=os.pathsep.join([_SRC] + _PYTHONPATH))
 
-from curse_of_memory.experiments import (
-    build_cells,
-    cell_reduction,
-    drop_coinciding,
-    n_members,
-)
-from curse_of_memory.config_io import (
-    coerce,
-    data_problem,
-    merge_tier,
-    fill_defaults,
-    training_memory_problem,
-    yaml_problem,
-)
+from curse_of_memory.config_io import resolve_config, training_memory_problem
 from curse_of_memory.errors import UserError
+from curse_of_memory.experiments import config_cells
 from curse_of_memory.provenance import (
     REFERENCE_DIR,
     TRAINING_SOURCES,
@@ -54,74 +40,16 @@ def config_error(message):
     sys.exit(1)
 
 
-def _key_path(error):
-    path = ""
-    for part in error.absolute_path:
-        path += (
-            f"[{part}]"
-            if isinstance(part, int)
-            else (f".{part}" if path else str(part))
-        )
-    return path or "(top level)"
-
-
-def _schema_message(error):
-    if error.validator == "uniqueItems":
-        items = list(error.instance)
-        repeated = next(x for i, x in enumerate(items) if x in items[:i])
-        return f"{repeated!r} is listed twice; list each value once"
-    message = error.message
-    if error.validator == "type" and isinstance(error.instance, str):
-        message += " (a value YAML or --config left as text)"
-    return message if len(message) < 160 else message[:157] + "..."
-
-
-def check_schema(cfg, schema, where=""):
-    validator = jsonschema.Draft202012Validator(schema)
-    error = jsonschema.exceptions.best_match(validator.iter_errors(cfg))
-    if error is not None:
-        config_error(
-            f"{_key_path(error)}: {_schema_message(error)}{where}; fix config.yaml or the "
-            f"--config value (allowed values: workflow/schemas/config.schema.yaml)"
-        )
-
-
-def resolve_tier(raw):
-    """config.yaml holds the paper's settings plus `tiers.<name>` overrides; merge the chosen one."""
-    tier, tiers = raw["tier"], raw["tiers"]
-    if tier not in tiers and tier != "paper":
-        config_error(
-            f"tier: {tier!r} is unknown; allowed: {', '.join(sorted(set(tiers) | {'paper'}))}"
-        )
-    merged = merge_tier(
-        {k: v for k, v in raw.items() if k != "tiers"}, tiers.get(tier, {})
-    )
-    merged["tier"] = tier
-    return merged
-
-
-# config.yaml and every --configfile, read strictly: Snakemake's own loader keeps the last of two
-# equal keys without a word
-for _file in workflow.configfiles:
-    _problem = yaml_problem(_file)
-    if _problem:
-        config_error(_problem)
-_SCHEMA = yaml.safe_load(SCHEMA.read_text())
-# numbers YAML 1.1 or a nested --config value left as text ('1e-3', '64') become numbers
-_coerced = coerce(dict(config), _SCHEMA)
-check_schema(_coerced, _SCHEMA)
-# Every key the config leaves out takes the schema's default, here (the paper's settings, which
-# the theory figures compare their own against) and after the tier merge (the settings every rule
-# reads as CONFIG[section][key]): each default is written once, in the schema.
+# The config files were read strictly by the Snakefile.  Every key the config leaves out takes
+# the schema's default, in the paper's settings (`config`, which the theory figures compare their
+# own against) and in the tier's (`CONFIG`, which every rule reads as CONFIG[section][key]).
+try:
+    _paper, CONFIG = resolve_config(config, yaml.safe_load(SCHEMA.read_text()))
+except UserError as exc:
+    config_error(str(exc))
 config.clear()
-config.update(fill_defaults(_coerced, _SCHEMA))
-CONFIG = coerce(resolve_tier(config), _SCHEMA)
-check_schema(CONFIG, _SCHEMA, where=f" (after merging tiers.{CONFIG['tier']})")
-CONFIG = fill_defaults(CONFIG, _SCHEMA)
+config.update(_paper)
 TIER = CONFIG["tier"]
-_problem = data_problem(CONFIG["data"])
-if _problem:
-    config_error(_problem)
 
 
 def src_fingerprint(*subpackages):
@@ -137,44 +65,12 @@ def src_fingerprint(*subpackages):
 
 
 # --- the training-cell table -------------------------------------------------------------------
-def _teacher_has_real_negative(task):
-    """Does the default teacher matrix (before the remap) have a real negative eigenvalue?"""
-    from curse_of_memory.tasks.teacher import teacher_has_real_negative_eigs
-
-    return teacher_has_real_negative_eigs(
-        seed=task.get("teacher_seed", 42),
-        n=task.get("teacher_hidden", 10),
-        rng=task.get("teacher_rng", "jax"),
-    )
-
-
-def _check_cells(cells):
-    """The training engine's own check of every CELL.yaml, before anything runs."""
-    from curse_of_memory.training.engine import validate_cell
-
-    for (exp, cell), entry in cells.items():
-        try:
-            validate_cell(entry["cell"])
-        except UserError as exc:
-            config_error(f"training.experiments.{exp}.cells.{cell} (merged): {exc}")
-
-
 def _cell_table(cfg):
-    training = cfg["training"]
+    """Every training cell of the tier, each checked by the cell spec (curse_of_memory.cell)."""
     try:
-        cells = build_cells(
-            training,
-            device=cfg["device"],
-            tier_rule=cell_reduction(training["reduce"]),
-            select=training["select"],
-        )
-        if any(e["meta"]["skip_if_remap_coincides"] for e in cells.values()):
-            cells, skipped = drop_coinciding(cells, _teacher_has_real_negative)
-        else:
-            skipped = []
+        cells, skipped = config_cells(cfg)
     except UserError as exc:
         config_error(str(exc))
-    _check_cells(cells)
     problem = training_memory_problem(cells)
     if problem:
         config_error(problem)

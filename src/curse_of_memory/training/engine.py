@@ -26,191 +26,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-import os
-import re
-import signal
-import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from curse_of_memory import io
-from curse_of_memory.errors import ConfigError
-from curse_of_memory.models import MODELS, build_model, validate_model_spec, with_recurrent_matrices
+from curse_of_memory.cell import validate_cell
+from curse_of_memory.models import MODELS, build_model
 from curse_of_memory.models import init as I
-from curse_of_memory.tasks.teacher import TEACHER_RNGS, teacher_kernels
+from curse_of_memory.tasks.teacher import teacher_kernels
 from curse_of_memory.training import schedule as SCH
 from curse_of_memory.training.loss import expected_loss_white, gram, quadratic_loss
-from curse_of_memory.training.optim import OPTIMIZERS, PopulationOptimizer, validate_optimizer_spec
-
-STOP_ENV = "CURSE_OF_MEMORY_STOP_AFTER_STEP"
-TOP_KEYS = {
-    "experiment",
-    "cell",
-    "model",
-    "optimizer",
-    "schedule",
-    "task",
-    "points",
-    "lrs",
-    "seeds",
-    "steps",
-    "steps_per_epoch",
-    "device",
-    "dtype",
-    "validation_batches",
-    "checkpoint_every",
-}
-REQUIRED = (
-    "experiment",
-    "cell",
-    "model",
-    "optimizer",
-    "task",
-    "points",
-    "lrs",
-    "seeds",
-    "steps",
-    "steps_per_epoch",
-)
-TASK_KEYS = {"T", "batch", "teacher_hidden", "remap", "teacher_seed", "teacher_rng"}
-
-
-def _int(v, field, lo=1):
-    if not isinstance(v, int) or isinstance(v, bool) or v < lo:
-        raise ConfigError(field, f"{v!r} is not an integer >= {lo}", f"an integer >= {lo}")
-    return v
-
-
-def _num(v, field):
-    if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
-        raise ConfigError(field, f"{v!r} is not a finite number", "a finite number")
-    return float(v)
-
-
-def validate_cell(cell: dict) -> dict:
-    """Validate a cell config; return a normalised copy with defaults.  One-line ConfigErrors."""
-    if not isinstance(cell, dict):
-        raise ConfigError(
-            "cell file", "is not a mapping", "a YAML mapping with keys " + ", ".join(REQUIRED)
-        )
-    for k in REQUIRED:
-        if k not in cell:
-            raise ConfigError(k, "missing", "see docs/CELL_FORMAT.md")
-    extra = set(cell) - TOP_KEYS
-    if extra:
-        raise ConfigError(sorted(extra)[0], "unknown key", ", ".join(sorted(TOP_KEYS)))
-    c = dict(cell)
-    if not isinstance(c["experiment"], str) or not re.fullmatch(r"[a-z0-9_]+", c["experiment"]):
-        raise ConfigError(
-            "experiment",
-            f"{c['experiment']!r} is not a plain name",
-            "[a-z0-9_]+ (as in config.yaml)",
-        )
-    if not isinstance(c["cell"], str) or not re.fullmatch(r"[a-z0-9-]+", c["cell"]):
-        raise ConfigError("cell", f"{c['cell']!r} is not a readable id", "[a-z0-9-]+")
-    c["model"] = validate_model_spec(c["model"])
-    c["optimizer"] = validate_optimizer_spec(c["optimizer"])
-    steps = _int(c["steps"], "steps")
-    spe = _int(c["steps_per_epoch"], "steps_per_epoch")
-    if steps % spe:
-        raise ConfigError(
-            "steps_per_epoch", f"{spe} does not divide steps={steps}", "a divisor of steps"
-        )
-    c["schedule"] = SCH.validate_schedule_spec(c.get("schedule", {"name": "cosine"}), steps)
-    task = c["task"]
-    if not isinstance(task, dict):
-        raise ConfigError("task", "is not a mapping", ", ".join(sorted(TASK_KEYS)))
-    extra = set(task) - TASK_KEYS
-    if extra:
-        raise ConfigError(f"task.{sorted(extra)[0]}", "unknown key", ", ".join(sorted(TASK_KEYS)))
-    for k in ("T", "batch"):
-        if k not in task:
-            raise ConfigError(f"task.{k}", "missing", "a positive integer")
-        _int(task[k], f"task.{k}")
-    task = {
-        "teacher_hidden": 10,
-        "remap": "default",
-        "teacher_seed": 42,
-        "teacher_rng": "jax",
-        **task,
-    }
-    _int(task["teacher_hidden"], "task.teacher_hidden")
-    _int(task["teacher_seed"], "task.teacher_seed", lo=0)
-    if task["remap"] not in I.REMAPS:
-        raise ConfigError("task.remap", f"unknown remap {task['remap']!r}", ", ".join(I.REMAPS))
-    if task["teacher_rng"] not in TEACHER_RNGS:
-        raise ConfigError(
-            "task.teacher_rng", f"unknown draw {task['teacher_rng']!r}", ", ".join(TEACHER_RNGS)
-        )
-    c["task"] = task
-    pts = c["points"]
-    if not isinstance(pts, list) or not pts:
-        raise ConfigError("points", "must be a non-empty list", "a list of {nu0, theta0}")
-    out = []
-    for i, p in enumerate(pts):
-        if not isinstance(p, dict) or "nu0" not in p:
-            raise ConfigError(f"points[{i}].nu0", "missing", "a number in [0, 1)")
-        if set(p) - {"nu0", "theta0"}:
-            raise ConfigError(
-                f"points[{i}].{sorted(set(p) - {'nu0', 'theta0'})[0]}", "unknown key", "nu0, theta0"
-            )
-        nu0 = _num(p["nu0"], f"points[{i}].nu0")
-        if not 0 <= nu0 < 1:
-            raise ConfigError(
-                f"points[{i}].nu0", f"{nu0!r} is outside [0, 1)", "a number in [0, 1)"
-            )
-        th = _num(p.get("theta0", 3.14), f"points[{i}].theta0")
-        if not 0 < th <= math.pi + 1e-9:
-            raise ConfigError(
-                f"points[{i}].theta0", f"{th!r} is outside (0, pi]", "a number in (0, 3.14159]"
-            )
-        if {"nu0": nu0, "theta0": th} in out:  # the same members twice, counted as more seeds
-            raise ConfigError(
-                f"points[{i}]",
-                f"{{nu0: {nu0!r}, theta0: {th!r}}} is listed twice",
-                "each value once",
-            )
-        out.append({"nu0": nu0, "theta0": th})
-    c["points"] = out
-    lrs = c["lrs"]
-    if not isinstance(lrs, list) or not lrs:
-        raise ConfigError("lrs", "must be a non-empty list", "positive numbers")
-    for i, lr in enumerate(lrs):
-        if _num(lr, f"lrs[{i}]") <= 0:
-            raise ConfigError(f"lrs[{i}]", f"{lr!r} is not positive", "a number > 0")
-        if float(lr) in [float(x) for x in lrs[:i]]:
-            raise ConfigError("lrs", f"{lr!r} is listed twice", "each value once")
-    c["lrs"] = [float(x) for x in lrs]
-    seeds = c["seeds"]
-    if not isinstance(seeds, list) or not seeds:
-        raise ConfigError("seeds", "must be a non-empty list", "distinct integers >= 0")
-    for i, s in enumerate(seeds):
-        _int(s, f"seeds[{i}]", lo=0)
-        if s in seeds[:i]:
-            raise ConfigError("seeds", f"{s!r} is listed twice", "each value once")
-    c.setdefault("device", "auto")
-    c.setdefault("dtype", "float32")
-    if c["dtype"] not in ("float32", "float64"):
-        raise ConfigError("dtype", f"unknown dtype {c['dtype']!r}", "float32, float64")
-    c["validation_batches"] = _int(c.get("validation_batches", 100), "validation_batches", lo=0)
-    # default: every 10 epochs, but at least ~10 times per run (every epoch for runs <= 10 epochs),
-    # so that the short quick/test-tier cells also resume after a kill (docs/RELIABILITY.md)
-    c["checkpoint_every"] = _int(
-        c.get("checkpoint_every", max(1, min(10, steps // spe // 10))), "checkpoint_every"
-    )
-    opt, model = c["optimizer"]["name"], c["model"]["name"]
-    if OPTIMIZERS[opt].needs_recurrent_matrices and not MODELS[model].has_recurrent_matrices:
-        others = [n for n, e in OPTIMIZERS.items() if not e.needs_recurrent_matrices]
-        raise ConfigError(
-            "optimizer.name",
-            f"{opt} needs recurrent matrices; model {model} has none",
-            f"{', '.join(others)} (or model {', '.join(with_recurrent_matrices())})",
-        )
-    return c
+from curse_of_memory.training.optim import PopulationOptimizer
 
 
 def config_hash(cell: dict) -> str:
@@ -238,10 +69,6 @@ def member_table(c: dict) -> list[dict]:
                     }
                 )
     return rows
-
-
-class _Stop(Exception):
-    """Raised by the in-process stop hook (tests)."""
 
 
 def _elr_summary(e: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -378,25 +205,16 @@ class Population:
             out[group] = e.reshape(self.M, -1)
         return out
 
-    def run_epoch(self):
+    def run_epoch(self, after_step: Callable[[int], None] | None = None):
+        """One epoch of steps; ``after_step(step)`` is called after each update (``step`` =
+        updates applied so far)."""
         spe = self.c["steps_per_epoch"]
         losses = torch.empty(spe, self.M, dtype=self.dtype, device=self.device)
         gnorms = torch.empty_like(losses)
-        pool = self._pool()
-        nxt = pool.submit(self.data_gram) if pool is not None else None
         for i in range(spe):
-            if pool is not None:
-                G = nxt.result()
-                # prefetch the next batch (same epoch only, so that a checkpoint never sees a
-                # stream that was advanced ahead of the saved step) while this step runs
-                nxt = pool.submit(self.data_gram) if i + 1 < spe else None
-            else:
-                G = None
-            losses[i], gnorms[i] = self.train_step(G)
-            if self._stop_at is not None and self.step >= self._stop_at:
-                if nxt is not None:
-                    nxt.result()
-                self._stop()
+            losses[i], gnorms[i] = self.train_step()
+            if after_step is not None:
+                after_step(self.step)
         self.check_params()
         self.epoch += 1
         with torch.no_grad():
@@ -427,39 +245,6 @@ class Population:
                     },
                 }
             )
-
-    _stop_at: int | None = None
-    _stop_mode = "kill"
-    prefetch = False  # measured no gain on the shared 2-core CPU (bench/RESULTS.md); opt-in
-    _executor = None
-
-    def _pool(self):
-        """A one-thread executor that draws and reduces the next batch while the current step runs
-        (the data never depends on the parameters; the draw order is unchanged, so results are
-        identical with or without it).  Off with ``prefetch = False``."""
-        if not self.prefetch:
-            return None
-        if self._executor is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="curse-data")
-        return self._executor
-
-    def close(self):
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
-
-    def _stop(self):
-        if self._stop_mode == "raise":
-            raise _Stop(self.step)
-        print(
-            f"{STOP_ENV}={self._stop_at}: stopping this process (SIGKILL) after step "
-            f"{self.step}, as asked",
-            file=sys.stderr,
-            flush=True,
-        )
-        os.kill(os.getpid(), signal.SIGKILL)  # simulate a crash: nothing extra is saved
 
     @torch.no_grad()
     def validation_loss(self, n_batches: int) -> np.ndarray:
@@ -552,15 +337,12 @@ def train_population(
     state_dir: Path | None,
     *,
     progress: bool = True,
-    stop_after_step: int | None = None,
-    stop_mode: str = "kill",
+    after_step: Callable[[int], None] | None = None,
     log=print,
 ):
-    """Train a validated cell; returns (Population, wall seconds).  Resumes from ``state_dir``."""
+    """Train a validated cell; returns (Population, wall seconds).  Resumes from ``state_dir``.
+    ``after_step(step)`` is called after every update (``Population.run_epoch``)."""
     pop = Population(c, device)
-    if stop_after_step is None and os.environ.get(STOP_ENV):
-        stop_after_step = int(os.environ[STOP_ENV])
-    pop._stop_at, pop._stop_mode = stop_after_step, stop_mode
     state_file = state_dir / "state.pt" if state_dir is not None else None
     wall0 = 0.0
     if state_file is not None and state_file.exists():
@@ -576,15 +358,12 @@ def train_population(
                 "training this cell from step 0 (the file is replaced at the next checkpoint)"
             )
             pop, wall0 = Population(c, device), 0.0  # a half-loaded state must not leak in
-            pop._stop_at, pop._stop_mode = stop_after_step, stop_mode
         else:
             log(f"resuming {c['experiment']}/{c['cell']} from epoch {pop.epoch} (step {pop.step})")
     n_epochs = c["steps"] // c["steps_per_epoch"]
     t0 = time.perf_counter()
     bar = None
     if progress:
-        from tqdm import tqdm
-
         bar = tqdm(
             total=c["steps"],
             initial=pop.step,
@@ -593,25 +372,22 @@ def train_population(
             dynamic_ncols=True,
             mininterval=1.0,
         )
-    try:
-        while pop.epoch < n_epochs:
-            pop.run_epoch()
-            if bar is not None:
-                tl = pop.metric_rows[-1]["train_loss"]
-                med = np.nanmedian(tl) if np.isfinite(tl).any() else float("nan")
-                bar.update(c["steps_per_epoch"])
-                bar.set_postfix(
-                    median_loss=f"{med:.3g}",
-                    diverged=int((~pop.active).sum()),
-                )
-            if (
-                state_file is not None
-                and pop.epoch % c["checkpoint_every"] == 0
-                and pop.epoch < n_epochs
-            ):
-                io.torch_save(state_file, pop.state(wall0 + time.perf_counter() - t0))
+    while pop.epoch < n_epochs:
+        pop.run_epoch(after_step)
         if bar is not None:
-            bar.close()
-    finally:
-        pop.close()
+            tl = pop.metric_rows[-1]["train_loss"]
+            med = np.nanmedian(tl) if np.isfinite(tl).any() else float("nan")
+            bar.update(c["steps_per_epoch"])
+            bar.set_postfix(
+                median_loss=f"{med:.3g}",
+                diverged=int((~pop.active).sum()),
+            )
+        if (
+            state_file is not None
+            and pop.epoch % c["checkpoint_every"] == 0
+            and pop.epoch < n_epochs
+        ):
+            io.torch_save(state_file, pop.state(wall0 + time.perf_counter() - t0))
+    if bar is not None:
+        bar.close()
     return pop, wall0 + time.perf_counter() - t0
