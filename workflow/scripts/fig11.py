@@ -1,19 +1,25 @@
 """Rule `fig11`, Fig 11: final loss vs number of heads (left); the effective lr ("Mean LR",
 METHODS §1.5) of the recurrent matrix A over training at each head count's best lr (right).  In a
 reduced tier the paper-tier reference run's losses are drawn beside this run's as hollow markers;
-a head count whose every seed diverged is a cross at the top of the left panel.
+a head count whose every seed diverged is a cross at the top of the left panel.  Panels and
+colours: ``curse_of_memory.figures.FIG11``.
 
 input.best / input.history (the fig11 tables), input.reference -> output.pdf (+ .png and the
-plotted numbers fig11_{left,right}.csv beside it)."""
+plotted numbers fig11_{left,right}.csv beside it, one row per point with its ``source``)."""
 
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
 
+from curse_of_memory import figures
 from curse_of_memory import published as P
 from curse_of_memory.plotting import overlay, style
 from curse_of_memory.plotting.axes import quiet_minor_labels
+from curse_of_memory.plotting.sources import PUBLISHED, REFERENCE, THIS_RUN, rows, stack
 from curse_of_memory.runlog import snakemake_log
+
+COLOR = style.COLORS[figures.FIG11.panel("left").series[0].color]  # every head count
+COLORMAP = figures.FIG11.panel("right").colormap  # one colour per head count
 
 COLUMNS = [
     "heads",
@@ -63,15 +69,15 @@ def loss_panel(ax, best, ref, pub):
         marker="o",
         markersize=2.5,
         ls="none",
-        color=style.COLORS["rnn"],
+        color=COLOR,
         elinewidth=0.5,
         zorder=2,
     )
     dead = overlay.all_diverged(best)
-    overlay.diverged(ax, best["heads"].to_numpy(float)[dead], style.COLORS["rnn"])
+    overlay.diverged(ax, best["heads"].to_numpy(float)[dead], COLOR)
     if "median" in best:
-        overlay.median(ax, best["heads"], best["median"], style.COLORS["rnn"])
-    overlay.reference(ax, ref["heads"], ref["mean"], style.COLORS["rnn"])
+        overlay.median(ax, best["heads"], best["median"], COLOR)
+    overlay.reference(ax, ref["heads"], ref["mean"], COLOR)
     overlay.published(ax, pub["x"], pub["published"])
     if ax.get_legend_handles_labels()[0]:  # above the panel: the points fill the axes
         ax.legend(loc="lower left", bbox_to_anchor=(0, 1.02), borderaxespad=0, fontsize=5)
@@ -93,7 +99,7 @@ def elr_panel(ax, best, hist, pub):
     plotted curves."""
     col = a_column(hist)
     curves = []
-    cmap = mpl.colormaps["viridis"]
+    cmap = mpl.colormaps[COLORMAP]
     for i, (_, r) in enumerate(best.iterrows()):
         color = cmap(i / max(1, len(best) - 1))
         p = pub[np.isclose(pub["x"], r["heads"])]
@@ -137,42 +143,18 @@ def main(smk):
     dead = loss_panel(ax_l, best, ref, pub_l)
     curves = elr_panel(ax_r, best, hist, pub_r)
     fig.tight_layout()
-    left = best.reindex(columns=COLUMNS).assign(source="this run", all_diverged=dead)
+    parts = [rows(THIS_RUN, best.reindex(columns=COLUMNS)).assign(all_diverged=dead)]
     if len(ref):
-        left = pd.concat(
-            [
-                left,
-                ref.reindex(columns=COLUMNS).assign(
-                    source="paper-tier reference", all_diverged=overlay.all_diverged(ref)
-                ),
-            ],
-            ignore_index=True,
-        )
-    left = pd.concat(
+        theirs = rows(REFERENCE, ref.reindex(columns=COLUMNS))
+        parts.append(theirs.assign(all_diverged=overlay.all_diverged(ref)))
+    parts.append(rows(PUBLISHED, {"heads": pub_l["x"], "mean": pub_l["published"]}))
+    left = stack(parts)
+    right = stack(curves, ["heads", "lr", "epoch", "elr_A"])
+    right = stack(
         [
-            left,
-            pd.DataFrame({"heads": pub_l["x"], "mean": pub_l["published"], "source": "published"}),
-        ],
-        ignore_index=True,
-    )
-    right = (
-        pd.concat(curves, ignore_index=True)
-        if curves
-        else pd.DataFrame(columns=["heads", "lr", "epoch", "elr_A"])
-    )
-    right = pd.concat(
-        [
-            right.assign(source="this run"),
-            pd.DataFrame(
-                {
-                    "heads": pub_r["x"],
-                    "epoch": 50,
-                    "elr_A": pub_r["published"],
-                    "source": "published",
-                }
-            ),
-        ],
-        ignore_index=True,
+            rows(THIS_RUN, right),
+            rows(PUBLISHED, {"heads": pub_r["x"], "epoch": 50, "elr_A": pub_r["published"]}),
+        ]
     )
     style.save(fig, smk.output.pdf, data={"left": left, "right": right}, tier=smk.params.tier)
 

@@ -1,5 +1,6 @@
 """Rule `fig_optimizers`, the optimizer study: final loss vs nu0, one panel per architecture
-(dense RNN, 2x2 block-diagonal RNN, LRU), one line per optimizer, mean +- SEM at each optimizer's
+(dense RNN, 2x2 block-diagonal RNN, LRU), one line per optimizer (panels, order, labels and
+colours: ``curse_of_memory.figures.FIG_OPTIMIZERS``), mean +- SEM at each optimizer's
 best lr (METHODS §1.6 aggregation: an lr with a diverged seed is not eligible).  Open markers: no
 eligible lr (published NaN-skipping mean); a point where every run diverged is left out (and
 marked x at the top of the panel).  Where the paper-tier reference run holds the study and this
@@ -19,13 +20,14 @@ import numpy as np
 import pandas as pd
 
 from curse_of_memory.claims import optimizers as co
+from curse_of_memory.figures import FIG_OPTIMIZERS
 from curse_of_memory.io import write_text
 from curse_of_memory.plotting import overlay, style
 from curse_of_memory.plotting.axes import quiet_minor_labels
+from curse_of_memory.plotting.sources import REFERENCE, THIS_RUN, rows, stack
 from curse_of_memory.runlog import snakemake_log
 
 FIG3_TICKS = [0.36, 0.84, 0.96, 0.99]
-THIS_RUN, REFERENCE = "this run", "paper-tier reference"
 EDGE_LABEL = "best lr at the paper grid's top / bottom edge"
 
 
@@ -44,15 +46,17 @@ def _edge_marks(ax, d, color):
 def plot(c: pd.DataFrame, path, tier=None, ref: pd.DataFrame | None = None):
     """Draw the three panels from :func:`co.curves` rows (``ref``: the reference's, drawn beside)
     and save (PDF, PNG, CSV of the plotted rows with their source)."""
-    fig, axes = style.figure(5.5, 1.6, ncols=len(co.ARCHS), sharey=True)
+    panels = FIG_OPTIMIZERS.panels  # one per architecture, one series per optimizer
+    fig, axes = style.figure(5.5, 1.6, ncols=len(panels), sharey=True)
     both = pd.concat([c, ref]) if ref is not None and len(ref) else c
     nus = sorted(both["nu0"].unique()) if len(both) else FIG3_TICKS
     ticks = nus if len(nus) <= 4 else FIG3_TICKS
     edges = False
-    for ax, (arch, title) in zip(axes, co.ARCHS.items()):
-        ax.set_title(title)
-        for opt, label in co.OPTIMIZERS.items():
-            color = co.COLORS[opt]
+    for ax, panel in zip(axes, panels):
+        arch = panel.name
+        ax.set_title(panel.title)
+        for series in panel.series:
+            opt, label, color = series.key, series.label, style.COLORS[series.color]
             d = c[(c["arch"] == arch) & (c["optimizer"] == opt)].sort_values("nu0")
             if len(d):
                 ok = d[~d["all_diverged"]]
@@ -101,10 +105,8 @@ def plot(c: pd.DataFrame, path, tier=None, ref: pd.DataFrame | None = None):
             handles, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0), handlelength=1.2
         )
     fig.tight_layout()
-    rows = [c.assign(source=THIS_RUN)]
-    if ref is not None:
-        rows.append(ref.assign(source=REFERENCE))
-    style.save(fig, path, data=pd.concat(rows, ignore_index=True), tier=tier)
+    parts = [rows(THIS_RUN, c)] + ([rows(REFERENCE, ref)] if ref is not None else [])
+    style.save(fig, path, data=stack(parts), tier=tier)
 
 
 def _curves(paths, grids) -> pd.DataFrame:

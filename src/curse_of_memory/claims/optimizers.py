@@ -39,23 +39,13 @@ import numpy as np
 import pandas as pd
 
 from curse_of_memory.claims.core import THRESHOLDS, NotEvaluated, Superseded, claim
+from curse_of_memory.figures import FIG_OPTIMIZERS
 
 EXPERIMENT = "optimizers"
-ARCHS = {"rnn": "dense RNN", "block": "block diagonal (2x2)", "lru": "LRU"}
-OPTIMIZERS = {
-    "sgd_momentum": "SGD+momentum",
-    "adam": "Adam",
-    "adamw": "AdamW",
-    "adafactor": "Adafactor",
-    "muon": "Muon",
-}
-COLORS = {
-    "sgd_momentum": "#7f7f7f",
-    "adam": "#AC4056",
-    "adamw": "#FCA50A",
-    "adafactor": "#2970B1",
-    "muon": "#1a7f37",
-}
+# architectures (the figure's panels) and optimizers (its series), in order, with their labels:
+# curse_of_memory.figures.FIG_OPTIMIZERS
+ARCHS = {p.name: p.title for p in FIG_OPTIMIZERS.panels}
+OPTIMIZERS = {s.key: s.label for s in FIG_OPTIMIZERS.panels[0].series}
 BEST_COLUMNS = [
     "cell",
     "nu0",

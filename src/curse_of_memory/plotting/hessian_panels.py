@@ -24,8 +24,10 @@ import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
 import numpy as np
 
+from curse_of_memory import figures
 from curse_of_memory import hessian as hs
 from curse_of_memory.plotting import overlay, style
+from curse_of_memory.plotting.sources import PUBLISHED, REFERENCE, THIS_RUN, rows
 
 EIG_FLOOR = 1e-8
 
@@ -394,10 +396,9 @@ def strip_run(
     }
 
 
-FIG10_MODELS = (
-    ("rnn", "RNN", style.COLORS["rnn"]),
-    ("crnn", "Complex RNN", style.COLORS["crnn"]),
-    ("lru", "LRU", style.COLORS["lru"]),
+#: Fig 10 bottom: (model, label, colour) in drawing order, from curse_of_memory.figures.FIG10
+FIG10_MODELS = tuple(
+    (s.key, s.label, style.COLORS[s.color]) for s in figures.FIG10.panel("loss").series
 )
 
 
@@ -437,10 +438,12 @@ def loss_vs_theta0(ax, table, remap: str, reference=None, published=None):
     a point whose every seed diverged is a cross at the top; ``reference`` (the paper-tier reference
     run's table of the same format) is drawn as hollow markers on a dotted line; ``published``
     (readings of the paper's figure: columns series, x = θ0, published) as crosses in each model's
-    colour.  Returns the plotted rows as a DataFrame."""
+    colour.  Returns the plotted rows as a DataFrame, each with its ``source`` (this run, the
+    reference, published) and, for the runs, ``origin``: the table's ``source`` (which experiment
+    the row comes from, results/tables/fig10.parquet)."""
     import pandas as pd
 
-    rows = []
+    out = []
     sub = table[table["remap"] == remap]
     for model, label, color in FIG10_MODELS:
         d = sub[sub["model"] == model].sort_values("theta0")
@@ -470,13 +473,14 @@ def loss_vs_theta0(ax, table, remap: str, reference=None, published=None):
             d["n_diverged"].to_numpy(float) > 0 if "n_diverged" in d else True
         )
         overlay.diverged(ax, x[dead], color)
-        keep = [c for c in ("lr", "n_seeds", "n_diverged", "source") if c in d]
-        rows.append(
-            pd.DataFrame(
+        keep = {c: c for c in ("lr", "n_seeds", "n_diverged") if c in d}
+        keep |= {"source": "origin"} if "source" in d else {}
+        out.append(
+            rows(
+                THIS_RUN,
                 {
                     "model": model,
                     "remap": remap,
-                    "run": "this run",
                     "theta0": d["theta0"].to_numpy(),
                     "theta0_over_pi": x,
                     "loss": y,
@@ -484,8 +488,9 @@ def loss_vs_theta0(ax, table, remap: str, reference=None, published=None):
                     "median": med,
                     "flagged": flagged,
                     "all_diverged": dead,
-                    **{c: d[c].to_numpy() for c in keep},
-                }
+                    **{to: d[c].to_numpy() for c, to in keep.items()},
+                },
+                at=2,
             )
         )
         if reference is not None:
@@ -495,35 +500,37 @@ def loss_vs_theta0(ax, table, remap: str, reference=None, published=None):
             if len(r):
                 rx = r["theta0"].to_numpy(float) / np.pi
                 overlay.reference(ax, rx, r["mean"], color)
-                rows.append(
-                    pd.DataFrame(
+                out.append(
+                    rows(
+                        REFERENCE,
                         {
                             "model": model,
                             "remap": remap,
-                            "run": "paper-tier reference",
                             "theta0": r["theta0"].to_numpy(),
                             "theta0_over_pi": rx,
                             "loss": r["mean"].to_numpy(float),
                             "sem": r["sem"].to_numpy(float) if "sem" in r else np.nan,
                             "flagged": r["flagged"].to_numpy(bool) if "flagged" in r else False,
-                            **{c: r[c].to_numpy() for c in keep if c in r},
-                        }
+                            **{to: r[c].to_numpy() for c, to in keep.items() if c in r},
+                        },
+                        at=2,
                     )
                 )
         p = published[published["series"] == model] if published is not None else None
         if p is not None and len(p):
             px = p["x"].to_numpy(float) / np.pi
             overlay.published(ax, px, p["published"], color)
-            rows.append(
-                pd.DataFrame(
+            out.append(
+                rows(
+                    PUBLISHED,
                     {
                         "model": model,
                         "remap": remap,
-                        "run": "published",
                         "theta0": p["x"].to_numpy(float),
                         "theta0_over_pi": px,
                         "loss": p["published"].to_numpy(float),
-                    }
+                    },
+                    at=2,
                 )
             )
     ax.set_xscale("log")
@@ -531,7 +538,7 @@ def loss_vs_theta0(ax, table, remap: str, reference=None, published=None):
     ax.set_xlabel(r"$\theta_0/\pi$")
     ax.set_ylabel("Final loss")
     ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
 
 def fig10(

@@ -70,7 +70,8 @@ RC = {
     "figure.figsize": (2.0, 1.35),
 }
 
-# Every colour a figure uses, by name.  The first group are the original's colours (METHODS §5).
+# Every colour a figure uses, by name (the series of curse_of_memory.figures name them here).  The
+# first group are the original's colours (METHODS §5).
 COLORS = {
     "rnn": "#AC4056",
     "block_diagonal": "#bc5447",
@@ -80,6 +81,12 @@ COLORS = {
     "lru": "#FCA50A",
     "gru": "#1F77B4",
     "strip": "#2970B1",
+    # the optimizer study (one colour per optimizer, curse_of_memory.figures.FIG_OPTIMIZERS)
+    "sgd_momentum": "#7f7f7f",
+    "adam": "#AC4056",
+    "adamw": "#FCA50A",
+    "adafactor": "#2970B1",
+    "muon": "#1a7f37",
     # Figs 5 and 13 (signal propagation): one hue per architecture, a shade per gradient group
     # (plotting.axes.SIGNAL_GROUP_COLORS) and a light tint for the first layer
     "signal_crnn": "#14A82F",
