@@ -8,6 +8,8 @@
 # Rules live in workflow/rules/*.smk, one file per figure family; each figure has a rule named
 # after it (fig1 ... fig15).  What `rule all` builds is listed by the target functions at the end
 # of workflow/rules/common.smk (theory_targets, data_targets, ..., paper_targets).
+import contextlib
+import io
 import sys
 from pathlib import Path
 
@@ -79,8 +81,7 @@ onsuccess:
     # The claims summary only when this run's DAG holds the claims job: results/claims.json is then
     # of this run's tier (the tier is a params value of the rule, so a change reruns it).  A run
     # without it (e.g. `snakemake fig3`) may leave one from another tier or older outputs.
-    import contextlib
-    import io
+    # here, not at the top: it imports every claims module, needed only after a successful run
     from curse_of_memory.claims.render import print_run_summary
 
     _claims = rules.claims.output.json

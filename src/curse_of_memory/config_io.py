@@ -262,9 +262,9 @@ def fill_defaults(value: dict, schema: dict, root: dict | None = None) -> dict:
 
     Descends through ``properties``, ``additionalProperties`` and ``$ref``, never into ``allOf``:
     the schema mixes the optional cell settings into experiments and cells with ``allOf``, and a
-    default filled there (``model.hidden: 64`` in an experiment) would override the value the cell
-    inherits from ``training.defaults``.  ``training.defaults`` itself refers to those settings with
-    ``$ref``, so its defaults are the base every cell starts from.
+    default filled there would override the value the cell inherits from ``training.defaults``.
+    The cell settings declare no defaults in the schema: a cell takes what ``training.defaults``
+    leaves out from :data:`curse_of_memory.cell.DEFAULTS`.
     """
     root = schema if root is None else root
     schema = _resolve(schema, root)

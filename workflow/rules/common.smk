@@ -14,15 +14,22 @@ sys.path.insert(0, _SRC)
 _PYTHONPATH = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
 os.environ.update(PYTHONPATH=os.pathsep.join([_SRC] + _PYTHONPATH))
 
+import torch
+
 from curse_of_memory.config_io import resolve_config, training_memory_problem
+from curse_of_memory.device import ALLOW_CPU_ENV
 from curse_of_memory.errors import UserError
 from curse_of_memory.experiments import config_cells
 from curse_of_memory.provenance import (
     REFERENCE_DIR,
     TRAINING_SOURCES,
     read_provenance,
+    reference_best_lrs,
+    reference_lr_window,
     source_fingerprint,
+    verify_reference,
 )
+from curse_of_memory.training.engine import config_hash
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 PYTHON = "python"  # the interpreter snakemake runs under; scripts use `script:` or `shell:` with it
@@ -90,8 +97,6 @@ def _verified_references():
     """Every reference folder under results/reference is checked file by file against the sha256
     its provenance.json records, before anything reads it: an edited, truncated or missing file
     stops here with one line naming it and how to restore it."""
-    from curse_of_memory.provenance import verify_reference
-
     for folder in sorted(REFERENCE_DIR.parent.glob("*/provenance.json")):
         try:
             verify_reference(folder.parent)
@@ -125,12 +130,11 @@ if RUNS == "reference":
             file=sys.stderr,
         )
     CELLS = {k: v for k, v in CELLS.items() if k in _ref_hash}
-    from curse_of_memory.training.engine import config_hash as _config_hash
 
     _changed = [
         f"{e}/{c}"
         for (e, c), v in CELLS.items()
-        if _config_hash(dict(v["cell"], device="cpu")) != _ref_hash[(e, c)]
+        if config_hash(dict(v["cell"], device="cpu")) != _ref_hash[(e, c)]
     ]
     if _changed:
         print(
@@ -142,8 +146,6 @@ if RUNS == "reference":
 # A reduced tier may centre its lr window on the reference's best lrs (training.reduce.lr_centre).
 _REDUCE = CONFIG["training"]["reduce"]
 if _REDUCE["lr_centre"] == "reference" and "lrs" in _REDUCE:
-    from curse_of_memory.provenance import reference_best_lrs, reference_lr_window
-
     _best_lrs = reference_best_lrs(REFERENCE_DIR)
     for _key, _entry in CELLS.items():
         _window = reference_lr_window(
@@ -170,16 +172,12 @@ def check_training_device():
     """Snakefile `onstart` (the executor is known there, not while the DAG is built): device: cuda,
     training jobs to run on this machine (a local executor, not --profile slurm) and a torch that
     sees no GPU is one line and exit status 1 before any job runs."""
-    from curse_of_memory.device import ALLOW_CPU_ENV
-
     no = ("", "0", "false", "no")
     allow_cpu = os.environ.get(ALLOW_CPU_ENV, "") not in no
     if CONFIG["device"] != "cuda" or not workflow.local_exec or allow_cpu:
         return
     if not any(job.rule.name == "train_cell" for job in workflow.dag.needrun_jobs()):
         return
-    import torch
-
     if not torch.cuda.is_available():
         config_error(
             f"device: cuda, but torch {torch.__version__} cannot use a GPU on this machine "
@@ -254,7 +252,11 @@ def tables(*experiments, kind="best"):
 
 # --- targets: what `snakemake --cores all` builds, one function per part ------------------------
 # Evaluated when the DAG is built, after every rule file is read, so no rule file depends on the
-# order of the includes.  Figures of experiments not configured in this tier are left out.
+# order of the includes.  The figures of each part and whether a tier draws them are read from
+# their specs (curse_of_memory.figures): a figure whose experiments are not configured in this
+# tier is left out.
+from curse_of_memory import figures as FIGURES
+
 LATEXMK = shutil.which("latexmk")
 TEX_HINT = (
     "paper/main.pdf not built: latexmk is not on the PATH. Install TeX (optional), e.g. "
@@ -263,49 +265,30 @@ TEX_HINT = (
 )
 
 
+def figure_targets(part):
+    """The outputs of the figures of `part` that this tier draws (curse_of_memory.figures)."""
+    return FIGURES.targets(part, EXPERIMENTS, lambda rule: getattr(rules, rule).output)
+
+
 def theory_targets():
     """Figs 1, 2, 6, 7, 8 and the theory Hessians of Fig 10 (closed forms, no training)."""
-    return [
-        *rules.fig1.output,
-        *rules.fig2.output,
-        *rules.fig6.output,
-        *rules.fig7.output,
-        *rules.fig8.output,
-        *rules.theory_hessians.output,
-    ]
+    return figure_targets("theory") + list(rules.theory_hessians.output)
 
 
 def data_targets():
-    """Figs 5, 12, 13, 14, 15 on the real-input data."""
-    return [
-        *rules.fig5.output,
-        *rules.fig12.output,
-        rules.autocorrelation.output.fit,
-        *rules.fig13.output,
-        *rules.fig14.output,
-        *rules.fig15.output,
-    ]
+    """Figs 5, 12, 13, 14, 15 on the real-input data, and the autocorrelation fit."""
+    return figure_targets("data") + [rules.autocorrelation.output.fit]
 
 
 def hessian_targets():
-    """Figs 4, 9 (Hessians at the optimum, effective lrs) and Fig 10 when it is trained."""
-    out = [*rules.hessians.output, *rules.fig4.output, *rules.fig9.output]
-    return out + (list(rules.fig10.output) if "fig10" in EXPERIMENTS else [])
+    """The Hessians at the optimum, Figs 4, 9 and Fig 10 when it is trained."""
+    return list(rules.hessians.output) + figure_targets("hessian")
 
 
 def training_targets():
-    """Aggregated tables of every experiment, the training figures and Tables 1-3."""
+    """Aggregated tables of every experiment, Tables 1-3 and the training figures."""
     out = expand(rules.aggregate.output.best, experiment=list(EXPERIMENTS))
-    out += rules.hyperparameter_tables.output
-    if "fig3a" in EXPERIMENTS or "fig3b" in EXPERIMENTS:
-        out += rules.fig3.output
-    if "fig11" in EXPERIMENTS:
-        out += rules.fig11.output
-    if "fig10" in EXPERIMENTS:
-        out += rules.fig10_table.output
-    if "optimizers" in EXPERIMENTS:
-        out += rules.fig_optimizers.output
-    return out
+    return out + list(rules.hyperparameter_tables.output) + figure_targets("training")
 
 
 def upstream_targets(wildcards=None):
