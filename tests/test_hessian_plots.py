@@ -105,3 +105,39 @@ def test_theta0_labels():
     assert hp.theta0_label(np.pi) == r"$\pi$"
     assert hp.theta0_label(np.pi / 100) == r"$\pi/100$"
     assert hp.theta0_label(0.5) == "0.5"
+
+
+def test_fig10_loss_rows_name_their_source():
+    """Fig 10 bottom: this run, the reference and the published readings in one column
+    ``source``; the training table's own ``source`` is kept as ``origin``."""
+    import pandas as pd
+
+    table = pd.DataFrame(
+        {
+            "model": ["rnn", "lru"],
+            "remap": "default",
+            "theta0": [0.0314, 0.0314],
+            "mean": [1e-3, 1e-4],
+            "sem": [1e-4, 1e-5],
+            "lr": 1e-3,
+            "n_seeds": 3,
+            "n_diverged": 0,
+            "source": "fig10",
+        }
+    )
+    published = pd.DataFrame({"series": ["rnn"], "x": [0.0314], "published": [2e-3]})
+    fig, ax = plt.subplots()
+    rows = hp.loss_vs_theta0(
+        ax, table, "default", reference=table.assign(mean=1e-2), published=published
+    )
+    plt.close(fig)
+    assert list(rows.columns[:3]) == ["model", "remap", "source"]
+    assert rows.groupby("source").size().to_dict() == {
+        "paper-tier reference": 2,
+        "published": 1,
+        "this run": 2,
+    }
+    assert set(rows["origin"].dropna()) == {"fig10"}
+    # drawn in the spec's order and colours (curse_of_memory.figures.FIG10)
+    assert [m for m, _, _ in hp.FIG10_MODELS] == ["rnn", "crnn", "lru"]
+    assert list(rows.loc[rows["source"] == "this run", "model"]) == ["rnn", "lru"]

@@ -75,7 +75,7 @@ rule fig4:
     conda:
         ENV
     params:
-        src=src_fingerprint("hessian", "plotting"),
+        src=src_fingerprint("hessian", "plotting", "figures.py"),
         runs=SINGLE_RUNS["fig4"],
         n_eigvecs=N_EIGVECS,
         tier=TIER,
@@ -110,7 +110,7 @@ rule fig9:
     conda:
         ENV
     params:
-        src=src_fingerprint("hessian", "plotting"),
+        src=src_fingerprint("hessian", "plotting", "figures.py"),
         runs=SINGLE_RUNS["fig9"],
         n_eigvecs=N_EIGVECS,
         tier=TIER,
@@ -182,7 +182,7 @@ rule fig10:
     conda:
         ENV
     params:
-        src=src_fingerprint("hessian", "plotting"),
+        src=src_fingerprint("hessian", "plotting", "figures.py"),
         n_eigvecs=N_EIGVECS,
         tier=TIER,
     script:

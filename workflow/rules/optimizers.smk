@@ -30,6 +30,8 @@ rule fig_optimizers:
         tier=TIER,
         grids={c: v["cell"]["lrs"] for c, v in _OPT_CELLS.items()},
         paper_grids={c: v["meta"]["paper"]["lrs"] for c, v in _OPT_CELLS.items()},
-        src=src_fingerprint("claims/optimizers.py", "claims/core.py", "plotting"),
+        src=src_fingerprint(
+            "claims/optimizers.py", "claims/core.py", "plotting", "figures.py"
+        ),
     script:
         "../scripts/fig_optimizers.py"
