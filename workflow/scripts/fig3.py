@@ -161,16 +161,21 @@ def panel_a(ax, best, published, ref, readings):
     return out
 
 
-def point(source, i, tick, exp, cell, d, m, s, **extra):
-    """Panel B's row of one cell at x = ``i`` (``d``: its row of the best-lr table at 0.99)."""
+def point(source, i, tick, where, d, columns, median=None, **extra):
+    """Panel B's row of the cell ``where`` = (experiment, cell) at x = ``i`` (``d``: its row of
+    the best-lr table at 0.99, if any; ``columns``: the loss, SEM and lr columns to read)."""
+    first = {key: d[c].iloc[0] if len(d) else math.nan for key, c in zip(("m", "s", "lr"), columns)}
     return {
         "x": i,
         "label": tick,
         "source": source,
-        "experiment": exp,
-        "cell": cell,
-        "loss": float(d[m].iloc[0]) if len(d) else math.nan,
-        "sem": float(d[s].iloc[0]) if len(d) else math.nan,
+        "experiment": where[0],
+        "cell": where[1],
+        "loss": float(first["m"]),
+        "sem": float(first["s"]),
+        **({} if median is None else {"median": median}),
+        "lr": float(first["lr"]),
+        "flagged": bool(d["flagged"].iloc[0]) if len(d) else None,
         **extra,
     }
 
@@ -178,7 +183,7 @@ def point(source, i, tick, exp, cell, d, m, s, **extra):
 def panel_b(ax, best, published, ref, readings):
     """The ablation at nu0 = 0.99, one point per series of panel B (in the as-published variant
     a series' ``as_published`` cell in its place); returns the plotted rows."""
-    m, s, lr = cols(published)
+    m, s, lr = columns = cols(published)
     at99 = best[np.isclose(best["nu0"], 0.99)]
     ref99 = ref[np.isclose(ref["nu0"], 0.99)] if ref is not None else None
 
@@ -188,45 +193,18 @@ def panel_b(ax, best, published, ref, readings):
     mine, theirs = [], []
     for i, series in enumerate(ABLATION):
         tick = label(series)
-        exp, cell = series.experiment, series.key
-        if published and series.as_published:
-            cell = series.as_published
-        d = row_of(at99, exp, cell)
+        where = (series.experiment, (published and series.as_published) or series.key)
+        d = row_of(at99, *where)
         med = float(d["median"].iloc[0]) if len(d) and "median" in d and not published else math.nan
+        dead = bool(len(d) and overlay.all_diverged(d, m).any())
         mine.append(
-            point(
-                THIS_RUN,
-                i,
-                tick,
-                exp,
-                cell,
-                d,
-                m,
-                s,
-                median=med,
-                lr=float(d[lr].iloc[0]) if len(d) else math.nan,
-                flagged=bool(d["flagged"].iloc[0]) if len(d) else None,
-                all_diverged=bool(len(d) and overlay.all_diverged(d, m).any()),
-                marker="filled",
-            )
+            point(THIS_RUN, i, tick, where, d, columns, med, all_diverged=dead, marker="filled")
         )
-        r = row_of(ref99, exp, cell) if ref99 is not None else []
+        r = row_of(ref99, *where) if ref99 is not None else []
         if len(r):
+            dead = bool(overlay.all_diverged(r, m).any())
             theirs.append(
-                point(
-                    REFERENCE,
-                    i,
-                    tick,
-                    exp,
-                    cell,
-                    r,
-                    m,
-                    s,
-                    lr=float(r[lr].iloc[0]),
-                    flagged=bool(r["flagged"].iloc[0]),
-                    all_diverged=bool(overlay.all_diverged(r, m).any()),
-                    marker="hollow",
-                )
+                point(REFERENCE, i, tick, where, r, columns, all_diverged=dead, marker="hollow")
             )
     b = pd.DataFrame(mine)
     ax.plot(b["x"], b["loss"], color="0.6", lw=0.75, zorder=1)
@@ -267,24 +245,10 @@ def panel_b(ax, best, published, ref, readings):
                     elinewidth=0.5,
                     label=r"$\gamma$ init as published",
                 )
+                where = (series.experiment, series.as_published)
+                tick = "gamma norm. (init as published)"
                 parts.append(
-                    pd.DataFrame(
-                        [
-                            point(
-                                THIS_RUN,
-                                i,
-                                "gamma norm. (init as published)",
-                                series.experiment,
-                                series.as_published,
-                                d,
-                                m,
-                                s,
-                                lr=float(d[lr].iloc[0]),
-                                flagged=bool(d["flagged"].iloc[0]),
-                                marker="open",
-                            )
-                        ]
-                    )
+                    pd.DataFrame([point(THIS_RUN, i, tick, where, d, columns, marker="open")])
                 )
     if theirs:
         parts.append(pd.DataFrame(theirs))
