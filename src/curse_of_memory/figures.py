@@ -167,7 +167,10 @@ FIG3 = register(
             Panel(
                 "a",
                 "final loss vs nu0",
-                (Series("rnn", "rnn", experiment="fig3a"), Series("lru", "lru", experiment="fig3a")),
+                (
+                    Series("rnn", "rnn", experiment="fig3a"),
+                    Series("lru", "lru", experiment="fig3a"),
+                ),
             ),
             Panel(
                 "b",
