@@ -133,7 +133,9 @@ def test_a_reference_run_is_drawn_judged_and_rebuilt_without_training(built):
     assert "paper-tier reference" in set(
         pd.read_csv(built / "paper/figures/fig11_left.csv")["source"]
     )
-    assert "paper-tier reference" in set(pd.read_csv(built / "paper/figures/fig10_loss.csv")["run"])
+    assert "paper-tier reference" in set(
+        pd.read_csv(built / "paper/figures/fig10_loss.csv")["source"]
+    )
     records = json.loads((built / "results/claims.json").read_text())
     judged = [r for r in records if "reference" in r]
     assert {r["figure"] for r in judged} >= {"fig3", "fig11"}
