@@ -27,6 +27,8 @@ PROV = (
 pytestmark = pytest.mark.skipif(
     PROV is None, reason="no paper-tier reference shipped in this checkout"
 )
+# runs Snakemake or trains a cell: end to end (tests/README.md)
+e2e = pytest.mark.e2e
 
 
 def test_provenance_is_complete():
@@ -85,6 +87,7 @@ def test_tables_follow_from_the_shipped_runs():
         assert np.allclose(both["mean"], both["mean_shipped"], rtol=1e-12, equal_nan=True)
 
 
+@e2e
 def test_rebuild_from_reference_schedules_no_training():
     proc = snakemake(ROOT, "-n", "--config", "tier=paper", "runs=reference", timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -93,6 +96,7 @@ def test_rebuild_from_reference_schedules_no_training():
     assert {"aggregate", "fig3", "fig11", "fig10", "claims"} <= rules or "aggregate" in rules
 
 
+@e2e
 def test_reference_switch_needs_the_paper_tier():
     proc = snakemake(ROOT, "-n", "--config", "tier=quick", "runs=reference", timeout=300)
     assert proc.returncode != 0
@@ -123,6 +127,7 @@ def _smallest_single_run():
     return min(cells, key=lambda c: c["wall_seconds"])
 
 
+@e2e
 def test_retraining_a_reference_cell_reproduces_it(tmp_path):
     """This checkout's engine, rerun on the cheapest paper-tier cell (a single run of Fig 4/9),
     gives the reference's numbers: bit-identical on the machine and thread count that made the

@@ -36,11 +36,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
+import platform
 import shutil
 import sys
 from pathlib import Path
 
-from curse_of_memory.errors import UserError
+from curse_of_memory import io
+from curse_of_memory.errors import DataError, UserError
 from curse_of_memory.errors import cli_errors as _cli_errors
 
 REFERENCE_DIR = Path("results/reference/paper")
@@ -54,7 +57,7 @@ REFERENCE_EXPERIMENTS = PAPER_EXPERIMENTS + ("optimizers",)
 _FIGURE_OF = {"fig3a": "fig3", "fig3b": "fig3", "fig10_published": "fig10"}
 # runs whose final parameters a figure reads
 FINAL_PARAMS_EXPERIMENTS = ("fig4", "fig9")
-TRAINING_SOURCES = ("models", "tasks", "training", "train.py", "device.py")
+TRAINING_SOURCES = ("models", "tasks", "training", "cell.py", "train.py", "device.py")
 COMMON_SOURCES = ("__init__.py", "io.py", "errors.py")
 
 
@@ -83,8 +86,6 @@ def read_provenance(ref_dir: str | Path = REFERENCE_DIR) -> dict | None:
     path = Path(ref_dir) / "provenance.json"
     if not path.exists():
         return None
-    from curse_of_memory.errors import DataError
-
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError) as exc:
@@ -124,8 +125,6 @@ def verify_reference(folder: str | Path = REFERENCE_DIR) -> None:
     size; raise :class:`DataError` (one line naming the file and how to restore it) at the first
     file that is missing, truncated or edited.  A folder without provenance.json has nothing to
     check (the caller says what its absence means)."""
-    from curse_of_memory.errors import DataError
-
     folder = Path(folder)
     prov = read_provenance(folder)
     if prov is None:
@@ -165,9 +164,6 @@ def verify_reference(folder: str | Path = REFERENCE_DIR) -> None:
 def record_hashes(folder: str | Path) -> dict:
     """Write the sha256 of every file of a reference folder into its provenance.json (the other
     fields are kept as they are); returns the new provenance."""
-    from curse_of_memory import io
-    from curse_of_memory.errors import DataError
-
     folder = Path(folder)
     prov = read_provenance(folder)
     if prov is None:
@@ -183,8 +179,8 @@ def record_hashes(folder: str | Path) -> dict:
 
 # --- packing ------------------------------------------------------------------------------------
 def _member_tables(run_dir: Path, experiments) -> tuple:
-    import numpy as np
-    import pandas as pd
+    import numpy as np  # heavy: the Snakefile imports this module at every start
+    import pandas as pd  # heavy: the Snakefile imports this module at every start
 
     members, epochs, cells, slims = [], [], [], []
     for exp in experiments:
@@ -294,10 +290,8 @@ def pack(
     and tables join the folder's, its cells join ``cells``, the totals (runs, run-steps, diverged
     runs, training-job time) cover both, and the later run's own facts (command, times, commit,
     fingerprint, machine) are recorded under ``additions``; the first run's stay at the top."""
-    import pandas as pd
-    import torch
-
-    from curse_of_memory import io
+    import pandas as pd  # heavy: the Snakefile imports this module at every start
+    import torch  # heavy: the Snakefile imports this module at every start
 
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     if not add and out_dir.is_dir() and any(out_dir.iterdir()):
@@ -432,8 +426,6 @@ def pack(
 
 
 def _copy(src: Path, dst: Path) -> None:
-    from curse_of_memory import io
-
     if not src.exists():
         raise FileNotFoundError(f"{src} is missing: run the paper tier's training figures first")
     with io.atomic_path(dst) as tmp:
@@ -441,9 +433,6 @@ def _copy(src: Path, dst: Path) -> None:
 
 
 def _machine() -> str:
-    import os
-    import platform
-
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -654,7 +643,7 @@ def reference_lr_window(grid: list[float], best_lrs: list[float], k: int) -> lis
 
 def reference_best_lrs(ref_dir: str | Path = REFERENCE_DIR) -> dict[tuple[str, str], list[float]]:
     """{(experiment, cell): [best lr at each task point]} from the reference's best-lr tables."""
-    import pandas as pd
+    import pandas as pd  # heavy: the Snakefile imports this module at every start
 
     out: dict[tuple[str, str], list[float]] = {}
     prov = read_provenance(ref_dir)
