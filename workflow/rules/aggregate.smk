@@ -48,7 +48,7 @@ rule fig3:
     params:
         labels={f"{e}/{c}": v["meta"]["label"] for (e, c), v in CELLS.items()},
         tier=TIER,
-        src=src_fingerprint("plotting"),
+        src=src_fingerprint("plotting", "figures.py"),
     script:
         "../scripts/fig3.py"
 
@@ -74,7 +74,7 @@ rule fig11:
         ENV
     params:
         tier=TIER,
-        src=src_fingerprint("plotting"),
+        src=src_fingerprint("plotting", "figures.py"),
     script:
         "../scripts/fig11.py"
 

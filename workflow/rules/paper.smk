@@ -26,7 +26,7 @@ rule results_tables:
     params:
         tier=TIER,
         labels=CELL_LABELS,
-        src=src_fingerprint("report", "claims"),
+        src=src_fingerprint("report", "claims", "figures.py"),
     script:
         "../scripts/results_tables.py"
 
@@ -54,7 +54,7 @@ rule claims:
         tier=TIER,
         runs=RUNS,
         reference=lambda wildcards: str(REFERENCE_DIR),
-        src=src_fingerprint("claims"),
+        src=src_fingerprint("claims", "figures.py"),
     script:
         "../scripts/claims.py"
 
@@ -76,7 +76,7 @@ rule numbers:
         data_source=paper_numbers.data_source(CONFIG["data"]),
         resolved={k: CONFIG[k] for k in ("theory", "data")},
         paper={k: config.get(k) for k in ("theory", "data")},
-        src=src_fingerprint("report", "claims"),
+        src=src_fingerprint("report", "claims", "figures.py"),
     script:
         "../scripts/numbers.py"
 
@@ -93,7 +93,7 @@ rule errata:
     conda:
         ENV
     params:
-        src=src_fingerprint("report", "claims"),
+        src=src_fingerprint("report", "claims", "figures.py"),
     script:
         "../scripts/errata.py"
 
@@ -119,7 +119,7 @@ rule reference_section:
         tier=TIER,
         runs=RUNS,
         reference=lambda wildcards: str(REFERENCE_DIR),
-        src=src_fingerprint("claims", "provenance.py"),
+        src=src_fingerprint("claims", "provenance.py", "figures.py"),
     script:
         "../scripts/reference_section.py"
 

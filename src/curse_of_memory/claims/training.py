@@ -26,6 +26,7 @@ from curse_of_memory.claims.core import (
     _values,
     claim,
 )
+from curse_of_memory.figures import FIGURES
 
 # ---------------------------------------------------------------------------------------------
 # Fig 3 — final loss vs nu0 (A) and the ablation (B); from results/tables/fig3_*_best.parquet
@@ -117,7 +118,8 @@ def _fig3_widens(src):
     return v, v["ratio_099"] > v["ratio_084"]
 
 
-_ABLATION = ["block-diagonal", "more-neurons", "crnn", "gamma", "lru"]
+# Fig 3B's ablation cells of experiment fig3b, in the figure's order (the figure spec)
+_ABLATION = [s.key for s in FIGURES["fig3"].panel("b").series if s.experiment == "fig3b"]
 
 
 def _fig3b(src):
