@@ -45,16 +45,22 @@ from pathlib import Path
 from curse_of_memory import io
 from curse_of_memory.errors import DataError, UserError
 from curse_of_memory.errors import cli_errors as _cli_errors
+from curse_of_memory.figures import FIGURES
 
 REFERENCE_DIR = Path("results/reference/paper")
-# the figures whose numbers come from training runs (their claims are also judged on the reference)
-TRAINING_FIGURES = ("fig3", "fig4", "fig9", "fig10", "fig11")
+# the paper's figures whose numbers come from training runs (the figure spec's experiments; their
+# claims are also judged on the reference)
+TRAINING_FIGURES = tuple(
+    stem
+    for stem, fig in FIGURES.items()
+    if fig.experiments and stem.startswith("fig") and stem[3:].isdigit()
+)
 # experiments of the paper's figures (the optimizer study goes beyond the paper)
 PAPER_EXPERIMENTS = ("fig3a", "fig3b", "fig4", "fig9", "fig10", "fig10_published", "fig11")
 # what a reference folder may hold: the paper's experiments and the optimizer study
 REFERENCE_EXPERIMENTS = PAPER_EXPERIMENTS + ("optimizers",)
 # the figure an experiment's plotted numbers (paper/figures/<figure>*.csv) belong to
-_FIGURE_OF = {"fig3a": "fig3", "fig3b": "fig3", "fig10_published": "fig10"}
+_FIGURE_OF = {e: stem for stem, fig in FIGURES.items() for e in fig.experiments}
 # runs whose final parameters a figure reads
 FINAL_PARAMS_EXPERIMENTS = ("fig4", "fig9")
 TRAINING_SOURCES = ("models", "tasks", "training", "cell.py", "train.py", "device.py")
@@ -383,9 +389,9 @@ def pack(
         _copy(
             run_dir / "results" / "tables" / "fig10.parquet", out_dir / "tables" / "fig10.parquet"
         )
-    figures = {_FIGURE_OF.get(e, e) for e in experiments}
+    figures = {_FIGURE_OF[e] for e in experiments} & set(TRAINING_FIGURES)
     for csv in sorted((run_dir / "paper" / "figures").glob("*.csv")):
-        if csv.name.split("_")[0].split(".")[0] in figures & set(TRAINING_FIGURES):
+        if csv.name.split("_")[0].split(".")[0] in figures:
             _copy(csv, out_dir / "figures" / csv.name)
     for exp in FINAL_PARAMS_EXPERIMENTS:
         if exp not in experiments:

@@ -20,14 +20,15 @@ from pathlib import Path
 
 from curse_of_memory.claims.core import CLAIMS, KINDS, STATUSES, Sources, evaluate
 from curse_of_memory.claims.render import tex_escape as esc
-from curse_of_memory.provenance import REFERENCE_DIR, TRAINING_FIGURES, read_provenance
+from curse_of_memory.figures import FIGURES
+from curse_of_memory.provenance import REFERENCE_DIR, read_provenance
 
 
 def is_training_claim(record: dict) -> bool:
     """Claims whose figure is drawn from training runs (Figs 3, 4, 9, 10, 11, the optimizer
     study)."""
-    stem = record["figure"]
-    return stem.split("_")[0] in TRAINING_FIGURES or stem == "fig_optimizers"
+    fig = FIGURES.get(record["figure"])
+    return fig is not None and bool(fig.experiments)
 
 
 def reference_sources(ref_dir: str | Path = REFERENCE_DIR) -> Sources:
