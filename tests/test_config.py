@@ -116,6 +116,12 @@ def test_paper_cells_have_the_paper_grids():
     assert (
         c["steps"] == 10000 and c["seeds"] == list(range(10)) and c["schedule"]["name"] == "cosine"
     )
+    # the paper's teacher (METHODS §3.1); config.yaml leaves its seed to the cell spec's default
+    assert {k: c["task"][k] for k in ("teacher_seed", "teacher_hidden", "teacher_rng")} == {
+        "teacher_seed": 42,
+        "teacher_hidden": 10,
+        "teacher_rng": "jax",
+    }
     f4 = cells[("fig4", "crnn")]["cell"]
     assert f4["schedule"] == {"name": "constant"} and f4["seeds"] == [0] and f4["lrs"] == [1e-3]
     pub = cells[("fig10_published", "rnn")]["cell"]

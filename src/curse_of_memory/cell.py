@@ -82,16 +82,20 @@ CELL_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 def with_defaults(settings: dict) -> dict:
-    """A config.yaml cell's merged settings with every key it leaves out set to :data:`DEFAULTS`
-    (the model's ``hidden`` too; the task's options are filled by :func:`validate_cell`)."""
+    """A config.yaml cell's merged settings with every key it leaves out set to :data:`DEFAULTS`,
+    the model's and the task's options one by one (model defaults first, task options in the
+    order of :data:`TASK_KEYS`)."""
     out = copy.deepcopy(settings)
     for key, default in DEFAULTS.items():
         if key not in out:
             out[key] = copy.deepcopy(default) if key != "task" else {}
     if isinstance(out["model"], dict):
-        out["model"] = {
-            **out["model"],
-            **{k: v for k, v in DEFAULTS["model"].items() if k not in out["model"]},
+        out["model"] = {**DEFAULTS["model"], **out["model"]}
+    if isinstance(out["task"], dict):
+        task = task_settings(out["task"])
+        out["task"] = {
+            **{k: task[k] for k in TASK_KEYS if k in task},
+            **{k: v for k, v in task.items() if k not in TASK_KEYS},  # refused by validate_cell
         }
     return out
 
