@@ -68,7 +68,10 @@ def test_paper_scale_loss_matches_recurrence(spec):
     x = p64.batch(p64.gens)
     l64 = quadratic_loss(p64.error_kernel(), gram(x), 8)
     g64 = torch.autograd.grad(l64.sum(), p64.params)
-    teacher = make_teacher(0.99, 3.14, "default", 42, 10)  # the task's default teacher_hidden
+    task = p64.c["task"]  # the cell's teacher: the task's default teacher_seed and teacher_hidden
+    teacher = make_teacher(
+        0.99, 3.14, "default", seed=task["teacher_seed"], n=task["teacher_hidden"]
+    )
     y_t = torch.from_numpy(teacher.outputs(x.numpy()))
     ref = 0.5 * ((p64.model.forward_reference(x[..., None])[..., 0] - y_t) ** 2).mean((1, 2))
     gref = torch.autograd.grad(ref.sum(), p64.params)
@@ -329,10 +332,11 @@ def test_common_random_numbers_and_teacher_independence():
     assert torch.equal(B[0], B[2]) and torch.equal(B[0], B[6]) and not torch.equal(B[0], B[1])
     assert torch.equal(pop.model.lam_raw[0], pop.model.lam_raw[2])
     assert not torch.equal(pop.model.lam_raw[0], pop.model.lam_raw[6])  # ring depends on nu0
-    t1 = make_teacher(0.9, 3.14, "default", 42, 4)
+    seed, n = c["task"]["teacher_seed"], c["task"]["teacher_hidden"]  # the cell's teacher
+    t1 = make_teacher(0.9, 3.14, "default", seed=seed, n=n)
     assert np.allclose(pop.k_teacher[0].double().numpy(), t1.kernel(30), rtol=1e-6)
     assert np.allclose(
         pop.k_teacher[4].double().numpy(),
-        make_teacher(0.5, 3.14, "default", 42, 4).kernel(30),
+        make_teacher(0.5, 3.14, "default", seed=seed, n=n).kernel(30),
         rtol=1e-6,
     )

@@ -12,7 +12,7 @@ the same recipe (``rng``):
 
 The eigen-decomposition, the remap and everything after it are float64.
 
->>> t = make_teacher(0.99, 3.14, "default", seed=42)
+>>> t = make_teacher(0.99, 3.14, "default", seed=s, n=n)  # a cell's teacher_seed, teacher_hidden
 >>> k = t.kernel(300)          # (300,) float64 impulse response, D included at tau = 0
 >>> t.stationary_variance      # Var(y) under unit white noise, infinite horizon
 >>> t.to_json()                # eigenvalues (re, im, modulus, angle), variance, ...
@@ -136,11 +136,13 @@ def make_teacher(
     nu0: float,
     theta0: float = 3.14,
     remap: str = "default",
-    seed: int = 42,
-    n: int = 10,
+    *,
+    seed: int,
+    n: int,
     rng: str = "jax",
 ) -> Teacher:
-    """The teacher of METHODS §3.1 for one task point (float64)."""
+    """The teacher of METHODS §3.1 for one task point (float64); ``seed`` and ``n`` are a cell's
+    ``teacher_seed`` and ``teacher_hidden`` (defaults: ``curse_of_memory.cell.DEFAULTS``)."""
     _check(nu0, theta0, remap, rng)
     M, B, C, D = _draws(seed, n, rng)
     A, l, _ = I.remapped_matrix(M, nu0, 1.0, theta0, remap)
@@ -150,7 +152,7 @@ def make_teacher(
     )
 
 
-def teacher_has_real_negative_eigs(seed: int = 42, n: int = 10, rng: str = "jax") -> bool:
+def teacher_has_real_negative_eigs(seed: int, n: int, rng: str = "jax") -> bool:
     """Whether the teacher's raw matrix M has a real negative eigenvalue, i.e. whether the remap
     quirk (METHODS §3.2, Fig 10 'published') changes the teacher for theta0 < pi.  Independent of
     (nu0, theta0) because M is."""
@@ -158,9 +160,7 @@ def teacher_has_real_negative_eigs(seed: int = 42, n: int = 10, rng: str = "jax"
     return I.has_real_negative_eigenvalues(np.linalg.eigvals(M.numpy()))
 
 
-def teacher_kernels(
-    points: list[dict], T: int, remap: str, seed: int, n: int = 10, rng: str = "jax"
-):
+def teacher_kernels(points: list[dict], T: int, remap: str, seed: int, n: int, rng: str = "jax"):
     """(teachers, kernels (P, T) float64 tensor) for a list of {nu0, theta0} points."""
-    teachers = [make_teacher(p["nu0"], p["theta0"], remap, seed, n, rng) for p in points]
+    teachers = [make_teacher(p["nu0"], p["theta0"], remap, seed=seed, n=n, rng=rng) for p in points]
     return teachers, torch.from_numpy(np.stack([t.kernel(T) for t in teachers]))
