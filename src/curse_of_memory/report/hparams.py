@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 import re
 
+from curse_of_memory.cell import DEFAULTS
+
 TABLES = {
     1: {
         "title": "Figure 3A: dense RNN and LRU on the teacher-student task",
@@ -54,7 +56,7 @@ def _init(cell):
     m = cell["model"]
     if m["name"] == "rnn":
         heads = m.get("heads", 1)
-        block = m.get("hidden", 64) // heads
+        block = m.get("hidden", DEFAULTS["model"]["hidden"]) // heads
         kind = "dense" if heads == 1 else f"{heads} heads of {block}x{block}"
         return f"{kind}, nu_min = 0*"
     if m["name"] == "lru":
@@ -108,7 +110,10 @@ def build(n: int, cells: dict, best, tier: str) -> tuple[list[str], list[list[st
             row("Sequence length", lambda c: str(c["task"].get("T", 300))),
             row(
                 "Neurons (teacher / student)",
-                lambda c: f"{c['task'].get('teacher_hidden', 10)} / {c['model'].get('hidden', 64)}",
+                lambda c: (
+                    f"{c['task'].get('teacher_hidden', DEFAULTS['task']['teacher_hidden'])} / "
+                    f"{c['model'].get('hidden', DEFAULTS['model']['hidden'])}"
+                ),
             ),
             row("Input / output dimension", lambda c: "1 / 1"),
             row(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from curse_of_memory.cell import DEFAULTS
 from curse_of_memory.claims.render import _fmt, tex_escape
 from curse_of_memory.data.text import describe
 
@@ -61,10 +62,10 @@ MACROS = tuple(CLAIM_NUMBERS) + RUN_NUMBERS
 
 def training_budget(training: dict) -> dict:
     """Seeds, steps and lrs per grid of a cell in this tier (METHODS §1.6; the tier's reduce
-    rule)."""
+    rule); what ``training.defaults`` leaves out is the cell spec's default (``cell.DEFAULTS``)."""
     d = (training or {}).get("defaults", {})
     r = (training or {}).get("reduce") or {}
-    seeds, steps = d.get("seeds", 10), d.get("steps", 10000)
+    seeds, steps = d.get("seeds", DEFAULTS["seeds"]), d.get("steps", DEFAULTS["steps"])
     seeds = min(seeds, r.get("seeds", seeds))
     steps = steps // r.get("steps_divisor", 1)
     if "lrs" not in r:
@@ -107,6 +108,8 @@ def macros(
         v = r["values"].get(key) if r and r.get("status") != "not evaluated" else None
         out[name] = "n/a" if v is None else _tex_number(v)
     b = training_budget(training or {})
+    task = (training or {}).get("defaults", {}).get("task", {})
+    teacher_rng = task.get("teacher_rng", DEFAULTS["task"]["teacher_rng"])
     # the paper's claims; the project's own predictions (kind "prediction") are counted apart
     paper_recs = [r for r in records if r.get("kind") != "prediction"]
     own = [r for r in records if r.get("kind") == "prediction"]
@@ -126,7 +129,7 @@ def macros(
             + " lr grid]} "
         ),
         "TeacherDraw": "the paper's own teacher draw"
-        if ((training or {}).get("defaults", {}).get("task", {}).get("teacher_rng", "jax")) == "jax"
+        if teacher_rng == "jax"
         else "a second teacher draw (not the paper's)",
         "SeedsTraining": str(b["seeds"]),
         "StepsTraining": f"{b['steps']:,}".replace(",", "{,}"),
