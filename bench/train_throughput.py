@@ -26,8 +26,9 @@ import time
 
 import torch
 
+from curse_of_memory.cell import validate_cell
 from curse_of_memory.device import resolve_device
-from curse_of_memory.training.engine import Population, validate_cell
+from curse_of_memory.training.engine import Population
 
 CELLS = {
     "lru": (
@@ -62,15 +63,12 @@ def _sync(dev):
         torch.cuda.synchronize()
 
 
-def measure(
-    name: str, device: str, steps: int, repeats: int, warmup: int, prefetch: bool = True
-) -> dict:
-    """Each timed block is one training epoch of ``steps`` steps (the engine's real loop: data
-    prefetch, per-step divergence checks, end-of-epoch metrics and effective-LR probes)."""
+def measure(name: str, device: str, steps: int, repeats: int, warmup: int) -> dict:
+    """Each timed block is one training epoch of ``steps`` steps (the engine's real loop: batch
+    draws, per-step divergence checks, end-of-epoch metrics and effective-LR probes)."""
     c = validate_cell(cell(name, device, steps))
     dev = resolve_device(device)
     pop = Population(c, dev)
-    pop.prefetch = prefetch
     for _ in range(warmup):
         pop.train_step()
     _sync(dev)
@@ -81,7 +79,6 @@ def measure(
         _sync(dev)
         times.append((time.perf_counter() - t0) / steps)
         cpu.append((time.process_time() - c0) / steps)
-    pop.close()
     best, med = min(times), statistics.median(times)
     return {
         "run_steps_per_s": round(pop.M / best, 1),
@@ -126,11 +123,6 @@ def main() -> None:
         "--steps", type=int, default=100, help="population steps per timed block (one epoch)"
     )
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument(
-        "--prefetch",
-        action="store_true",
-        help="draw + reduce the next batch in a second thread while the step runs",
-    )
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--only", choices=sorted(CELLS), default=None)
     ap.add_argument("--json", action="store_true")
@@ -140,12 +132,9 @@ def main() -> None:
     dev = resolve_device(a.device)
     load_before = os.getloadavg()
     res = {
-        n: measure(n, a.device, a.steps, a.repeats, a.warmup, a.prefetch)
-        for n in CELLS
-        if a.only in (None, n)
+        n: measure(n, a.device, a.steps, a.repeats, a.warmup) for n in CELLS if a.only in (None, n)
     }
     res["machine"] = machine(dev)
-    res["machine"]["prefetch"] = a.prefetch
     res["machine"]["loadavg_before"] = [round(x, 2) for x in load_before]
     if a.json:
         print(json.dumps(res))
