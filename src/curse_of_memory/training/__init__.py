@@ -2,6 +2,6 @@
 optimizers with the effective-LR probe (``optim``) and schedules (``schedule``).
 
 Entry points: ``curse_of_memory.train.run_cell`` / ``python -m curse_of_memory.train`` (the CLI);
-``engine.validate_cell(cell) -> dict``, ``engine.config_hash(cell) -> str``,
+``curse_of_memory.cell.validate_cell(cell) -> dict``, ``engine.config_hash(cell) -> str``,
 ``engine.Population(cell, device)`` for step-level use.  Cell format: docs/CELL_FORMAT.md.
 """
