@@ -211,16 +211,7 @@ def panel_b(ax, best, published, ref, readings):
     for _, r in b.iterrows():
         color = style.COLORS[ABLATION[int(r["x"])].color]
         if np.isfinite(r["loss"]):
-            ax.errorbar(
-                r["x"],
-                r["loss"],
-                yerr=0 if not np.isfinite(r["sem"]) else r["sem"],
-                marker="o",
-                markersize=2.5,
-                color=color,
-                zorder=2,
-                elinewidth=0.5,
-            )
+            overlay.seed_mean(ax, r["x"], r["loss"], r["sem"], color, markersize=2.5, zorder=2)
         elif r["all_diverged"]:
             overlay.diverged(ax, [r["x"]], color)
         overlay.median(ax, [r["x"]], [r["median"]], color)

@@ -62,17 +62,8 @@ def plot(c: pd.DataFrame, path, tier=None, ref: pd.DataFrame | None = None):
                 ok = d[~d["all_diverged"]]
                 ax.plot(ok["x"], ok["loss"], color=color, lw=0.8, label=label)
                 for _, r in ok.iterrows():
-                    ax.errorbar(
-                        r["x"],
-                        r["loss"],
-                        yerr=0 if not np.isfinite(r["sem"]) else r["sem"],
-                        marker="o",
-                        markersize=2,
-                        color=color,
-                        elinewidth=0.5,
-                        capsize=0,
-                        mfc="white" if r["flagged"] else color,
-                    )
+                    overlay.seed_mean(ax, r["x"], r["loss"], r["sem"], color,
+                                      mfc="white" if r["flagged"] else color)  # fmt: skip
                 overlay.diverged(ax, d.loc[d["all_diverged"], "x"], color)
                 if tier == "paper":
                     _edge_marks(ax, d, color)

@@ -8,6 +8,7 @@ the values read off the paper's published figures, and task points whose every s
 * ``median(ax, x, y, color)``: a short horizontal bar at the seed median beside a plotted seed
   mean (a mean carried by one or two seeds stands apart from its bar), labelled ``MEDIAN_LABEL``
   once per axis;
+* ``seed_mean(ax, x, y, sem, color)``: a seed mean with its SEM as an error bar;
 * ``diverged(ax, x, color)``: a cross at the top edge of the axis for each x whose seeds all
   diverged (no finite loss to plot), labelled ``DIVERGED_LABEL`` once per axis.
 """
@@ -68,6 +69,13 @@ def published(ax, x, y, color="0.45", *, markersize: float = 3.5, legend: bool =
 def median(ax, x, y, color, *, markersize: float = 4.0) -> None:
     _marks(ax, x, y, color, MEDIAN_LABEL, "0.3", True, marker="_", ms=markersize, mew=0.9,
            zorder=4)  # fmt: skip
+
+
+def seed_mean(ax, x, y, sem, color, *, markersize: float = 2.0, **style) -> None:
+    """One plotted seed mean: a filled dot with its SEM as an error bar (none where the SEM is
+    not finite, e.g. a single seed); ``style`` is passed on (``mfc``, ``zorder``, ...)."""
+    ax.errorbar(x, y, yerr=sem if np.isfinite(sem) else 0, marker="o", markersize=markersize,
+                color=color, elinewidth=0.5, capsize=0, **style)  # fmt: skip
 
 
 def diverged(ax, x, color) -> None:
