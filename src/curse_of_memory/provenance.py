@@ -389,7 +389,12 @@ def pack(
         _copy(
             run_dir / "results" / "tables" / "fig10.parquet", out_dir / "tables" / "fig10.parquet"
         )
-    figures = {_FIGURE_OF[e] for e in experiments} & set(TRAINING_FIGURES)
+    # the plotted numbers of the training figures: all of them for a first run (a figure may be
+    # drawn, and its claims judged, from the Hessians and theory of the same run), those of the
+    # added experiments' figures for a later one
+    figures = set(TRAINING_FIGURES)
+    if add:
+        figures &= {_FIGURE_OF[e] for e in experiments}
     for csv in sorted((run_dir / "paper" / "figures").glob("*.csv")):
         if csv.name.split("_")[0].split(".")[0] in figures:
             _copy(csv, out_dir / "figures" / csv.name)
