@@ -47,18 +47,9 @@ KEYS = (
     "dtype",
     "checkpoint_every",
 )
-REQUIRED = (
-    "experiment",
-    "cell",
-    "model",
-    "optimizer",
-    "task",
-    "points",
-    "lrs",
-    "seeds",
-    "steps",
-    "steps_per_epoch",
-)
+# the keys a CELL.yaml may leave out (their defaults: DEFAULTS, the engine's checkpoint interval)
+OPTIONAL = ("schedule", "validation_batches", "device", "dtype", "checkpoint_every")
+REQUIRED = tuple(k for k in KEYS if k not in OPTIONAL)
 # the device is the config's top-level `device`, the checkpoint interval the engine's choice
 CONFIG_KEYS = tuple(k for k in KEYS[2:] if k not in ("device", "checkpoint_every"))
 TASK_KEYS = ("T", "batch", "teacher_hidden", "remap", "teacher_seed", "teacher_rng")
