@@ -116,10 +116,14 @@ def test_training_claims_are_judged_on_the_reference():
 
 
 def test_section_says_whether_the_code_matches():
-    same = section_tex(PROV, PROV["training_fingerprint"], [], "quick", "train")
+    fp = PROV["training_fingerprint"]
+    alike = dict(PROV, additions=[dict(a, training_fingerprint=fp) for a in PROV["additions"]])
+    same = section_tex(alike, fp, [], "quick", "train")
     other = section_tex(PROV, "0" * 16, [], "quick", "train")
     assert "same fingerprint" in same and "older training code" not in same
     assert "older training code" in other
+    if any(a["training_fingerprint"] != fp for a in PROV["additions"]):  # one run differs
+        assert "older training code" in section_tex(PROV, fp, [], "quick", "train")
 
 
 def _smallest_single_run():
@@ -167,3 +171,24 @@ def test_the_main_reference_is_on_the_papers_teacher_and_the_second_on_the_other
     # the main reference is what config.yaml trains by default
     cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
     assert cfg["training"]["defaults"]["task"]["teacher_rng"] == PROV["teacher_rng"]
+
+
+def test_the_reference_holds_the_optimizer_study_added_later():
+    """The optimizer study at the paper's scale is part of the reference: every cell config.yaml
+    configures for it, with the paper-scale grid, and the run that added it keeps its own
+    provenance (command, times, commit) under `additions`."""
+    from curse_of_memory.experiments import build_cells
+
+    cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
+    cells = build_cells(cfg["training"])  # the paper-scale cells
+    want = {c: v["cell"]["lrs"] for (e, c), v in cells.items() if e == "optimizers"}
+    got = {c["cell"]: c for c in PROV["cells"] if c["experiment"] == "optimizers"}
+    assert set(got) == set(want) and "optimizers" in PROV["experiments"]
+    members = pd.read_parquet(REF / "runs" / "members.parquet")
+    mine = members[members["experiment"] == "optimizers"]
+    for cell, lrs in want.items():
+        d = mine[mine["cell"] == cell]
+        assert sorted(set(d["lr"])) == sorted(lrs), cell
+        assert len(d) == got[cell]["members"] and got[cell]["steps"] == 10000
+    (added,) = [a for a in PROV["additions"] if "optimizers" in a["experiments"]]
+    assert added["runs"] == len(mine) and added["command"] and added["started"] < added["finished"]
