@@ -148,7 +148,7 @@ def test_source_rows_one_column():
 
 
 # --- docs/EXTENDING.md, "A figure": the recipe followed in a copy of the repository -------------
-TOY_SPECS = """
+TOY_FIGURE_CODE = """
 register(
     Figure(
         "fig_toy",
@@ -215,13 +215,13 @@ from curse_of_memory.plotting import style
 from curse_of_memory.plotting.sources import THIS_RUN, rows, stack
 from curse_of_memory.runlog import snakemake_log
 
-SPEC = figures.FIGURES["fig_toy"]
+TOY = figures.FIGURES["fig_toy"]
 
 
 def main(smk):
     best = stack([pd.read_parquet(p) for p in smk.input.best], ["cell", "nu0", "mean"])
     fig, ax = style.figure()
-    series = SPEC.panel("main").series
+    series = TOY.panel("main").series
     out = []
     for s, label in zip(series, figures.labels(series, smk.params.labels)):
         d = best[best["cell"] == s.key]
@@ -240,7 +240,7 @@ with snakemake_log(snakemake):
 def _follow_recipe(repo):
     """The recipe's steps in ``repo``: the spec, the script, the rule file and its include."""
     with open(repo / "src/curse_of_memory/figures.py", "a") as f:
-        f.write(TOY_SPECS)
+        f.write(TOY_FIGURE_CODE)
     (repo / "workflow/scripts/fig_toy.py").write_text(textwrap.dedent(TOY_SCRIPT).lstrip())
     (repo / "workflow/rules/toy.smk").write_text(TOY_RULES.lstrip())
     snakefile = repo / "Snakefile"
