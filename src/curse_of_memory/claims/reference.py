@@ -20,6 +20,7 @@ from pathlib import Path
 
 from curse_of_memory.claims.core import CLAIMS, KINDS, STATUSES, Sources, evaluate
 from curse_of_memory.claims.render import tex_escape as esc
+from curse_of_memory.claims.render import tex_int
 from curse_of_memory.figures import FIGURES
 from curse_of_memory.provenance import REFERENCE_DIR, read_provenance
 
@@ -146,10 +147,8 @@ def section_tex(
     lines.append("")
     lines.append(r"\begin{itemize}\itemsep0pt")
     lines.append(
-        rf"\item Runs: {prov['runs']:,} ({prov['run_steps']:,} run-steps; "
-        rf"{prov['diverged_runs']} diverged) in {len(prov['cells'])} training cells.".replace(
-            ",", "{,}"
-        )
+        rf"\item Runs: {tex_int(prov['runs'])} ({tex_int(prov['run_steps'])} run-steps; "
+        rf"{tex_int(prov['diverged_runs'])} diverged) in {len(prov['cells'])} training cells."
     )
     lines.append(
         rf"\item Machine: {esc(prov['machine'])}; device \texttt{{{esc(prov['device'])}}}, "
@@ -166,13 +165,14 @@ def section_tex(
     )
     for run in prov.get("additions", []):
         lines.append(
-            rf"\item Added later: {esc(', '.join(run['experiments']))}, {run['runs']:,} runs "
-            rf"({run['run_steps']:,} run-steps; {run['diverged_runs']} diverged), "
+            rf"\item Added later: {esc(', '.join(run['experiments']))}, "
+            rf"{tex_int(run['runs'])} runs "
+            rf"({tex_int(run['run_steps'])} run-steps; {tex_int(run['diverged_runs'])} diverged), "
             rf"{esc(run['started'])} to {esc(run['finished'])}, {run['wall_seconds']:.0f}\,s wall "
             rf"({run['wall_seconds'] / 3600:.2f}\,h) on {esc(run['machine'])}; commit "
             rf"\texttt{{{esc(str(run['commit'])[:12])}}}, training fingerprint "
             rf"\texttt{{{esc(run['training_fingerprint'])}}}; command "
-            rf"\texttt{{{esc(run['command'], breakable=True)}}}.".replace(",", "{,}")
+            rf"\texttt{{{esc(run['command'], breakable=True)}}}."
         )
     lines.append(r"\end{itemize}")
     older = [

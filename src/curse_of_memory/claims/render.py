@@ -346,6 +346,11 @@ def _tex_fallback(ch: str) -> str:
     return "".join(_TEX_TEXT.get(c, c) for c in base) if base else f"[U+{ord(ch):04X}]"
 
 
+def tex_int(n: int) -> str:
+    """An integer with thousands separators that LaTeX spaces as digits (68{,}600)."""
+    return f"{int(n):,}".replace(",", "{,}")
+
+
 def tex_escape(text: str, breakable: bool = False) -> str:
     """Plain/Unicode text -> LaTeX (pdflatex-safe ASCII: every character outside ASCII is mapped,
     none is replaced by "?").

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from curse_of_memory.cell import DEFAULTS
-from curse_of_memory.claims.render import _fmt, tex_escape
+from curse_of_memory.claims.render import _fmt, tex_escape, tex_int
 from curse_of_memory.data.text import describe
 
 # macro name -> (claim id, value key): a measured number from results/claims.json
@@ -123,7 +123,7 @@ def macros(
             r"\textcolor{failred}{["
             + tex_escape(tier)
             + " tier: "
-            + f"{b['seeds']} seeds, {b['steps']:,} steps".replace(",", "{,}")
+            + f"{b['seeds']} seeds, {tex_int(b['steps'])} steps"
             + ", "
             + tex_escape(b["lrs"])
             + " lr grid]} "
@@ -132,7 +132,7 @@ def macros(
         if teacher_rng == "jax"
         else "a second teacher draw (not the paper's)",
         "SeedsTraining": str(b["seeds"]),
-        "StepsTraining": f"{b['steps']:,}".replace(",", "{,}"),
+        "StepsTraining": tex_int(b["steps"]),
         "LrsPerGrid": tex_escape(b["lrs"]),
         "DataSource": tex_escape(data_source or "not recorded"),
         "ClaimsTotal": str(len(paper_recs)),
@@ -155,7 +155,7 @@ def macros(
         "SignalBatchSize": str(bs),
         "SignalBatches": str(max(n_seq // max(bs, 1), 1)),
         "GruSeeds": str(_get(res, ("data", "fig15", "seeds"), 100)),
-        "ToySteps": f"{int(_get(res, ('theory', 'fig7', 'steps'), 50000)):,}".replace(",", "{,}"),
+        "ToySteps": tex_int(_get(res, ("theory", "fig7", "steps"), 50000)),
     }
     return out
 
