@@ -96,7 +96,7 @@ def test_pack_cli_names_a_run_folder_it_cannot_pack_in_one_line(tmp_path, capsys
 
 
 # --- file hashes of a reference folder ---------------------------------------------------------
-def _fake_paper_run(root, experiment="fig4", cell_name="rnn"):
+def _fake_paper_run(root, experiment="fig4", cell_name="rnn", lrs=(0.01,)):
     """A finished 'paper-tier' run folder with one trained cell (Fig 4's by default), its tables
     and a CSV."""
     from curse_of_memory import io
@@ -109,7 +109,7 @@ def _fake_paper_run(root, experiment="fig4", cell_name="rnn"):
         "optimizer": {"name": "adam"},
         "task": {"T": 10, "batch": 2, "teacher_hidden": 3},
         "points": [{"nu0": 0.9, "theta0": 3.14}],
-        "lrs": [0.01],
+        "lrs": list(lrs),
         "seeds": [0],
         "steps": 4,
         "steps_per_epoch": 2,
@@ -255,3 +255,51 @@ def test_a_later_run_is_added_to_a_reference_with_its_own_facts(packed, tmp_path
     with pytest.raises(SystemExit):
         main(args + ["--finished", "f", "--wall-seconds", "1", "--fingerprint", "0", "--add"])
     assert not (tmp_path / "empty").exists()
+
+
+def test_retrained_cells_replace_their_runs_and_nothing_else(packed, tmp_path):
+    """pack --add --cells: a cell retrained on a wider lr grid replaces its shipped runs; the
+    experiment's other cells must be the shipped runs themselves, else nothing is written."""
+    from curse_of_memory.errors import UserError
+    from curse_of_memory.provenance import verify_reference
+
+    out, _ = packed
+    run = tmp_path / "later"
+    _fake_paper_run(run, "optimizers", "rnn-adam")
+    _fake_paper_run(run, "optimizers", "rnn-muon")
+    before = _pack(run, out, add=True, experiments=["optimizers"])
+    muon = [c for c in before["cells"] if c["cell"] == "rnn-muon"]
+    _fake_paper_run(run, "optimizers", "rnn-muon", lrs=(0.1, 0.01))  # its grid, extended
+    with pytest.raises(UserError, match="use it with --add"):
+        _pack(run, out, cells=["optimizers/rnn-muon"])
+    with pytest.raises(UserError, match="holds no cell optimizers/rnn-sgd"):
+        _pack(run, out, add=True, cells=["optimizers/rnn-sgd"])
+    with pytest.raises(UserError, match="experiment/cell"):
+        _pack(run, out, add=True, cells=["rnn-muon"])
+    other = tmp_path / "other"  # a checkout whose rnn-adam is not the shipped one
+    _fake_paper_run(other, "optimizers", "rnn-adam", lrs=(0.001,))
+    _fake_paper_run(other, "optimizers", "rnn-muon", lrs=(0.1, 0.01))
+    shipped = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    with pytest.raises(UserError, match="not the reference's runs"):
+        _pack(other, out, add=True, cells=["optimizers/rnn-muon"])
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == shipped
+
+    prov = _pack(run, out, add=True, cells=["optimizers/rnn-muon"])
+    assert prov["runs"] == before["runs"] + 1 and prov["experiments"] == before["experiments"]
+    assert [c["cell"] for c in prov["cells"]] == [c["cell"] for c in before["cells"]]
+    assert [c["members"] for c in prov["cells"] if c["cell"] == "rnn-muon"] == [2]
+    retrain = prov["additions"][-1]
+    assert retrain["cells"] == ["optimizers/rnn-muon"] and retrain["replaced"] == muon
+    assert retrain["runs"] == 2 and len(prov["additions"]) == 2
+    members = pd.read_parquet(out / "runs" / "members.parquet")
+    assert len(members) == prov["runs"]
+    lrs = members[members["cell"] == "rnn-muon"]["lr"]
+    assert sorted(lrs) == [0.01, 0.1]
+    epochs = pd.read_parquet(out / "runs" / "epochs.parquet")
+    assert epochs.groupby("cell", observed=True)["member"].nunique().to_dict() == {
+        "rnn": 1,
+        "rnn-adam": 1,
+        "rnn-muon": 2,
+    }
+    assert "## Retrained: optimizers/rnn-muon" in (out / "README.md").read_text()
+    verify_reference(out)

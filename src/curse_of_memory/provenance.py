@@ -287,6 +287,7 @@ def pack(
     note: str = "",
     experiments: list[str] | None = None,
     add: bool = False,
+    cells: list[str] | None = None,
 ) -> dict:
     """Build the reference folder ``out_dir`` from the finished paper-tier run in ``run_dir``.
 
@@ -295,11 +296,27 @@ def pack(
     run, e.g. the optimizer study trained after the paper's figures): its members, per-epoch losses
     and tables join the folder's, its cells join ``cells``, the totals (runs, run-steps, diverged
     runs, training-job time) cover both, and the later run's own facts (command, times, commit,
-    fingerprint, machine) are recorded under ``additions``; the first run's stay at the top."""
+    fingerprint, machine) are recorded under ``additions``; the first run's stay at the top.
+
+    ``cells`` (with ``add=True``; ``experiment/cell`` names) retrains cells the reference already
+    holds, e.g. after an lr grid was extended: their runs replace the shipped runs of those cells,
+    the experiment's tables are taken again from ``run_dir``, whose other cells of the experiment
+    must be the shipped ones run for run, and the addition lists the cells it replaced."""
     import pandas as pd  # heavy: the Snakefile imports this module at every start
     import torch  # heavy: the Snakefile imports this module at every start
 
     run_dir, out_dir = Path(run_dir), Path(out_dir)
+    named = None
+    if cells is not None:
+        if not add:
+            raise UserError("--cells retrains cells of a reference; use it with --add")
+        named = {tuple(c.split("/", 1)) for c in cells if "/" in c}
+        if len(named) != len(cells) or not named:
+            raise UserError(
+                f"--cells {' '.join(cells)}: name each cell as experiment/cell "
+                "(e.g. optimizers/lru-adam)"
+            )
+        experiments = [e for e in REFERENCE_EXPERIMENTS if e in {e for e, _ in named}]
     if not add and out_dir.is_dir() and any(out_dir.iterdir()):
         # packing over an older reference would mix its files with the new run's
         raise UserError(
@@ -337,13 +354,23 @@ def pack(
             )
         verify_reference(out_dir)
         again = [e for e in experiments if e in old["experiments"]]
-        if again:
+        held = {(c["experiment"], c["cell"]) for c in old["cells"]}
+        if named is not None and not named <= held:
+            raise UserError(
+                f"{out_dir} holds no cell {', '.join('/'.join(c) for c in sorted(named - held))}; "
+                "--cells retrains held cells (add a new experiment with --experiments)"
+            )
+        if again and named is None:
             raise UserError(
                 f"{out_dir} already holds {', '.join(again)}; pack those into a new folder, or "
                 "leave them out with --experiments"
             )
-    members, epochs, cells, slims = _member_tables(run_dir, experiments)
-    rngs = sorted({c["teacher_rng"] for c in cells})
+    members, epochs, new_cells, slims = _member_tables(run_dir, experiments)
+    if named is not None:
+        members, epochs, new_cells, slims = _retrained_only(
+            run_dir, out_dir, named, members, epochs, new_cells, slims
+        )
+    rngs = sorted({c["teacher_rng"] for c in new_cells})
     if old is not None and rngs != [old.get("teacher_rng", "torch")]:
         raise UserError(
             f"{run_dir} trained on teacher_rng {', '.join(rngs)}, the reference in {out_dir} on "
@@ -355,24 +382,28 @@ def pack(
         "started": started,
         "finished": finished,
         "wall_seconds": round(float(wall_seconds), 1),
-        "train_seconds": round(sum(c["wall_seconds"] for c in cells), 1),
+        "train_seconds": round(sum(c["wall_seconds"] for c in new_cells), 1),
         "commit": commit,
         "training_fingerprint": fingerprint,
-        "device": ", ".join(sorted({str(c["device"]) for c in cells})),
+        "device": ", ".join(sorted({str(c["device"]) for c in new_cells})),
         "machine": _machine(),
         "torch": torch.__version__,
-        "threads_per_job": sorted({c["threads"] for c in cells if c["threads"] is not None}),
+        "threads_per_job": sorted({c["threads"] for c in new_cells if c["threads"] is not None}),
         "runs": int(len(members)),
-        "run_steps": int(sum(c["members"] * c["steps"] for c in cells)),
+        "run_steps": int(sum(c["members"] * c["steps"] for c in new_cells)),
         "diverged_runs": int((members["diverged_step"] >= 0).sum()),
         "note": note,
     }
+    if named is not None:  # which cells this run retrained, and the shipped entries it replaced
+        run["cells"] = sorted("/".join(c) for c in named)
+        run["replaced"] = [c for c in old["cells"] if (c["experiment"], c["cell"]) in named]
     if old is not None:  # the new runs join the shipped ones, categories rebuilt over both
         joined = []
         for name, new in (("members", members), ("epochs", epochs)):
-            both = pd.concat(
-                [pd.read_parquet(out_dir / "runs" / f"{name}.parquet"), new], ignore_index=True
-            )
+            kept = pd.read_parquet(out_dir / "runs" / f"{name}.parquet")
+            if named is not None:  # the retrained cells' shipped runs are dropped
+                kept = kept[~_in_cells(kept, named)]
+            both = pd.concat([kept, new], ignore_index=True)
             for col in ("experiment", "cell"):
                 both[col] = both[col].astype(str).astype("category")
             joined.append(both)
@@ -402,6 +433,8 @@ def pack(
         if exp not in experiments:
             continue
         for cdir in sorted((run_dir / "results" / "runs" / exp).iterdir()):
+            if named is not None and (exp, cdir.name) not in named:
+                continue
             final = torch.load(cdir / "final.pt", map_location="cpu", weights_only=True)
             io.torch_save(out_dir / "runs" / exp / cdir.name / "final.pt", final)
             _copy(cdir / "cell.yaml", out_dir / "runs" / exp / cdir.name / "cell.yaml")
@@ -418,22 +451,74 @@ def pack(
             "command": command,
             "note": note,
             "experiments": list(experiments),
-            "cells": cells,
+            "cells": new_cells,
             "additions": [],
         }
     else:
         prov = {k: v for k, v in old.items() if k != "files"}
-        prov["train_seconds_total"] = round(prov["train_seconds_total"] + run["train_seconds"], 1)
-        for key in ("runs", "run_steps", "diverged_runs"):
-            prov[key] = int(prov[key] + run[key])
-        prov["experiments"] = list(prov["experiments"]) + list(experiments)
-        prov["cells"] = list(prov["cells"]) + cells
+        if named is None:
+            prov["experiments"] = list(prov["experiments"]) + list(experiments)
+            prov["cells"] = list(prov["cells"]) + new_cells
+        else:  # each retrained cell's entry is replaced where it stood
+            by_name = {(c["experiment"], c["cell"]): c for c in new_cells}
+            prov["cells"] = [by_name.get((c["experiment"], c["cell"]), c) for c in prov["cells"]]
+        # the totals are those of the runs the folder now holds
+        prov["runs"] = int(len(members))
+        prov["diverged_runs"] = int((members["diverged_step"] >= 0).sum())
+        prov["run_steps"] = int(sum(c["members"] * c["steps"] for c in prov["cells"]))
+        prov["train_seconds_total"] = round(sum(c["wall_seconds"] for c in prov["cells"]), 1)
         prov["additions"] = list(prov.get("additions", [])) + [run]
     io.write_text(out_dir / "README.md", readme(prov))
     # last: the hashes of every file written above (checked before the pipeline reads the folder)
     prov["files"] = file_hashes(out_dir)
     io.write_json(out_dir / "provenance.json", prov)
     return prov
+
+
+def _in_cells(frame, named: set):
+    """Which rows (a boolean array) of a members/epochs table belong to the (experiment, cell)
+    pairs named."""
+    name = frame["experiment"].astype(str) + "/" + frame["cell"].astype(str)
+    return name.isin({"/".join(c) for c in named}).to_numpy()
+
+
+def _retrained_only(run_dir, out_dir, named, members, epochs, cells, slims) -> tuple:
+    """The named cells' part of a run's tables, after checking that the run's other cells of the
+    same experiments are the reference's own runs (the experiment's tables, taken from the run,
+    then describe exactly the folder's runs)."""
+    import pandas as pd  # heavy: the Snakefile imports this module at every start
+
+    trained = {(c["experiment"], c["cell"]) for c in cells}
+    missing = sorted(named - trained)
+    if missing:
+        raise UserError(
+            f"{run_dir}/results/runs has no trained cell {', '.join('/'.join(c) for c in missing)}"
+            "; train it there first"
+        )
+    shipped = pd.read_parquet(out_dir / "runs" / "members.parquet")
+    exps = {e for e, _ in named}
+    shipped = shipped[shipped["experiment"].astype(str).isin(exps) & ~_in_cells(shipped, named)]
+    others = members.reset_index(drop=True)
+    others = others[~_in_cells(others, named)]
+    key = ["experiment", "cell", "member"]
+
+    def canonical(frame):
+        frame = frame.astype({"experiment": str, "cell": str})
+        return frame.sort_values(key).reset_index(drop=True)
+
+    if not canonical(others).equals(canonical(shipped[others.columns])):
+        raise UserError(
+            f"{run_dir}: the other cells of {', '.join(sorted(exps))} are not the reference's runs "
+            "(retrained, or a different set of cells), so the experiment's tables would describe "
+            "other runs; retrain the cells in the checkout that trained the reference's"
+        )
+    members = members.reset_index(drop=True)
+    epochs = epochs.reset_index(drop=True)
+    members = members[_in_cells(members, named)]
+    epochs = epochs[_in_cells(epochs, named)]
+    cells = [c for c in cells if (c["experiment"], c["cell"]) in named]
+    slims = [t for t in slims if (t[0], t[1]) in named]
+    return members, epochs, cells, slims
 
 
 def _copy(src: Path, dst: Path) -> None:
@@ -458,8 +543,17 @@ def _machine() -> str:
 def _addition_md(run: dict) -> str:
     """The README's paragraph on a run added to the reference after the first one."""
     hours = run["wall_seconds"] / 3600
+    if "cells" in run:  # a retrain of cells already held
+        title = "Retrained: " + ", ".join(run["cells"])
+        replaced = "; ".join(
+            f"{c['experiment']}/{c['cell']} ({c['members']} runs, config hash {c['config_hash']})"
+            for c in run["replaced"]
+        )
+        title += f"\n- **Replaces:** the earlier runs of these cells: {replaced}"
+    else:
+        title = "Added: " + ", ".join(run["experiments"])
     return f"""
-## Added: {", ".join(run["experiments"])}
+## {title}
 - **Made with:** `{run["command"]}`
 - **Code:** commit `{run["commit"]}`, training fingerprint `{run["training_fingerprint"]}`
 - **Machine:** {run["machine"]}; device `{run["device"]}`, torch {run["torch"]},
@@ -567,6 +661,12 @@ def main(argv=None) -> int:
         help="add the experiments to the reference already in out_dir (a later run)",
     )
     p.add_argument(
+        "--cells",
+        nargs="+",
+        default=None,
+        help="with --add: retrain these held cells (experiment/cell), replacing their runs",
+    )
+    p.add_argument(
         "--fingerprint",
         default=None,
         help="training fingerprint of the code that trained (default: run_dir's src/)",
@@ -620,6 +720,7 @@ def main(argv=None) -> int:
         note=a.note,
         experiments=a.experiments,
         add=a.add,
+        cells=a.cells,
     )
     print(
         f"{a.out_dir}: {prov['runs']} runs, {prov['run_steps']:,} run-steps, fingerprint {fp}",

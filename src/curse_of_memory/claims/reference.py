@@ -164,8 +164,13 @@ def section_tex(
         rf"\texttt{{{esc(prov['training_fingerprint'])}}}."
     )
     for run in prov.get("additions", []):
+        what = (
+            "Retrained later, replacing their earlier runs: " + ", ".join(run["cells"])
+            if "cells" in run
+            else "Added later: " + ", ".join(run["experiments"])
+        )
         lines.append(
-            rf"\item Added later: {esc(', '.join(run['experiments']))}, "
+            rf"\item {esc(what)}, "
             rf"{tex_int(run['runs'])} runs "
             rf"({tex_int(run['run_steps'])} run-steps; {tex_int(run['diverged_runs'])} diverged), "
             rf"{esc(run['started'])} to {esc(run['finished'])}, {run['wall_seconds']:.0f}\,s wall "
