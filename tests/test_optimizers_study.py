@@ -3,6 +3,8 @@ aggregated tables (results/tables/optimizers_best.parquet format)."""
 
 import importlib.util
 import math
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -194,6 +196,54 @@ def test_grid_edge_rule_adds_one_half_decade_value_beyond_the_edge():
     assert co.extended_grid(adafactor, ["top", "bottom"]) == [1.0] + adafactor + [1e-4]
     assert co.extended_grid([0.1, 0.032], ["top"]) == [0.32, 0.1, 0.032]
     assert co.extended_grid(grid, []) == grid
+
+
+def test_grid_extension_before_and_after_reaches_the_pdf(tmp_path):
+    """The reference's record of a retrain (its replaced best-lr rows) and its current table give
+    the before/after table: every old edge point, its side, and the point now; the rendered
+    LaTeX compiles.  Without a recorded retrain there is nothing to print."""
+    grid = [0.032, 0.01, 0.0032, 0.001, 3.2e-4, 1e-4, 3.2e-5]
+    wider = co.extended_grid(grid, ["top"])
+    before = _best({"rnn-muon": [1.0, 2.0, 4.0]})
+    before["lr"] = [0.032, 0.01, 0.032]  # on the top edge at nu0 0.36 and 0.99
+    after = _best({"rnn-muon": [0.5, 2.0, 4.0], "rnn-adam": [1.0, 1.0, 1.0]})
+    after["lr"] = [0.1, 0.01, 0.032, 1e-3, 1e-3, 1e-3]  # 0.36 moved; 0.99 kept its lr
+    grids = {"rnn-muon": wider, "rnn-adam": grid}
+    now = co.edge_sides(co.curves(after), grids)
+    replaced = [dict(r, grid=grid) for r in before.drop(columns=["flagged"]).to_dict("records")]
+    prov = {
+        "additions": [
+            {"experiments": ["optimizers"]},
+            {
+                "cells": ["optimizers/rnn-muon"],
+                "replaced_best": replaced,
+                "runs": 210,
+                "started": "2026-12-07T10:06:59Z",
+                "finished": "2026-12-07T11:00:00Z",
+            },
+        ]
+    }
+    tex = co.extension_tex(prov, now)
+    assert r"\label{tab:optimizers-extension}" in tex
+    assert "2 of its 6 points" in tex and "1 of the 2 moved" in tex and "1 kept" in tex
+    assert "factor 0.5 to 1" in tex
+    assert "1 of the 6 points now sit on an edge" in tex  # 0.1: the extended grid's top
+    rows = [line for line in tex.splitlines() if line.startswith("dense RNN & Muon")]
+    assert len(rows) == 2 and "(top)" in rows[0] and "0.1$^*$" in rows[0]
+    assert co.extension_tex({"additions": [{"experiments": ["optimizers"]}]}, now) == ""
+    assert co.extension_tex(None, now) == ""
+    pdflatex = shutil.which("pdflatex")
+    if pdflatex:
+        doc = "\\documentclass{article}\\usepackage{booktabs}\\begin{document}\n"
+        (tmp_path / "t.tex").write_text(doc + tex + "\\end{document}\n")
+        proc = subprocess.run(
+            [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "t.tex"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 0, proc.stdout[-2000:]
 
 
 def test_cell_names_say_their_architecture_and_optimizer():

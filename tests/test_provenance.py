@@ -291,6 +291,10 @@ def test_retrained_cells_replace_their_runs_and_nothing_else(packed, tmp_path):
     retrain = prov["additions"][-1]
     assert retrain["cells"] == ["optimizers/rnn-muon"] and retrain["replaced"] == muon
     assert retrain["runs"] == 2 and len(prov["additions"]) == 2
+    # the replaced cell's shipped best-lr rows stay in the provenance, with its old grid
+    assert [(r["cell"], r["lr"], r["grid"]) for r in retrain["replaced_best"]] == [
+        ("rnn-muon", 0.01, [0.01])
+    ]
     members = pd.read_parquet(out / "runs" / "members.parquet")
     assert len(members) == prov["runs"]
     lrs = members[members["cell"] == "rnn-muon"]["lr"]

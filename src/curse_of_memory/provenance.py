@@ -397,6 +397,7 @@ def pack(
     if named is not None:  # which cells this run retrained, and the shipped entries it replaced
         run["cells"] = sorted("/".join(c) for c in named)
         run["replaced"] = [c for c in old["cells"] if (c["experiment"], c["cell"]) in named]
+        run["replaced_best"] = _replaced_best(out_dir, named)
     if old is not None:  # the new runs join the shipped ones, categories rebuilt over both
         joined = []
         for name, new in (("members", members), ("epochs", epochs)):
@@ -473,6 +474,33 @@ def pack(
     prov["files"] = file_hashes(out_dir)
     io.write_json(out_dir / "provenance.json", prov)
     return prov
+
+
+def _replaced_best(out_dir: Path, named: set) -> list[dict]:
+    """The shipped best-lr rows of cells about to be retrained, with each cell's lr grid, kept in
+    the provenance so that the before/after of a retrain stays visible."""
+    import math
+
+    import pandas as pd  # heavy: the Snakefile imports this module at every start
+
+    rows = []
+    for exp in sorted({e for e, _ in named}):
+        best = pd.read_parquet(out_dir / "tables" / f"{exp}_best.parquet")
+        best = best[best["cell"].astype(str).isin({c for e, c in named if e == exp})]
+        cols = ["cell", "nu0", "theta0", "lr", "mean", "sem", "median", "n_seeds"]
+        cols += ["n_diverged", "n_diverged_total", "edge"]
+        for rec in best[[c for c in cols if c in best.columns]].to_dict("records"):
+            rec = {
+                k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                for k, v in rec.items()
+            }
+            summary = json.loads(
+                (out_dir / "runs" / exp / rec["cell"] / "summary.json").read_text()
+            )
+            rows.append(
+                {"experiment": exp, **rec, "grid": [float(x) for x in summary["config"]["lrs"]]}
+            )
+    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()} for r in rows]
 
 
 def _in_cells(frame, named: set):

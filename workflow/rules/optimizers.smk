@@ -4,6 +4,13 @@
 # figure, the best-lr table and the numbers of paper/sections/optimizers.tex.  Not trained in the
 # test tier (its 6 training jobs are taken): there the figure is not a target.
 _OPT_CELLS = {c: CELLS[(e, c)] for e, c in cells_of("optimizers")}
+# the reference's provenance and best-lr table of the study, read for the grid-edge rule's
+# before/after (also when this run is itself built from the reference)
+_OPT_REFERENCE = (
+    [str(REFERENCE_DIR / "provenance.json"), str(REFERENCE_DIR / "tables/optimizers_best.parquet")]
+    if REFERENCE is not None and "optimizers" in REFERENCE.get("experiments", [])
+    else []
+)
 
 
 rule fig_optimizers:
@@ -11,6 +18,7 @@ rule fig_optimizers:
     input:
         best=tables("optimizers"),
         reference=reference_tables("optimizers"),
+        extension=_OPT_REFERENCE,
     output:
         pdf=report(
             "paper/figures/fig_optimizers.pdf",
@@ -20,6 +28,7 @@ rule fig_optimizers:
         ),
         table="paper/tables/optimizers.tex",
         reference_table="paper/tables/optimizers_reference.tex",
+        extension="paper/tables/optimizers_extension.tex",
         numbers="paper/generated/optimizers.tex",
     log:
         "results/logs/fig_optimizers/fig_optimizers.log",

@@ -10,11 +10,16 @@ largest (smallest) value of the cell's paper grid carries a small triangle point
 optimum may lie outside the grid.  Works with whatever cells the tier configured (none: empty
 panels).
 
-input.best (the optimizers best-lr tables), input.reference (the reference's, if shipped) ->
+input.best (the optimizers best-lr tables), input.reference (the reference's, if shipped),
+input.extension (the reference's provenance.json and best-lr table, if it holds the study) ->
 output.pdf (+ .png and fig_optimizers.csv beside it, one row per plotted point with its
 ``source``), output.table (this run's best-lr / divergence table), output.reference_table (the
-same at paper scale, from the reference) and output.numbers (the numbers the paper section
-quotes; ``Ref``-prefixed: the reference's)."""
+same at paper scale, from the reference), output.extension (the grid-edge rule's before/after
+at the paper's scale; empty when the reference records no retrain of the study's cells) and
+output.numbers (the numbers the paper section quotes; ``Ref``-prefixed: the reference's)."""
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -117,6 +122,12 @@ def main(smk):
         smk.output.reference_table,
         co.lr_table(ref, paper_grids, "paper", reference=True) if ref is not None else "",
     )
+    extension = ""
+    if smk.input.extension:
+        prov_path, best_path = smk.input.extension
+        after = _curves([best_path], paper_grids)
+        extension = co.extension_tex(json.loads(Path(prov_path).read_text()), after)
+    write_text(smk.output.extension, extension)
     defs = co.numbers(c)
     defs |= co.numbers(ref if ref is not None else c.iloc[:0], prefix="Ref")
     write_text(smk.output.numbers, co.numbers_tex(defs))
