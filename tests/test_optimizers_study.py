@@ -3,14 +3,13 @@ aggregated tables (results/tables/optimizers_best.parquet format)."""
 
 import importlib.util
 import math
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from latex_check import assert_compiles
 
 from curse_of_memory.claims import core
 from curse_of_memory.claims import optimizers as co
@@ -232,18 +231,7 @@ def test_grid_extension_before_and_after_reaches_the_pdf(tmp_path):
     assert len(rows) == 2 and "(top)" in rows[0] and "0.1$^*$" in rows[0]
     assert co.extension_tex({"additions": [{"experiments": ["optimizers"]}]}, now) == ""
     assert co.extension_tex(None, now) == ""
-    pdflatex = shutil.which("pdflatex")
-    if pdflatex:
-        doc = "\\documentclass{article}\\usepackage{booktabs}\\begin{document}\n"
-        (tmp_path / "t.tex").write_text(doc + tex + "\\end{document}\n")
-        proc = subprocess.run(
-            [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "t.tex"],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert proc.returncode == 0, proc.stdout[-2000:]
+    assert_compiles(tex, tmp_path, "\\usepackage{booktabs}")
 
 
 def test_cell_names_say_their_architecture_and_optimizer():

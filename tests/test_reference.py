@@ -4,14 +4,13 @@ rebuildable without training, and reproduced by this checkout's training code.""
 import json
 import math
 import platform
-import shutil
-import subprocess
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 import yaml
+from latex_check import assert_compiles
 from repo_copy import ROOT, dry_run_jobs, snakemake
 
 from curse_of_memory import aggregate as agg
@@ -130,22 +129,8 @@ def test_section_says_whether_the_code_matches():
 
 def test_section_compiles_with_every_addition(tmp_path):
     """The shipped reference's section (with its later additions) is valid LaTeX on its own."""
-    pdflatex = shutil.which("pdflatex")
-    if pdflatex is None:
-        pytest.skip("pdflatex is not installed")
     body = section_tex(PROV, PROV["training_fingerprint"], [], "quick", "train")
-    (tmp_path / "s.tex").write_text(
-        "\\documentclass{article}\\usepackage{xcolor}\\definecolor{failred}{rgb}{.7,0,0}"
-        "\\begin{document}\n" + body + "\n\\end{document}\n"
-    )
-    proc = subprocess.run(
-        [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "s.tex"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert_compiles(body, tmp_path, "\\usepackage{xcolor}\\definecolor{failred}{rgb}{.7,0,0}")
     assert "Added later" in body and "\\{,}" not in body
 
 
