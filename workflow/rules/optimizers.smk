@@ -7,7 +7,10 @@ _OPT_CELLS = {c: CELLS[(e, c)] for e, c in cells_of("optimizers")}
 # the reference's provenance and best-lr table of the study, read for the grid-edge rule's
 # before/after (also when this run is itself built from the reference)
 _OPT_REFERENCE = (
-    [str(REFERENCE_DIR / "provenance.json"), str(REFERENCE_DIR / "tables/optimizers_best.parquet")]
+    [
+        str(REFERENCE_DIR / "provenance.json"),
+        str(REFERENCE_DIR / "tables/optimizers_best.parquet"),
+    ]
     if REFERENCE is not None and "optimizers" in REFERENCE.get("experiments", [])
     else []
 )
