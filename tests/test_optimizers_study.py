@@ -206,7 +206,8 @@ def test_grid_extension_before_and_after_reaches_the_pdf(tmp_path):
     before = _best({"rnn-muon": [1.0, 2.0, 4.0], "rnn-sgd-momentum": [1.0, 1.0, math.nan]})
     before["lr"] = [0.032, 0.01, 0.032, 1e-3, 1e-3, 1e-3]  # muon: top edge at nu0 0.36 and 0.99
     after = _best(
-        {"rnn-muon": [0.5, 2.0, 4.0], "rnn-adam": [1.0, 1.0, 1.0], "rnn-sgd-momentum": [1, 1, 9]}
+        {"rnn-muon": [0.5, 2.0, 4.0], "rnn-adam": [1.0, 1.0, 1.0], "rnn-sgd-momentum": [1, 1, 9]},
+        flagged=[("rnn-sgd-momentum", 0.99)],  # its loss only from the seeds that did not diverge
     )
     after["lr"] = [0.1, 0.01, 0.032] + [1e-3] * 6  # muon: 0.36 moved; 0.99 kept its lr
     grids = {"rnn-muon": wider, "rnn-adam": grid, "rnn-sgd-momentum": grid}
@@ -228,13 +229,16 @@ def test_grid_extension_before_and_after_reaches_the_pdf(tmp_path):
     assert r"\label{tab:optimizers-extension}" in tex
     assert "2 of its 9 points" in tex and "1 of the 2 moved" in tex and "1 kept" in tex
     assert "Of the 1 points of these cells where every run had diverged, 1 now have a loss" in tex
+    assert "(1 of them only from the seeds that did not diverge)" in tex
     assert "factor 0.5 to 1" in tex
     assert "1 of the 9 points now sit on an edge" in tex  # 0.1: the extended grid's top
     rows = [line for line in tex.splitlines() if line.startswith("dense RNN & Muon")]
     assert len(rows) == 2 and "(top)" in rows[0] and "0.1$^*$" in rows[0]
     (lost,) = [line for line in tex.splitlines() if line.startswith("dense RNN & SGD")]
-    assert lost.startswith("dense RNN & SGD+momentum & 0.99 & -- & ") and lost.endswith(
-        "& -- & 9 \\\\"
+    assert (
+        lost.startswith("dense RNN & SGD+momentum & 0.99 & -- & ")
+        and "dagger" in lost
+        and lost.endswith("& -- & 9 \\\\")
     )
     assert co.extension_tex({"additions": [{"experiments": ["optimizers"]}]}, now) == ""
     assert co.extension_tex(None, now) == ""

@@ -476,6 +476,11 @@ def extension_tex(prov: dict | None, after: pd.DataFrame) -> str:
         + (
             f". Of the {len(lost)} points of these cells where every run had diverged, "
             f"{found} now have a loss at the new learning rate"
+            + (
+                f" ({flagged} of them only from the seeds that did not diverge)"
+                if (flagged := sum(bool(now["flagged"]) for now in lost if not now["all_diverged"]))
+                else ""
+            )
             if lost
             else ""
         )
@@ -487,7 +492,8 @@ def extension_tex(prov: dict | None, after: pd.DataFrame) -> str:
         r"best learning rate was on an edge of its grid in the first paper-scale run (side of the "
         r"edge in brackets) or where every run diverged (--), and the same point after its cell "
         r"was trained again on the extended grid (seed-mean final loss at the best lr; $^*$: on "
-        r"an edge of the extended grid).}\label{tab:optimizers-extension}",
+        r"an edge of the extended grid; $^\dagger$: every lr had a diverged seed, so the loss is "
+        r"the mean over the seeds that did not diverge).}\label{tab:optimizers-extension}",
         r"\begin{tabular}{@{}llccccc@{}}\toprule",
         r"architecture & optimizer & $\nu_0$ & lr before & lr after & loss before & "
         r"loss after \\ \midrule",
@@ -500,6 +506,7 @@ def extension_tex(prov: dict | None, after: pd.DataFrame) -> str:
             lr_after = loss_after = "--"
         else:
             lr_after = _tex_num(now["lr"]) + ("$^*$" if now["edge_side"] else "")
+            lr_after += r"$^\dagger$" if now["flagged"] else ""
             loss_after = _tex_num(now["loss"])
         text.append(
             f"{ARCHS[arch]} & {OPTIMIZERS[opt]} & {r['nu0']:g} & {lr_before} & {lr_after} & "
