@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import platform
 import shutil
@@ -478,29 +479,28 @@ def pack(
 
 def _replaced_best(out_dir: Path, named: set) -> list[dict]:
     """The shipped best-lr rows of cells about to be retrained, with each cell's lr grid, kept in
-    the provenance so that the before/after of a retrain stays visible."""
-    import math
-
+    the provenance so that the before/after of a retrain stays visible (no loss: None)."""
     import pandas as pd  # heavy: the Snakefile imports this module at every start
 
+    cols = ["cell", "nu0", "theta0", "lr", "mean", "sem", "median", "n_seeds"]
+    cols += ["n_diverged", "n_diverged_total", "edge"]
     rows = []
     for exp in sorted({e for e, _ in named}):
         best = pd.read_parquet(out_dir / "tables" / f"{exp}_best.parquet")
         best = best[best["cell"].astype(str).isin({c for e, c in named if e == exp})]
-        cols = ["cell", "nu0", "theta0", "lr", "mean", "sem", "median", "n_seeds"]
-        cols += ["n_diverged", "n_diverged_total", "edge"]
+        grids = {}  # cell -> its shipped lr grid, from the cell's settings
         for rec in best[[c for c in cols if c in best.columns]].to_dict("records"):
+            if rec["cell"] not in grids:
+                summary = out_dir / "runs" / exp / rec["cell"] / "summary.json"
+                grids[rec["cell"]] = [
+                    float(x) for x in json.loads(summary.read_text())["config"]["lrs"]
+                ]
             rec = {
-                k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                k: None if isinstance(v, float) and not math.isfinite(v) else v
                 for k, v in rec.items()
             }
-            summary = json.loads(
-                (out_dir / "runs" / exp / rec["cell"] / "summary.json").read_text()
-            )
-            rows.append(
-                {"experiment": exp, **rec, "grid": [float(x) for x in summary["config"]["lrs"]]}
-            )
-    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()} for r in rows]
+            rows.append({"experiment": exp, **rec, "grid": grids[rec["cell"]]})
+    return rows
 
 
 def _in_cells(frame, named: set):
@@ -526,8 +526,7 @@ def _retrained_only(run_dir, out_dir, named, members, epochs, cells, slims) -> t
     shipped = pd.read_parquet(out_dir / "runs" / "members.parquet")
     exps = {e for e, _ in named}
     shipped = shipped[shipped["experiment"].astype(str).isin(exps) & ~_in_cells(shipped, named)]
-    others = members.reset_index(drop=True)
-    others = others[~_in_cells(others, named)]
+    others = members[~_in_cells(members, named)]
     key = ["experiment", "cell", "member"]
 
     def canonical(frame):
@@ -540,8 +539,6 @@ def _retrained_only(run_dir, out_dir, named, members, epochs, cells, slims) -> t
             "(retrained, or a different set of cells), so the experiment's tables would describe "
             "other runs; retrain the cells in the checkout that trained the reference's"
         )
-    members = members.reset_index(drop=True)
-    epochs = epochs.reset_index(drop=True)
     members = members[_in_cells(members, named)]
     epochs = epochs[_in_cells(epochs, named)]
     cells = [c for c in cells if (c["experiment"], c["cell"]) in named]

@@ -4,13 +4,10 @@
 # figure, the best-lr table and the numbers of paper/sections/optimizers.tex.  Not trained in the
 # test tier (its 6 training jobs are taken): there the figure is not a target.
 _OPT_CELLS = {c: CELLS[(e, c)] for e, c in cells_of("optimizers")}
-# the reference's provenance and best-lr table of the study, read for the grid-edge rule's
-# before/after (also when this run is itself built from the reference)
-_OPT_REFERENCE = (
-    [
-        str(REFERENCE_DIR / "provenance.json"),
-        str(REFERENCE_DIR / "tables/optimizers_best.parquet"),
-    ]
+# the reference's provenance, read for the grid-edge rule's before/after when it holds the study
+# (also when this run is itself built from the reference)
+_OPT_PROVENANCE = (
+    [str(REFERENCE_DIR / "provenance.json")]
     if REFERENCE is not None and "optimizers" in REFERENCE.get("experiments", [])
     else []
 )
@@ -21,7 +18,7 @@ rule fig_optimizers:
     input:
         best=tables("optimizers"),
         reference=reference_tables("optimizers"),
-        extension=_OPT_REFERENCE,
+        provenance=_OPT_PROVENANCE,
     output:
         pdf=report(
             "paper/figures/fig_optimizers.pdf",

@@ -11,14 +11,13 @@ optimum may lie outside the grid.  Works with whatever cells the tier configured
 panels).
 
 input.best (the optimizers best-lr tables), input.reference (the reference's, if shipped),
-input.extension (the reference's provenance.json and best-lr table, if it holds the study) ->
+input.provenance (the reference's provenance.json, if it holds the study) ->
 output.pdf (+ .png and fig_optimizers.csv beside it, one row per plotted point with its
 ``source``), output.table (this run's best-lr / divergence table), output.reference_table (the
 same at paper scale, from the reference), output.extension (the grid-edge rule's before/after
 at the paper's scale; empty when the reference records no retrain of the study's cells) and
 output.numbers (the numbers the paper section quotes; ``Ref``-prefixed: the reference's)."""
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +29,7 @@ from curse_of_memory.io import write_text
 from curse_of_memory.plotting import overlay, style
 from curse_of_memory.plotting.axes import quiet_minor_labels
 from curse_of_memory.plotting.sources import REFERENCE, THIS_RUN, rows, stack
+from curse_of_memory.provenance import read_provenance
 from curse_of_memory.runlog import snakemake_log
 
 FIG3_TICKS = [0.36, 0.84, 0.96, 0.99]
@@ -122,12 +122,9 @@ def main(smk):
         smk.output.reference_table,
         co.lr_table(ref, paper_grids, "paper", reference=True) if ref is not None else "",
     )
-    extension = ""
-    if smk.input.extension:
-        prov_path, best_path = smk.input.extension
-        after = _curves([best_path], paper_grids)
-        extension = co.extension_tex(json.loads(Path(prov_path).read_text()), after)
-    write_text(smk.output.extension, extension)
+    # the reference as it stands: drawn beside this run, or this run itself (runs=reference)
+    prov = read_provenance(Path(smk.input.provenance[0]).parent) if smk.input.provenance else None
+    write_text(smk.output.extension, co.extension_tex(prov, ref if ref is not None else c))
     defs = co.numbers(c)
     defs |= co.numbers(ref if ref is not None else c.iloc[:0], prefix="Ref")
     write_text(smk.output.numbers, co.numbers_tex(defs))
